@@ -1,0 +1,71 @@
+# Ehrenamtsbörse: `make chat` to try the bot in the terminal, `make test` to run every check.
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
+PO_FILES := $(wildcard locales/*/LC_MESSAGES/messages.po)
+MO_FILES := $(PO_FILES:.po=.mo)
+ARGS ?=
+
+.PHONY: install chat migrate test lint format typecheck test-postgres \
+        i18n-extract i18n-update i18n-compile i18n-check migration clean
+
+install: $(STAMP) $(MO_FILES)
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@echo "Installing into $(VENV) ..."
+	@$(BIN)/python -m pip install -q --disable-pip-version-check --upgrade pip
+	@$(BIN)/python -m pip install -q --disable-pip-version-check -e '.[dev]'
+	@rm -f $(VENV)/.installed-* && touch $@
+
+locales/%.mo: locales/%.po $(STAMP)
+	@$(BIN)/python -m locales.catalogs compile
+
+## Chat with the bot in the terminal (ARGS="--user erika --language de" to play someone).
+chat: install
+	@$(BIN)/python -m bot chat $(ARGS)
+
+migrate: install
+	$(BIN)/python -m bot migrate
+
+## Lint, type-check and run the whole test suite (SQLite; TEST_DATABASE_URL for PostgreSQL).
+test: install lint typecheck
+	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+typecheck: install
+	$(BIN)/mypy
+
+## The same suite against PostgreSQL (needs a reachable server; .ci/run prepares one).
+test-postgres: install
+	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql+asyncpg:///ehrenamt_test} $(BIN)/python -m pytest
+
+i18n-extract: install
+	$(BIN)/python -m locales.catalogs extract
+
+i18n-update: install
+	$(BIN)/python -m locales.catalogs update
+
+i18n-compile: install
+	$(BIN)/python -m locales.catalogs compile
+
+i18n-check: install
+	$(BIN)/python -m locales.catalogs check
+
+## Write a new migration from the models: make migration m="what changed"
+migration: install
+	DATABASE_URL=sqlite:///$(CURDIR)/.migration.db $(BIN)/alembic -c storage/alembic.ini upgrade head
+	DATABASE_URL=sqlite:///$(CURDIR)/.migration.db $(BIN)/alembic -c storage/alembic.ini revision --autogenerate -m "$(m)"
+	rm -f .migration.db*
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache $(MO_FILES)

@@ -1,0 +1,47 @@
+"""The one place that wires settings, deployment, database, translator and dialogue core together."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.config import Settings
+from bot.deployment import Deployment, load_deployment
+from handlers.core import DialogueCore, utcnow
+from handlers.flows import FLOWS
+from handlers.i18n import Translator
+from storage import create_engine, make_sessionmaker, migrate
+
+
+@dataclass(frozen=True)
+class App:
+    settings: Settings
+    deployment: Deployment
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    translator: Translator
+    core: DialogueCore
+
+
+@asynccontextmanager
+async def running_app(
+    settings: Settings, *, clock: Callable[[], datetime] = utcnow
+) -> AsyncIterator[App]:
+    """Build the app on a migrated database and dispose of the engine afterwards."""
+    deployment = load_deployment(settings.deployment_file)
+    engine = create_engine(settings.database_url)
+    try:
+        await migrate(engine)
+        sessions = make_sessionmaker(engine)
+        translator = Translator()
+        core = DialogueCore(
+            sessions=sessions, deployment=deployment, translator=translator, flows=FLOWS, clock=clock
+        )
+        yield App(settings, deployment, engine, sessions, translator, core)
+    finally:
+        await engine.dispose()

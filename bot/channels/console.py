@@ -1,0 +1,94 @@
+"""A chat in the terminal: the same dialogues a Telegram user gets, buttons as numbered choices.
+
+Type a number to press a button, or any text. `:location LAT LON` shares a location, `:sticker`
+and `:photo` send what Telegram users sometimes send instead of text, `:quit` (or end of input)
+leaves. Works interactively and with piped input, so a dialogue can be scripted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Callable
+from dataclasses import replace
+from typing import TextIO
+
+from handlers.core import DialogueCore
+from handlers.i18n import Translator
+from handlers.types import Incoming, Location, Reply, Turn
+
+ATTACHMENTS = {":sticker": "sticker", ":photo": "photo", ":voice": "voice"}
+
+
+class ConsoleChannel:
+    def __init__(
+        self,
+        core: DialogueCore,
+        translator: Translator,
+        *,
+        user: str,
+        language_code: str | None,
+        output: TextIO = sys.stdout,
+    ) -> None:
+        self.core = core
+        self.tr = translator
+        self.user_key = f"console:{user}"
+        self.language_code = language_code
+        self.out = output
+        self._keyboard: list[str] = []
+
+    def to_incoming(self, line: str) -> Incoming | None:
+        """Turn a typed line into an incoming message; None for a line that is not understood."""
+        text = line.strip()
+        base = Incoming(user_key=self.user_key, language_code=self.language_code)
+        if text.isdigit() and 1 <= int(text) <= len(self._keyboard):
+            return replace(base, payload=self._keyboard[int(text) - 1])
+        if text.startswith(":location"):
+            try:
+                lat, lon = (float(part) for part in text.split()[1:3])
+            except ValueError:
+                return None
+            return replace(base, location=Location(lat, lon))
+        if text in ATTACHMENTS:
+            return replace(base, attachment=ATTACHMENTS[text])
+        return replace(base, text=text)
+
+    def show(self, turn: Turn) -> None:
+        if turn.chosen is not None and turn.language is not None:
+            self.out.write(f"  ✓ {self.tr.render(turn.chosen, turn.language)}\n")
+        for reply in turn.replies:
+            self._show_reply(reply)
+        self.out.flush()
+
+    def _show_reply(self, reply: Reply) -> None:
+        self.out.write("\n" + self.tr.render(reply.text, reply.language) + "\n")
+        self._keyboard = []
+        for row in reply.buttons:
+            cells = []
+            for button in row:
+                self._keyboard.append(button.payload)
+                label = self.tr.render(button.label, reply.language)
+                cells.append(f"[{len(self._keyboard)}] {label}")
+            self.out.write("  " + "   ".join(cells) + "\n")
+        if reply.request_location:
+            self.out.write("  (:location LAT LON)\n")
+
+    async def run(self, read_line: Callable[[], str], *, echo: bool) -> None:
+        """Read lines until end of input or `:quit`, answering each."""
+        loop = asyncio.get_running_loop()
+        while True:
+            if not echo:
+                self.out.write("> ")
+                self.out.flush()
+            line = await loop.run_in_executor(None, read_line)
+            if not line or line.strip() == ":quit":
+                break
+            if echo:
+                self.out.write(f"> {line.rstrip()}\n")
+            incoming = self.to_incoming(line)
+            if incoming is None:
+                self.out.write("  :location LAT LON\n")
+                continue
+            if incoming.text == "" and incoming.payload is None:
+                continue
+            self.show(await self.core.handle(incoming))

@@ -1,0 +1,33 @@
+"""The global commands, which work at any point of any dialogue."""
+
+from __future__ import annotations
+
+from handlers.flow import Ctx
+from handlers.i18n import Msg, Text, _
+
+START = "start"
+MENU = "menu"
+HELP = "help"
+LANGUAGE = "language"
+CANCEL = "cancel"
+
+# Shown in the platform's command menu, in the reader's language.
+DESCRIPTIONS: dict[str, Msg] = {
+    START: _("Start or begin again"),
+    MENU: _("Open the main menu"),
+    LANGUAGE: _("Change the language"),
+    CANCEL: _("Stop what you are doing"),
+    HELP: _("How this bot works"),
+}
+
+
+def help_text(ctx: Ctx) -> Text:
+    """Explain the bot and its commands; the question that was open is asked again after it."""
+    return _(
+        "{agency} brings together people who want to help and people who need help.\n"
+        "/menu opens the main menu, /language changes the language, /cancel stops what you are "
+        "doing, /start begins again.\n"
+        "Questions? {contact}",
+        agency=ctx.deployment.agency.name,
+        contact=ctx.deployment.agency.contact,
+    )

@@ -1,0 +1,305 @@
+"""The dialogue engine: one incoming message and the stored conversation in, replies out.
+
+It knows no chat platform. It loads the person's conversation, handles global commands, checks
+button presses against the buttons it showed last, runs the current step, asks the next question
+and stores the new state in the same transaction, so a restart resumes exactly where it stopped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import weakref
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel import select
+
+from bot.deployment import Deployment
+from handlers import commands
+from handlers.flow import Call, Ctx, End, Flow, Goto, Outcome, Prompt, Retry, Return, Step, resolve
+from handlers.i18n import Text, Translator, _, paragraphs
+from handlers.types import Button, Incoming, Reply, Turn
+from storage.models import Conversation, User
+
+log = logging.getLogger(__name__)
+
+BACK = "nav:back"
+CANCEL = "nav:cancel"
+MAX_TEXT_LENGTH = 4000
+
+MENU_FLOW, MENU_STEP = "menu", "main"
+ONBOARDING_FLOW = "onboarding"
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class DialogueCore:
+    """Handles incoming messages for every channel; one instance per process."""
+
+    def __init__(
+        self,
+        *,
+        sessions: async_sessionmaker[AsyncSession],
+        deployment: Deployment,
+        translator: Translator,
+        flows: dict[str, Flow],
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.sessions = sessions
+        self.deployment = deployment
+        self.tr = translator
+        self.flows = flows
+        self.clock = clock
+        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+
+    async def handle(self, incoming: Incoming) -> Turn:
+        """Answer one message; messages of one person are handled one after the other."""
+        lock = self._locks.get(incoming.user_key)
+        if lock is None:
+            lock = self._locks[incoming.user_key] = asyncio.Lock()
+        async with lock, self.sessions() as session, session.begin():
+            ctx = await self._load(session, incoming)
+            turn = await self._dispatch(ctx)
+            if ctx.conversation.flow:
+                ctx.conversation.updated_at = ctx.now
+                session.add(ctx.conversation)
+            elif await session.get(Conversation, ctx.conversation.key) is not None:
+                await session.delete(ctx.conversation)
+            return turn
+
+    async def _load(self, session: AsyncSession, incoming: Incoming) -> Ctx:
+        user = (await session.exec(select(User).where(User.key == incoming.user_key))).first()
+        conversation = await session.get(Conversation, incoming.user_key)
+        if conversation is None:
+            conversation = Conversation(key=incoming.user_key, flow="", step="", updated_at=self.clock())
+        return Ctx(
+            incoming=incoming,
+            session=session,
+            deployment=self.deployment,
+            tr=self.tr,
+            conversation=conversation,
+            user=user,
+            now=self.clock(),
+        )
+
+    async def _dispatch(self, ctx: Ctx) -> Turn:
+        incoming = ctx.incoming
+        text = (incoming.text or "").strip()
+        if text.startswith("/"):
+            return await self._command(ctx, text)
+        if not ctx.conversation.flow:
+            return await self._fresh_start(ctx)
+        step = self._step(ctx)
+        if incoming.payload is not None:
+            return await self._press(ctx, step, incoming.payload)
+        if incoming.location is not None:
+            if step.on_location is None:
+                return await self._retry(ctx, _("Please answer with the buttons or in words."))
+            loc = incoming.location
+            outcome = await resolve(step.on_location(ctx, loc.latitude, loc.longitude))
+            return await self._apply(ctx, outcome)
+        if text:
+            return await self._typed(ctx, step, text)
+        if incoming.attachment is not None:
+            return await self._retry(
+                ctx, _("I can only read text messages and button presses here.")
+            )
+        return await self._retry(ctx, _("Please answer with the buttons or in words."))
+
+    async def _fresh_start(self, ctx: Ctx) -> Turn:
+        if ctx.user is not None:
+            return await self._apply(ctx, Goto(MENU_STEP, MENU_FLOW))
+        return await self._apply(ctx, Goto(self.flows[ONBOARDING_FLOW].start, ONBOARDING_FLOW))
+
+    async def _command(self, ctx: Ctx, text: str) -> Turn:
+        name, _sep, argument = text[1:].partition(" ")
+        name = name.split("@", 1)[0].lower()
+        if name == commands.START:
+            ctx.conversation.stack = []
+            if ctx.user is not None:
+                return await self._apply(
+                    ctx, Goto(MENU_STEP, MENU_FLOW, notes=(_("Welcome back!"),))
+                )
+            start = self.flows[ONBOARDING_FLOW].start
+            code = argument.strip()[:64]
+            return await self._apply(
+                ctx, Goto(start, ONBOARDING_FLOW, data={"start_code": code} if code else {})
+            )
+        if name == commands.MENU:
+            if ctx.user is None:
+                return await self._retry_or_start(
+                    ctx, _("The menu opens once you have finished the first steps.")
+                )
+            ctx.conversation.stack = []
+            return await self._apply(ctx, Goto(MENU_STEP, MENU_FLOW))
+        if name == commands.HELP:
+            return await self._retry_or_start(ctx, commands.help_text(ctx))
+        if name == commands.LANGUAGE:
+            if not ctx.conversation.flow:
+                await self._fresh_start(ctx)
+            return await self._apply(ctx, Call("language"))
+        if name == commands.CANCEL:
+            return await self._cancel(ctx)
+        return await self._retry_or_start(
+            ctx, _("I do not know the command /{command}.", command=name[:32]), commands.help_text(ctx)
+        )
+
+    async def _retry_or_start(self, ctx: Ctx, *notes: Text) -> Turn:
+        if not ctx.conversation.flow:
+            turn = await self._fresh_start(ctx)
+            return Turn(replies=[_with_notes(r, notes) for r in turn.replies[:1]] + turn.replies[1:])
+        return await self._ask(ctx, notes)
+
+    async def _cancel(self, ctx: Ctx) -> Turn:
+        ctx.conversation.stack = []
+        if ctx.user is None:
+            return await self._apply(
+                ctx,
+                End(notes=(_("Stopped. Nothing has been stored about you. Send /start to begin again."),)),
+            )
+        return await self._apply(ctx, Goto(MENU_STEP, MENU_FLOW, notes=(_("Cancelled."),)))
+
+    def _step(self, ctx: Ctx) -> Step:
+        return self.flows[ctx.conversation.flow].steps[ctx.conversation.step]
+
+    async def _press(self, ctx: Ctx, step: Step, payload: str) -> Turn:
+        if payload not in ctx.conversation.options:
+            log.info("refused a button that is not on offer in %s.%s", ctx.conversation.flow, ctx.conversation.step)
+            return await self._retry(
+                ctx, _("This button is no longer valid. Here is where we are now:")
+            )
+        chosen = await self._label_of(ctx, payload)
+        if payload == BACK:
+            outcome: Outcome = Goto(self._back_target(ctx, step) or ctx.conversation.step)
+        elif payload == CANCEL:
+            turn = await self._cancel(ctx)
+            return Turn(turn.replies, chosen, turn.language)
+        elif step.on_choice is None:
+            outcome = Retry(_("Please answer in words."))
+        else:
+            outcome = await resolve(step.on_choice(ctx, payload))
+        turn = await self._apply(ctx, outcome)
+        return Turn(turn.replies, chosen, turn.language)
+
+    async def _typed(self, ctx: Ctx, step: Step, text: str) -> Turn:
+        if len(text) > MAX_TEXT_LENGTH:
+            return await self._retry(
+                ctx, _("That message is too long. Please write at most {limit} characters.", limit=MAX_TEXT_LENGTH)
+            )
+        payload = await self._payload_for_label(ctx, text)
+        if payload is not None:
+            return await self._press(ctx, step, payload)
+        if step.on_text is None:
+            return await self._retry(ctx, _("Please choose one of the buttons below."))
+        return await self._apply(ctx, await resolve(step.on_text(ctx, text)))
+
+    async def _buttons(self, ctx: Ctx) -> list[Button]:
+        prompt = await self._prompt(ctx)
+        return [button for row in prompt.choices for button in row]
+
+    async def _label_of(self, ctx: Ctx, payload: str) -> Text | None:
+        return next((b.label for b in await self._buttons(ctx) if b.payload == payload), None)
+
+    async def _payload_for_label(self, ctx: Ctx, text: str) -> str | None:
+        """Accept a typed answer when it names exactly one of the buttons on offer."""
+        wanted = _normalise(text)
+        matches = [
+            b.payload
+            for b in await self._buttons(ctx)
+            if b.payload in ctx.conversation.options
+            and _normalise(self.tr.render(b.label, ctx.language)) == wanted
+        ]
+        return matches[0] if len(matches) == 1 else None
+
+    def _back_target(self, ctx: Ctx, step: Step) -> str | None:
+        steps = self.flows[ctx.conversation.flow].steps
+        target = step.back
+        while target is not None:
+            candidate = steps[target]
+            if candidate.skip is None or not candidate.skip(ctx):
+                return target
+            target = candidate.back
+        return None
+
+    async def _apply(self, ctx: Ctx, outcome: Outcome) -> Turn:
+        conversation = ctx.conversation
+        match outcome:
+            case Retry(error=error):
+                return await self._ask(ctx, (error,))
+            case Goto(step=step, flow=flow, notes=notes, data=data):
+                if flow is not None and flow != conversation.flow:
+                    conversation.flow = flow
+                    conversation.data = dict(data or {})
+                elif data is not None:
+                    conversation.data = dict(data)
+                conversation.step = step
+                return await self._enter(ctx, notes)
+            case Call(flow=flow, step=step):
+                frame = {"flow": conversation.flow, "step": conversation.step, "data": conversation.data}
+                conversation.stack = [*conversation.stack, frame]
+                conversation.flow, conversation.step = flow, step or self.flows[flow].start
+                conversation.data = {}
+                return await self._enter(ctx, ())
+            case Return(notes=notes):
+                if not conversation.stack:
+                    return await self._apply(ctx, Goto(MENU_STEP, MENU_FLOW, notes=notes) if ctx.user else End(notes))
+                *rest, frame = conversation.stack
+                conversation.stack = rest
+                conversation.flow, conversation.step = frame["flow"], frame["step"]
+                conversation.data = dict(frame["data"])
+                return await self._enter(ctx, notes)
+            case End(notes=notes):
+                conversation.flow = conversation.step = ""
+                conversation.options = []
+                text = paragraphs(*notes) if notes else _("Goodbye!")
+                return Turn(replies=[Reply(text=text, language=ctx.language)], language=ctx.language)
+        raise AssertionError(f"unknown outcome {outcome!r}")
+
+    async def _enter(self, ctx: Ctx, notes: tuple[Text, ...]) -> Turn:
+        """Ask the current step, skipping forward over steps that do not apply."""
+        step = self._step(ctx)
+        if step.skip is not None and step.skip(ctx):
+            raise AssertionError(f"step {ctx.conversation.step} is skipped; its predecessor must route past it")
+        return await self._ask(ctx, notes)
+
+    async def _ask(self, ctx: Ctx, notes: tuple[Text, ...] | list[Text]) -> Turn:
+        prompt = await self._prompt(ctx)
+        ctx.conversation.options = [b.payload for row in prompt.choices for b in row]
+        text = paragraphs(*notes, prompt.text) if notes else prompt.text
+        reply = Reply(text=text, language=ctx.language, buttons=prompt.choices, request_location=prompt.request_location)
+        return Turn(replies=[reply], language=ctx.language)
+
+    async def _prompt(self, ctx: Ctx) -> Prompt:
+        """The current step's question with Back and Cancel added."""
+        step = self._step(ctx)
+        prompt: Prompt = await resolve(step.ask(ctx))
+        nav: list[Button] = []
+        if self._back_target(ctx, step) is not None:
+            nav.append(Button(BACK, _("« Back")))
+        if step.cancel:
+            nav.append(Button(CANCEL, _("✖ Cancel")))
+        if not nav:
+            return prompt
+        return Prompt(prompt.text, (*prompt.choices, tuple(nav)), prompt.request_location)
+
+    async def _retry(self, ctx: Ctx, error: Text) -> Turn:
+        return await self._apply(ctx, Retry(error))
+
+
+def _with_notes(reply: Reply, notes: tuple[Text, ...]) -> Reply:
+    return Reply(
+        text=paragraphs(*notes, reply.text),
+        language=reply.language,
+        buttons=reply.buttons,
+        file=reply.file,
+        request_location=reply.request_location,
+    )
+
+
+def _normalise(text: str) -> str:
+    return " ".join("".join(ch for ch in text.casefold() if ch.isalnum() or ch.isspace()).split())

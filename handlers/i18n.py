@@ -1,0 +1,133 @@
+"""Translatable texts and the translator that renders them in a reader's language.
+
+Handlers never produce final strings: they build `Text` values (a gettext message with parameters, a
+raw user-supplied string, or several lines) that a channel renders for the reader with `Translator`.
+Message ids are English; every language, German included, is a catalog.
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from babel.support import NullTranslations, Translations
+
+from locales import DEFAULT_LANGUAGE, DOMAIN, LANGUAGES, LOCALES_DIR
+
+
+class Text(Protocol):
+    """Something a translator can turn into a string for one language."""
+
+    def render(self, tr: Translator, language: str) -> str: ...
+
+
+@dataclass(frozen=True)
+class Msg:
+    """A gettext message (singular or plural) and its named `{placeholders}`."""
+
+    msgid: str
+    params: Mapping[str, object] = field(default_factory=dict)
+    plural: str | None = None
+    n: int = 1
+
+    def render(self, tr: Translator, language: str) -> str:
+        if self.plural is None:
+            template = tr.gettext(language, self.msgid)
+        else:
+            template = tr.ngettext(language, self.msgid, self.plural, self.n)
+        if not self.params and self.plural is None:
+            return template
+        values = {name: _render_param(value, tr, language) for name, value in self.params.items()}
+        values.setdefault("n", str(self.n))
+        return _FORMATTER.vformat(template, (), values)
+
+
+@dataclass(frozen=True)
+class Raw:
+    """Text that is not translated: user input, proper names, a language's name in itself."""
+
+    text: str
+
+    def render(self, tr: Translator, language: str) -> str:
+        return self.text
+
+
+@dataclass(frozen=True)
+class Lines:
+    """Several texts shown one below the other."""
+
+    parts: tuple[Text, ...]
+    separator: str = "\n"
+
+    def render(self, tr: Translator, language: str) -> str:
+        return self.separator.join(part.render(tr, language) for part in self.parts)
+
+
+def _(msgid: str, /, **params: object) -> Msg:
+    """Mark a message for translation; it is rendered later in the reader's language."""
+    return Msg(msgid, params)
+
+
+def _n(singular: str, plural: str, n: int, /, **params: object) -> Msg:
+    """Mark a plural message for translation; `{n}` is available as a placeholder."""
+    return Msg(singular, params, plural=plural, n=n)
+
+
+def lines(*parts: Text) -> Lines:
+    """Join texts line by line."""
+    return Lines(tuple(parts))
+
+
+def paragraphs(*parts: Text) -> Lines:
+    """Join texts with a blank line between them."""
+    return Lines(tuple(parts), "\n\n")
+
+
+def _render_param(value: object, tr: Translator, language: str) -> str:
+    render = getattr(value, "render", None)
+    if callable(render):
+        return str(render(tr, language))
+    return str(value)
+
+
+_FORMATTER = string.Formatter()
+
+
+class Translator:
+    """Loads the compiled catalogs once and translates with the language passed explicitly."""
+
+    def __init__(self, languages: Iterable[str] = LANGUAGES, default: str = DEFAULT_LANGUAGE):
+        self.default = default
+        self._catalogs: dict[str, NullTranslations] = {}
+        for code in languages:
+            self._catalogs[code] = Translations.load(str(LOCALES_DIR), [code], DOMAIN)
+
+    @property
+    def languages(self) -> list[str]:
+        return list(self._catalogs)
+
+    def resolve(self, *candidates: str | None) -> str:
+        """Return the first candidate language the bot speaks (`de-AT` counts as `de`), else the default."""
+        for candidate in candidates:
+            if not candidate:
+                continue
+            code = candidate.replace("_", "-").split("-")[0].lower()
+            if candidate in self._catalogs:
+                return candidate
+            if code in self._catalogs:
+                return code
+        return self.default
+
+    def _catalog(self, language: str) -> NullTranslations:
+        return self._catalogs.get(language) or self._catalogs[self.default]
+
+    def gettext(self, language: str, msgid: str) -> str:
+        return self._catalog(language).gettext(msgid)
+
+    def ngettext(self, language: str, singular: str, plural: str, n: int) -> str:
+        return self._catalog(language).ngettext(singular, plural, n)
+
+    def render(self, text: Text, language: str) -> str:
+        return text.render(self, language)

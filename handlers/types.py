@@ -1,0 +1,73 @@
+"""The neutral messages between channels and the dialogue core."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from handlers.i18n import Text
+
+
+@dataclass(frozen=True)
+class Location:
+    latitude: float
+    longitude: float
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """What a person sent, as every channel describes it.
+
+    `user_key` is stable per person and channel (`telegram:42`, `console:erika`). Exactly one of
+    `text`, `payload` and `location` is usually set; `attachment` names what else arrived (a sticker,
+    a photo, a voice message) so the core can say that it only reads text here.
+    """
+
+    user_key: str
+    text: str | None = None
+    payload: str | None = None
+    location: Location | None = None
+    attachment: str | None = None
+    language_code: str | None = None
+
+
+@dataclass(frozen=True)
+class Button:
+    """A choice: `payload` is a constant id, `label` is translated for the reader."""
+
+    payload: str
+    label: Text
+
+
+@dataclass(frozen=True)
+class OutgoingFile:
+    filename: str
+    content: bytes
+    mime_type: str = "application/octet-stream"
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One message to send, rendered by the channel in `language`."""
+
+    text: Text
+    language: str
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    file: OutgoingFile | None = None
+    request_location: bool = False
+
+    @property
+    def payloads(self) -> list[str]:
+        return [button.payload for row in self.buttons for button in row]
+
+
+@dataclass(frozen=True)
+class Turn:
+    """The core's answer to one incoming message.
+
+    `chosen` is the label of the button the person pressed, so a channel can mark the pressed message
+    with the choice (and drop its keyboard) before sending the replies.
+    """
+
+    replies: list[Reply] = field(default_factory=list)
+    chosen: Text | None = None
+    language: str | None = None

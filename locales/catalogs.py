@@ -1,0 +1,190 @@
+"""Extract, update, compile and check the translation catalogs.
+
+`python -m locales.catalogs extract|update|compile|check`, or the `make i18n-*` targets. Message ids
+are English; the English catalog is filled from them on update, every other language by translators.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from io import BytesIO
+from pathlib import Path
+from typing import IO, Any
+
+from babel.messages.catalog import Catalog, Message
+from babel.messages.extract import extract_from_dir
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po, write_po
+
+from locales import DOMAIN, LANGUAGES, LOCALES_DIR, catalog_path
+
+ROOT = LOCALES_DIR.parent
+TEMPLATE = LOCALES_DIR / f"{DOMAIN}.pot"
+SOURCE_LANGUAGE = "en"
+KEYWORDS: dict[str, Any] = {"_": None, "_n": (1, 2)}
+METHOD_MAP = [
+    ("bot/**.py", "python"),
+    ("handlers/**.py", "python"),
+    ("bot/deployments/**.toml", "locales.catalogs:extract_deployment"),
+]
+# Telegram refuses messages longer than this.
+TELEGRAM_TEXT_LIMIT = 4096
+_HEADER: dict[str, Any] = {
+    "project": "Ehrenamtsbörse",
+    "version": "1",
+    "copyright_holder": "the Ehrenamtsbörse contributors",
+    "msgid_bugs_address": "",
+}
+_PLACEHOLDER = re.compile(r"\{(\w*)[^{}]*\}")
+_LABEL = re.compile(r'^\s*label\s*=\s*"((?:[^"\\]|\\.)*)"')
+
+
+def extract_deployment(
+    fileobj: IO[bytes], keywords: Any, comment_tags: Any, options: Any
+) -> Iterator[tuple[int, str | None, str, list[str]]]:
+    """Babel extractor for deployment files: category labels are message ids."""
+    for lineno, line in enumerate(fileobj.read().decode("utf-8").splitlines(), start=1):
+        match = _LABEL.match(line)
+        if match:
+            yield lineno, None, match.group(1).encode().decode("unicode_escape"), ["help category"]
+
+
+def extract() -> Catalog:
+    """Collect every translatable message from the source into a fresh template."""
+    template = Catalog(domain=DOMAIN, charset="utf-8", fuzzy=False, **_HEADER)
+    for filename, lineno, message, comments, context in extract_from_dir(
+        str(ROOT), METHOD_MAP, keywords=KEYWORDS, comment_tags=("TRANSLATORS:",), strip_comment_tags=True
+    ):
+        template.add(message, None, [(filename, lineno)], auto_comments=comments, context=context)
+    return template
+
+
+def _write(catalog: Catalog, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    buffer = BytesIO()
+    write_po(buffer, catalog, width=100, sort_output=True, include_lineno=False)
+    path.write_bytes(buffer.getvalue())
+
+
+def _read(path: Path, locale: str | None = None) -> Catalog:
+    with path.open("rb") as file:
+        return read_po(file, locale=locale, domain=DOMAIN)
+
+
+def update() -> None:
+    """Write the template, merge it into every catalog and fill English from the message ids."""
+    template = extract()
+    _write(template, TEMPLATE)
+    for code in LANGUAGES:
+        path = catalog_path(code)
+        if path.exists():
+            catalog = _read(path, code)
+        else:
+            catalog = Catalog(locale=code, domain=DOMAIN, fuzzy=False, **_HEADER)
+        catalog.update(template, no_fuzzy_matching=False)
+        catalog.obsolete.clear()
+        if code == SOURCE_LANGUAGE:
+            for message in catalog:
+                if message.id and (message.fuzzy or not _translated(message)):
+                    message.string = message.id
+                    message.flags.discard("fuzzy")
+        _write(catalog, path)
+
+
+def compile_catalogs() -> None:
+    """Write the .mo file of every shipped language."""
+    for code in LANGUAGES:
+        catalog = _read(catalog_path(code), code)
+        with catalog_path(code).with_suffix(".mo").open("wb") as file:
+            write_mo(file, catalog)
+
+
+def _translated(message: Message) -> bool:
+    strings = message.string if isinstance(message.string, tuple | list) else (message.string,)
+    return all(strings)
+
+
+@dataclass(frozen=True)
+class Problem:
+    language: str
+    msgid: str
+    what: str
+
+    def __str__(self) -> str:
+        return f"{self.language}: {self.what}: {self.msgid[:60]!r}"
+
+
+def _placeholders(text: str) -> set[str]:
+    return set(_PLACEHOLDER.findall(text))
+
+
+def check_catalog(code: str, catalog: Catalog, template_ids: set[str]) -> list[Problem]:
+    """Everything that would show a reader an untranslated, broken or overlong message."""
+    problems: list[Problem] = []
+    ids: set[str] = set()
+    for message in catalog:
+        if not message.id:
+            continue
+        msgid = message.id if isinstance(message.id, str) else message.id[0]
+        ids.add(msgid)
+        if message.fuzzy:
+            problems.append(Problem(code, msgid, "fuzzy"))
+        strings = list(message.string) if message.pluralizable else [message.string]
+        if message.pluralizable and len(strings) != catalog.num_plurals:
+            problems.append(Problem(code, msgid, f"{len(strings)} plural forms, needs {catalog.num_plurals}"))
+        if not all(strings):
+            problems.append(Problem(code, msgid, "untranslated"))
+            continue
+        sources = list(message.id) if message.pluralizable else [message.id]
+        expected = set().union(*(_placeholders(s) for s in sources)) - {"n"}
+        for string in strings:
+            if _placeholders(string) - {"n"} != expected:
+                problems.append(Problem(code, msgid, f"placeholders differ from {sorted(expected)}"))
+            if len(string) > TELEGRAM_TEXT_LIMIT:
+                problems.append(Problem(code, msgid, "longer than Telegram allows"))
+    for missing in sorted(template_ids - ids):
+        problems.append(Problem(code, missing, "missing; run make i18n-update"))
+    for stale in sorted(ids - template_ids):
+        problems.append(Problem(code, stale, "no longer in the template; run make i18n-update"))
+    return problems
+
+
+def check() -> list[Problem]:
+    """Check the template against the source and every shipped catalog against the template."""
+    extracted = {m.id for m in extract() if m.id}
+    template = {m.id for m in _read(TEMPLATE) if m.id}
+    problems = [Problem("template", i, "not extracted; run make i18n-update") for i in sorted(extracted - template)]
+    problems += [Problem("template", i, "stale; run make i18n-update") for i in sorted(template - extracted)]
+    for code in LANGUAGES:
+        path = catalog_path(code)
+        if not path.exists():
+            problems.append(Problem(code, "", "catalog missing"))
+            continue
+        problems += check_catalog(code, _read(path, code), {str(i) if isinstance(i, str) else i[0] for i in template})
+    return problems
+
+
+def main(argv: list[str]) -> int:
+    command = argv[0] if argv else "check"
+    if command == "extract":
+        _write(extract(), TEMPLATE)
+    elif command == "update":
+        update()
+    elif command == "compile":
+        compile_catalogs()
+    elif command == "check":
+        problems = check()
+        for problem in problems:
+            print(problem)
+        return 1 if problems else 0
+    else:
+        print("usage: python -m locales.catalogs extract|update|compile|check", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

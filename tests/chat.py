@@ -1,0 +1,75 @@
+"""Chat scripts: talk to the dialogue core as a person does and read what the bot answers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.app import App
+from handlers.types import Incoming, Location, Reply, Turn
+
+
+@dataclass
+class Shown:
+    """A bot message as the person sees it."""
+
+    text: str
+    buttons: list[list[tuple[str, str]]]  # rows of (label, payload)
+
+    @property
+    def labels(self) -> list[str]:
+        return [label for row in self.buttons for label, _ in row]
+
+
+class Chat:
+    def __init__(self, app: App, user: str, language_code: str | None) -> None:
+        self.app = app
+        self.user_key = f"test:{user}"
+        self.language_code = language_code
+        self.history: list[Shown] = []
+        self.last_turn: Turn | None = None
+
+    @property
+    def last(self) -> Shown:
+        return self.history[-1]
+
+    def _render(self, reply: Reply) -> Shown:
+        tr = self.app.translator
+        buttons = [
+            [(tr.render(b.label, reply.language), b.payload) for b in row] for row in reply.buttons
+        ]
+        return Shown(tr.render(reply.text, reply.language), buttons)
+
+    async def _send(self, incoming: Incoming) -> str:
+        self.last_turn = await self.app.core.handle(incoming)
+        shown = [self._render(reply) for reply in self.last_turn.replies]
+        assert shown, "the bot did not answer"
+        self.history.extend(shown)
+        return "\n\n".join(s.text for s in shown)
+
+    async def send(self, text: str) -> str:
+        """Type a message; returns what the bot answered."""
+        return await self._send(Incoming(self.user_key, text=text, language_code=self.language_code))
+
+    async def press(self, label: str) -> str:
+        """Press the button with this label on the last message."""
+        for row in self.last.buttons:
+            for button_label, payload in row:
+                if button_label == label:
+                    return await self.press_payload(payload)
+        raise AssertionError(f"no button {label!r}; the last message offers {self.last.labels}")
+
+    async def press_payload(self, payload: str) -> str:
+        """Send raw button data, as a forged or replayed callback would."""
+        return await self._send(
+            Incoming(self.user_key, payload=payload, language_code=self.language_code)
+        )
+
+    async def share_location(self, latitude: float, longitude: float) -> str:
+        return await self._send(
+            Incoming(self.user_key, location=Location(latitude, longitude), language_code=self.language_code)
+        )
+
+    async def send_attachment(self, kind: str) -> str:
+        return await self._send(
+            Incoming(self.user_key, attachment=kind, language_code=self.language_code)
+        )

@@ -1,0 +1,72 @@
+"""Fixtures: a fresh database per test (SQLite by default, PostgreSQL via TEST_DATABASE_URL)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlmodel import SQLModel
+
+from bot.app import App, running_app
+from bot.config import Settings
+from storage import create_engine, migrate
+from tests.chat import Chat
+
+POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _fresh_postgres_schema() -> None:
+    """On PostgreSQL, start the session from an empty schema so every migration runs from zero."""
+    if not POSTGRES_URL:
+        return
+
+    async def reset() -> None:
+        engine = create_engine(POSTGRES_URL)
+        async with engine.begin() as connection:
+            await connection.execute(text("DROP SCHEMA public CASCADE"))
+            await connection.execute(text("CREATE SCHEMA public"))
+        await engine.dispose()
+
+    asyncio.run(reset())
+
+
+@pytest.fixture
+async def database_url(tmp_path: Path) -> str:
+    if not POSTGRES_URL:
+        return f"sqlite+aiosqlite:///{tmp_path / 'test.db'}"
+    engine = create_engine(POSTGRES_URL)
+    await migrate(engine)
+    async with engine.begin() as connection:
+        for table in reversed(SQLModel.metadata.sorted_tables):
+            await connection.execute(table.delete())
+    await engine.dispose()
+    return POSTGRES_URL
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return Settings(database_url=database_url, _env_file=None)  # type: ignore[call-arg]
+
+
+@pytest.fixture
+def start_app(settings: Settings) -> Callable[[], AbstractAsyncContextManager[App]]:
+    """Start the bot as it runs in production (migrated database, real wiring); call again to restart."""
+    return lambda: running_app(settings)
+
+
+@pytest.fixture
+async def app(start_app: Callable[[], AbstractAsyncContextManager[App]]) -> AsyncIterator[App]:
+    async with start_app() as running:
+        yield running
+
+
+@pytest.fixture
+def chat(app: App) -> Callable[..., Chat]:
+    """Open a chat as a person: `chat("erika", language_code="de")`."""
+    return lambda user="erika", language_code="de": Chat(app, user, language_code)
