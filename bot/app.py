@@ -40,7 +40,11 @@ async def running_app(
         sessions = make_sessionmaker(engine)
         translator = Translator()
         core = DialogueCore(
-            sessions=sessions, deployment=deployment, translator=translator, flows=FLOWS, clock=clock
+            sessions=sessions,
+            deployment=deployment,
+            translator=translator,
+            flows=FLOWS,
+            clock=clock,
         )
         yield App(settings, deployment, engine, sessions, translator, core)
     finally:

@@ -15,13 +15,21 @@ from storage import create_engine, migrate
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="ehrenamt", description="Ehrenamtsbörse: the volunteer exchange bot.")
+    parser = argparse.ArgumentParser(
+        prog="ehrenamt", description="Ehrenamtsbörse: the volunteer exchange bot."
+    )
     commands = parser.add_subparsers(dest="command", required=True)
 
     chat = commands.add_parser("chat", help="chat with the bot in the terminal")
-    chat.add_argument("--user", default="me", help="who you are; use several names to play several people")
-    chat.add_argument("--language", default=None, help="the language your chat app reports, e.g. de or en")
-    chat.add_argument("--database", default=None, help="database URL (default: DATABASE_URL or ehrenamt.db)")
+    chat.add_argument(
+        "--user", default="me", help="who you are; use several names to play several people"
+    )
+    chat.add_argument(
+        "--language", default=None, help="the language your chat app reports, e.g. de or en"
+    )
+    chat.add_argument(
+        "--database", default=None, help="database URL (default: DATABASE_URL or ehrenamt.db)"
+    )
 
     commands.add_parser("migrate", help="bring the database schema up to date and exit")
     return parser

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from storage.db import DEFAULT_DATABASE_URL
@@ -18,7 +17,3 @@ class Settings(BaseSettings):
     database_url: str = DEFAULT_DATABASE_URL
     deployment_file: Path = DEFAULT_DEPLOYMENT
     log_level: str = "INFO"
-
-    telegram_bot_token: SecretStr | None = None
-    bot_framework: str = Field(default="ptb", pattern="^(ptb|aiogram)$")
-    telegram_api_url: str = "https://api.telegram.org"

@@ -12,10 +12,11 @@ import logging
 import weakref
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
-from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.deployment import Deployment
 from handlers import commands
@@ -76,7 +77,9 @@ class DialogueCore:
         user = (await session.exec(select(User).where(User.key == incoming.user_key))).first()
         conversation = await session.get(Conversation, incoming.user_key)
         if conversation is None:
-            conversation = Conversation(key=incoming.user_key, flow="", step="", updated_at=self.clock())
+            conversation = Conversation(
+                key=incoming.user_key, flow="", step="", updated_at=self.clock()
+            )
         return Ctx(
             incoming=incoming,
             session=session,
@@ -101,8 +104,8 @@ class DialogueCore:
             if step.on_location is None:
                 return await self._retry(ctx, _("Please answer with the buttons or in words."))
             loc = incoming.location
-            outcome = await resolve(step.on_location(ctx, loc.latitude, loc.longitude))
-            return await self._apply(ctx, outcome)
+            located: Outcome = await resolve(step.on_location(ctx, loc.latitude, loc.longitude))
+            return await self._apply(ctx, located)
         if text:
             return await self._typed(ctx, step, text)
         if incoming.attachment is not None:
@@ -146,13 +149,17 @@ class DialogueCore:
         if name == commands.CANCEL:
             return await self._cancel(ctx)
         return await self._retry_or_start(
-            ctx, _("I do not know the command /{command}.", command=name[:32]), commands.help_text(ctx)
+            ctx,
+            _("I do not know the command /{command}.", command=name[:32]),
+            commands.help_text(ctx),
         )
 
     async def _retry_or_start(self, ctx: Ctx, *notes: Text) -> Turn:
         if not ctx.conversation.flow:
             turn = await self._fresh_start(ctx)
-            return Turn(replies=[_with_notes(r, notes) for r in turn.replies[:1]] + turn.replies[1:])
+            return Turn(
+                replies=[_with_notes(r, notes) for r in turn.replies[:1]] + turn.replies[1:]
+            )
         return await self._ask(ctx, notes)
 
     async def _cancel(self, ctx: Ctx) -> Turn:
@@ -160,7 +167,13 @@ class DialogueCore:
         if ctx.user is None:
             return await self._apply(
                 ctx,
-                End(notes=(_("Stopped. Nothing has been stored about you. Send /start to begin again."),)),
+                End(
+                    notes=(
+                        _(
+                            "Stopped. Nothing has been stored about you. Send /start to begin again."
+                        ),
+                    )
+                ),
             )
         return await self._apply(ctx, Goto(MENU_STEP, MENU_FLOW, notes=(_("Cancelled."),)))
 
@@ -169,7 +182,11 @@ class DialogueCore:
 
     async def _press(self, ctx: Ctx, step: Step, payload: str) -> Turn:
         if payload not in ctx.conversation.options:
-            log.info("refused a button that is not on offer in %s.%s", ctx.conversation.flow, ctx.conversation.step)
+            log.info(
+                "refused a button that is not on offer in %s.%s",
+                ctx.conversation.flow,
+                ctx.conversation.step,
+            )
             return await self._retry(
                 ctx, _("This button is no longer valid. Here is where we are now:")
             )
@@ -189,7 +206,11 @@ class DialogueCore:
     async def _typed(self, ctx: Ctx, step: Step, text: str) -> Turn:
         if len(text) > MAX_TEXT_LENGTH:
             return await self._retry(
-                ctx, _("That message is too long. Please write at most {limit} characters.", limit=MAX_TEXT_LENGTH)
+                ctx,
+                _(
+                    "That message is too long. Please write at most {limit} characters.",
+                    limit=MAX_TEXT_LENGTH,
+                ),
             )
         payload = await self._payload_for_label(ctx, text)
         if payload is not None:
@@ -240,14 +261,20 @@ class DialogueCore:
                 conversation.step = step
                 return await self._enter(ctx, notes)
             case Call(flow=flow, step=step):
-                frame = {"flow": conversation.flow, "step": conversation.step, "data": conversation.data}
-                conversation.stack = [*conversation.stack, frame]
+                caller: dict[str, Any] = {
+                    "flow": conversation.flow,
+                    "step": conversation.step,
+                    "data": conversation.data,
+                }
+                conversation.stack = [*conversation.stack, caller]
                 conversation.flow, conversation.step = flow, step or self.flows[flow].start
                 conversation.data = {}
                 return await self._enter(ctx, ())
             case Return(notes=notes):
                 if not conversation.stack:
-                    return await self._apply(ctx, Goto(MENU_STEP, MENU_FLOW, notes=notes) if ctx.user else End(notes))
+                    return await self._apply(
+                        ctx, Goto(MENU_STEP, MENU_FLOW, notes=notes) if ctx.user else End(notes)
+                    )
                 *rest, frame = conversation.stack
                 conversation.stack = rest
                 conversation.flow, conversation.step = frame["flow"], frame["step"]
@@ -257,21 +284,30 @@ class DialogueCore:
                 conversation.flow = conversation.step = ""
                 conversation.options = []
                 text = paragraphs(*notes) if notes else _("Goodbye!")
-                return Turn(replies=[Reply(text=text, language=ctx.language)], language=ctx.language)
+                return Turn(
+                    replies=[Reply(text=text, language=ctx.language)], language=ctx.language
+                )
         raise AssertionError(f"unknown outcome {outcome!r}")
 
     async def _enter(self, ctx: Ctx, notes: tuple[Text, ...]) -> Turn:
         """Ask the current step, skipping forward over steps that do not apply."""
         step = self._step(ctx)
         if step.skip is not None and step.skip(ctx):
-            raise AssertionError(f"step {ctx.conversation.step} is skipped; its predecessor must route past it")
+            raise AssertionError(
+                f"step {ctx.conversation.step} is skipped; its predecessor must route past it"
+            )
         return await self._ask(ctx, notes)
 
     async def _ask(self, ctx: Ctx, notes: tuple[Text, ...] | list[Text]) -> Turn:
         prompt = await self._prompt(ctx)
         ctx.conversation.options = [b.payload for row in prompt.choices for b in row]
         text = paragraphs(*notes, prompt.text) if notes else prompt.text
-        reply = Reply(text=text, language=ctx.language, buttons=prompt.choices, request_location=prompt.request_location)
+        reply = Reply(
+            text=text,
+            language=ctx.language,
+            buttons=prompt.choices,
+            request_location=prompt.request_location,
+        )
         return Turn(replies=[reply], language=ctx.language)
 
     async def _prompt(self, ctx: Ctx) -> Prompt:

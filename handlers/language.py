@@ -12,14 +12,18 @@ PREFIX = "lang:"
 
 def offered_languages(ctx: Ctx) -> list[str]:
     """The deployment's languages, the one proposed for this person first."""
-    codes = [code for code in ctx.tr.languages if code in ctx.deployment.languages] or ctx.tr.languages
+    codes = [
+        code for code in ctx.tr.languages if code in ctx.deployment.languages
+    ] or ctx.tr.languages
     proposed = ctx.language
     return sorted(codes, key=lambda code: code != proposed)
 
 
 def language_buttons(ctx: Ctx) -> tuple[tuple[Button, ...], ...]:
     """One button per language, each named in itself, two per row."""
-    buttons = [Button(PREFIX + code, Raw(LANGUAGES[code].endonym)) for code in offered_languages(ctx)]
+    buttons = [
+        Button(PREFIX + code, Raw(LANGUAGES[code].endonym)) for code in offered_languages(ctx)
+    ]
     return tuple(tuple(buttons[i : i + 2]) for i in range(0, len(buttons), 2))
 
 

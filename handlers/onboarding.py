@@ -82,7 +82,11 @@ def _consent_given(ctx: Ctx, payload: str) -> Outcome:
     )
     ctx.session.add(ctx.user)
     thanks = (_("Thank you!"),)
-    return Goto("role", notes=thanks) if len(municipalities) == 1 else Goto("municipality", notes=thanks)
+    return (
+        Goto("role", notes=thanks)
+        if len(municipalities) == 1
+        else Goto("municipality", notes=thanks)
+    )
 
 
 def _single_municipality(ctx: Ctx) -> bool:

@@ -56,7 +56,11 @@ def extract() -> Catalog:
     """Collect every translatable message from the source into a fresh template."""
     template = Catalog(domain=DOMAIN, charset="utf-8", fuzzy=False, **_HEADER)
     for filename, lineno, message, comments, context in extract_from_dir(
-        str(ROOT), METHOD_MAP, keywords=KEYWORDS, comment_tags=("TRANSLATORS:",), strip_comment_tags=True
+        str(ROOT),
+        METHOD_MAP,
+        keywords=KEYWORDS,
+        comment_tags=("TRANSLATORS:",),
+        strip_comment_tags=True,
     ):
         template.add(message, None, [(filename, lineno)], auto_comments=comments, context=context)
     return template
@@ -102,9 +106,15 @@ def compile_catalogs() -> None:
             write_mo(file, catalog)
 
 
+def _forms(value: str | tuple[str, ...] | list[str] | None) -> list[str]:
+    """The forms of a message id or translation: one, or one per plural form."""
+    if value is None:
+        return [""]
+    return [value] if isinstance(value, str) else list(value)
+
+
 def _translated(message: Message) -> bool:
-    strings = message.string if isinstance(message.string, tuple | list) else (message.string,)
-    return all(strings)
+    return all(_forms(message.string))
 
 
 @dataclass(frozen=True)
@@ -128,21 +138,25 @@ def check_catalog(code: str, catalog: Catalog, template_ids: set[str]) -> list[P
     for message in catalog:
         if not message.id:
             continue
-        msgid = message.id if isinstance(message.id, str) else message.id[0]
+        sources = _forms(message.id)
+        msgid = sources[0]
         ids.add(msgid)
+        strings = _forms(message.string)
         if message.fuzzy:
             problems.append(Problem(code, msgid, "fuzzy"))
-        strings = list(message.string) if message.pluralizable else [message.string]
         if message.pluralizable and len(strings) != catalog.num_plurals:
-            problems.append(Problem(code, msgid, f"{len(strings)} plural forms, needs {catalog.num_plurals}"))
+            problems.append(
+                Problem(code, msgid, f"{len(strings)} plural forms, needs {catalog.num_plurals}")
+            )
         if not all(strings):
             problems.append(Problem(code, msgid, "untranslated"))
             continue
-        sources = list(message.id) if message.pluralizable else [message.id]
-        expected = set().union(*(_placeholders(s) for s in sources)) - {"n"}
+        expected = set().union(*(_placeholders(source) for source in sources)) - {"n"}
         for string in strings:
             if _placeholders(string) - {"n"} != expected:
-                problems.append(Problem(code, msgid, f"placeholders differ from {sorted(expected)}"))
+                problems.append(
+                    Problem(code, msgid, f"placeholders differ from {sorted(expected)}")
+                )
             if len(string) > TELEGRAM_TEXT_LIMIT:
                 problems.append(Problem(code, msgid, "longer than Telegram allows"))
     for missing in sorted(template_ids - ids):
@@ -154,16 +168,21 @@ def check_catalog(code: str, catalog: Catalog, template_ids: set[str]) -> list[P
 
 def check() -> list[Problem]:
     """Check the template against the source and every shipped catalog against the template."""
-    extracted = {m.id for m in extract() if m.id}
-    template = {m.id for m in _read(TEMPLATE) if m.id}
-    problems = [Problem("template", i, "not extracted; run make i18n-update") for i in sorted(extracted - template)]
-    problems += [Problem("template", i, "stale; run make i18n-update") for i in sorted(template - extracted)]
+    extracted = {_forms(m.id)[0] for m in extract() if m.id}
+    template = {_forms(m.id)[0] for m in _read(TEMPLATE) if m.id}
+    problems = [
+        Problem("template", i, "not extracted; run make i18n-update")
+        for i in sorted(extracted - template)
+    ]
+    problems += [
+        Problem("template", i, "stale; run make i18n-update") for i in sorted(template - extracted)
+    ]
     for code in LANGUAGES:
         path = catalog_path(code)
         if not path.exists():
             problems.append(Problem(code, "", "catalog missing"))
             continue
-        problems += check_catalog(code, _read(path, code), {str(i) if isinstance(i, str) else i[0] for i in template})
+        problems += check_catalog(code, _read(path, code), template)
     return problems
 
 

@@ -39,6 +39,8 @@ class Conversation(SQLModel, table=True):
     flow: str = Field(max_length=40)
     step: str = Field(max_length=40)
     data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
-    stack: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    stack: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
     options: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     updated_at: datetime = Field(sa_type=UTCDateTime)

@@ -48,7 +48,9 @@ class Chat:
 
     async def send(self, text: str) -> str:
         """Type a message; returns what the bot answered."""
-        return await self._send(Incoming(self.user_key, text=text, language_code=self.language_code))
+        return await self._send(
+            Incoming(self.user_key, text=text, language_code=self.language_code)
+        )
 
     async def press(self, label: str) -> str:
         """Press the button with this label on the last message."""
@@ -66,7 +68,11 @@ class Chat:
 
     async def share_location(self, latitude: float, longitude: float) -> str:
         return await self._send(
-            Incoming(self.user_key, location=Location(latitude, longitude), language_code=self.language_code)
+            Incoming(
+                self.user_key,
+                location=Location(latitude, longitude),
+                language_code=self.language_code,
+            )
         )
 
     async def send_attachment(self, kind: str) -> str:

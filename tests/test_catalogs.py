@@ -1,0 +1,83 @@
+"""Every shipped language is complete and in step with the source."""
+
+from __future__ import annotations
+
+from babel.messages.catalog import Catalog
+from babel.messages.pofile import read_po
+
+from handlers.i18n import Translator, _, _n
+from locales import LANGUAGES, catalog_path
+from locales.catalogs import TEMPLATE, check, check_catalog
+
+
+def _template_ids() -> set[str]:
+    with TEMPLATE.open("rb") as file:
+        return {m.id for m in read_po(file) if m.id}
+
+
+def _catalog(code: str) -> Catalog:
+    with catalog_path(code).open("rb") as file:
+        return read_po(file, locale=code)
+
+
+def test_all_catalogs_are_complete_and_current() -> None:
+    assert [str(problem) for problem in check()] == []
+
+
+def test_check_fails_when_an_entry_is_removed() -> None:
+    catalog = _catalog("de")
+    victim = next(m.id for m in catalog if m.id)
+    catalog.delete(victim)
+    problems = check_catalog("de", catalog, _template_ids())
+    assert [(p.msgid, p.what) for p in problems] == [(victim, "missing; run make i18n-update")]
+
+
+def test_check_fails_on_untranslated_fuzzy_and_broken_placeholders() -> None:
+    catalog = _catalog("de")
+    messages = [m for m in catalog if m.id]
+    untranslated, fuzzy = messages[0], messages[1]
+    with_placeholder = next(m for m in messages if "{agency}" in m.id)
+    untranslated.string = ""
+    fuzzy.flags.add("fuzzy")
+    with_placeholder.string = with_placeholder.string.replace("{agency}", "{agentur}")
+    problems = {(p.msgid, p.what) for p in check_catalog("de", catalog, _template_ids())}
+    assert (untranslated.id, "untranslated") in problems
+    assert (fuzzy.id, "fuzzy") in problems
+    assert any(msgid == with_placeholder.id and "placeholders" in what for msgid, what in problems)
+
+
+def test_check_fails_on_a_plural_with_a_missing_form() -> None:
+    catalog = Catalog(locale="de")
+    catalog.add(("{n} request", "{n} requests"), ("{n} Anfrage", ""))
+    problems = check_catalog("de", catalog, {"{n} request"})
+    assert [p.what for p in problems] == ["untranslated"]
+
+
+def test_check_fails_on_text_longer_than_telegram_allows() -> None:
+    catalog = Catalog(locale="de")
+    catalog.add("Hello", "Hallo" * 1000)
+    assert [p.what for p in check_catalog("de", catalog, {"Hello"})] == [
+        "longer than Telegram allows"
+    ]
+
+
+def test_german_is_a_catalog_like_any_other() -> None:
+    tr = Translator()
+    assert tr.gettext("de", "✅ I agree") == "✅ Ich stimme zu"
+    assert tr.gettext("en", "✅ I agree") == "✅ I agree"
+    assert set(tr.languages) == set(LANGUAGES)
+
+
+def test_messages_render_placeholders_and_plurals_in_the_readers_language() -> None:
+    tr = Translator()
+    message = _("I do not know the command /{command}.", command="foo")
+    assert tr.render(message, "de") == "Den Befehl /foo kenne ich nicht."
+    assert tr.render(message, "en") == "I do not know the command /foo."
+    assert tr.render(_n("{n} request", "{n} requests", 3), "en") == "3 requests"
+
+
+def test_language_resolution_prefers_known_languages_then_german() -> None:
+    tr = Translator()
+    assert tr.resolve("en-US") == "en"
+    assert tr.resolve("pt-BR", None, "en") == "en"
+    assert tr.resolve(None, "fr") == "de"
