@@ -64,7 +64,8 @@ i18n-check: install
 ## Write a new migration from the models: make migration m="what changed"
 migration: install
 	DATABASE_URL=sqlite:///$(CURDIR)/.migration.db $(BIN)/alembic -c storage/alembic.ini upgrade head
-	DATABASE_URL=sqlite:///$(CURDIR)/.migration.db $(BIN)/alembic -c storage/alembic.ini revision --autogenerate -m "$(m)"
+	DATABASE_URL=sqlite:///$(CURDIR)/.migration.db $(BIN)/alembic -c storage/alembic.ini revision --autogenerate -m "$(m)" \
+		--rev-id $$(printf '%04d' $$(( $$(ls storage/migrations/versions/*.py | wc -l) + 1 )))
 	rm -f .migration.db*
 
 clean:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+from typing import Literal
 
+from pydantic import SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from storage.db import DEFAULT_DATABASE_URL
 
+_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 DEFAULT_DEPLOYMENT = Path(__file__).resolve().parent / "deployments" / "bingen.toml"
 
 
@@ -17,3 +21,28 @@ class Settings(BaseSettings):
     database_url: str = DEFAULT_DATABASE_URL
     deployment_file: Path = DEFAULT_DEPLOYMENT
     log_level: str = "INFO"
+
+    telegram_bot_token: SecretStr | None = None
+    bot_framework: Literal["ptb", "aiogram"] = "ptb"
+    telegram_api_url: str = "https://api.telegram.org"
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    webhook_listen: str = "0.0.0.0:8080"
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _telegram_accepts_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not _SECRET.fullmatch(value.get_secret_value()):
+            raise ValueError("use 1 to 256 characters A-Z, a-z, 0-9, _ and -")
+        return value
+
+    @model_validator(mode="after")
+    def _webhook_needs_secret(self) -> Settings:
+        if self.webhook_url and self.webhook_secret is None:
+            raise ValueError("WEBHOOK_URL needs WEBHOOK_SECRET, so nobody else can post updates")
+        return self
+
+    @property
+    def webhook_host_port(self) -> tuple[str, int]:
+        host, _sep, port = self.webhook_listen.rpartition(":")
+        return host or "0.0.0.0", int(port)

@@ -75,6 +75,9 @@ class DialogueCore:
 
     async def _load(self, session: AsyncSession, incoming: Incoming) -> Ctx:
         user = (await session.exec(select(User).where(User.key == incoming.user_key))).first()
+        if user is not None and user.unreachable_at is not None:
+            user.unreachable_at = None  # they wrote to us, so they can be reached again
+            session.add(user)
         conversation = await session.get(Conversation, incoming.user_key)
         if conversation is None:
             conversation = Conversation(

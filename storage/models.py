@@ -24,6 +24,8 @@ class User(SQLModel, table=True):
     consent_version: str = Field(max_length=20)
     consent_at: datetime = Field(sa_type=UTCDateTime)
     created_at: datetime = Field(sa_type=UTCDateTime)
+    # Set when the platform reports the person blocked the bot; nothing is pushed to them then.
+    unreachable_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class Conversation(SQLModel, table=True):

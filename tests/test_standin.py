@@ -9,7 +9,23 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+from aiogram import Bot, Dispatcher, F
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.filters import CommandStart
+from aiogram.types import CallbackQuery, Message
+from aiogram.types import InlineKeyboardButton as AiogramButton
+from aiogram.types import InlineKeyboardMarkup as AiogramMarkup
 from aiohttp import ClientSession, FormData, web
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import (
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
 
 from tests.standin import BotApiStandin
 
@@ -38,16 +54,6 @@ async def call(
 
 
 async def test_python_telegram_bot_echo_and_button(standin: BotApiStandin) -> None:
-    from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-    from telegram.ext import (
-        ApplicationBuilder,
-        CallbackQueryHandler,
-        CommandHandler,
-        ContextTypes,
-        MessageHandler,
-        filters,
-    )
-
     async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         assert update.effective_message is not None
         await update.effective_message.reply_text(update.effective_message.text or "")
@@ -102,19 +108,13 @@ async def test_python_telegram_bot_echo_and_button(standin: BotApiStandin) -> No
 
 
 async def test_aiogram_echo_and_button(standin: BotApiStandin) -> None:
-    from aiogram import Bot, Dispatcher, F
-    from aiogram.client.session.aiohttp import AiohttpSession
-    from aiogram.client.telegram import TelegramAPIServer
-    from aiogram.filters import CommandStart
-    from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
-
     bot = Bot(TOKEN, session=AiohttpSession(api=TelegramAPIServer.from_base(standin.url)))
     dp = Dispatcher()
 
     @dp.message(CommandStart())
     async def start(message: Message) -> None:
-        keyboard = [[InlineKeyboardButton(text="Ja", callback_data="yes")]]
-        await message.answer("Mitmachen?", reply_markup=InlineKeyboardMarkup(inline_keyboard=keyboard))
+        keyboard = [[AiogramButton(text="Ja", callback_data="yes")]]
+        await message.answer("Mitmachen?", reply_markup=AiogramMarkup(inline_keyboard=keyboard))
 
     @dp.message(F.text)
     async def echo(message: Message) -> None:
@@ -260,14 +260,18 @@ async def test_bodies_auth_and_validation(standin: BotApiStandin, http: ClientSe
     status, body = await call(http, standin, "setMyCommands", json={"commands": [{"command": "X"}]})
     assert status == 400
 
-    status, body = await call(http, standin, "sendMessage", json={"chat_id": 1, "text": "<x>"})
-    assert (status, body["description"][:12]) == (400, "Bad Request:")
+    plain = {"chat_id": 1, "text": "1 < 2 <x>"}  # no parse_mode: taken literally
+    assert (await call(http, standin, "sendMessage", json=plain))[0] == 200
     html = {"chat_id": 1, "text": "<b>ok</b> &lt;", "parse_mode": "HTML"}
     assert (await call(http, standin, "sendMessage", json=html))[0] == 200
     bad_html = {"chat_id": 1, "text": "1 < 2", "parse_mode": "HTML"}
     assert (await call(http, standin, "sendMessage", json=bad_html))[0] == 400
     bad_md = {"chat_id": 1, "text": "Ende.", "parse_mode": "MarkdownV2"}
     assert (await call(http, standin, "sendMessage", json=bad_md))[0] == 400
+    too_long = {"chat_id": 1, "text": "x" * 4097}
+    assert (await call(http, standin, "sendMessage", json=too_long))[0] == 400
+    assert [m.text for m in standin.chat(1).messages] == ["1 < 2 <x>", "<b>ok</b> &lt;"]
+    assert standin.chat(1).messages[1].plain_text == "ok <"
 
     async with http.post(f"{standin.url}/bot1:WRONG/getMe") as response:
         assert response.status == 401

@@ -329,9 +329,7 @@ class StandinUser:
             }
             for size in (90, 320)
         ]
-        return await (
-            self.send(photo=photo, caption=caption) if caption else self.send(photo=photo)
-        )
+        return await self.send(photo=photo, **({"caption": caption} if caption else {}))
 
     def _last_inline(self) -> BotMessage | None:
         for message in reversed(self.chat.messages):
@@ -461,6 +459,7 @@ class BotApiStandin:
         self.webhook_failed_updates: list[JSON] = []
         self.dropped_updates: list[JSON] = []  # filtered out by allowed_updates
         self.allowed_updates: list[str] | None = None
+        self._allowed_set: frozenset[str] | None = None
         self.too_many_requests_count = 0
         self._methods: dict[str, MethodHandler] = {}
         for name in dir(self):
@@ -519,10 +518,7 @@ class BotApiStandin:
 
     # --- test-side API -------------------------------------------------------------------
     def user(
-        self,
-        user_id: int,
-        first_name: str = "Erika",
-        language_code: str | None = "de",
+        self, user_id: int, first_name: str = "Erika", language_code: str | None = "de"
     ) -> StandinUser:
         """The user with this id (created on first use; its private chat id is ``user_id``)."""
         if user_id not in self.users:
@@ -740,15 +736,15 @@ class BotApiStandin:
 
     # --- update delivery ---------------------------------------------------------------------
     def _allowed(self, update: JSON) -> bool:
-        if not self.allowed_updates:
-            return True
-        return any(key in self.allowed_updates for key in update if key != "update_id")
+        allowed = self._allowed_set
+        return allowed is None or any(key in allowed for key in update if key != "update_id")
 
     def _set_allowed(self, allowed: Any) -> None:
-        if allowed is None:
-            return  # Telegram keeps the previous setting
+        if allowed is None or (list(allowed) or None) == self.allowed_updates:
+            return  # None: Telegram keeps the previous setting
         self.allowed_updates = list(allowed) or None
-        if self.allowed_updates and not all(map(self._allowed, self._pending)):
+        self._allowed_set = frozenset(allowed) or None
+        if self._allowed_set is not None:
             kept = [u for u in self._pending if self._allowed(u)]
             self.dropped_updates.extend(u for u in self._pending if not self._allowed(u))
             self._pending = deque(kept)
@@ -775,27 +771,26 @@ class BotApiStandin:
                 continue
             update = self._pending[0]
             for attempt in range(self.webhook_attempts):
-                status = await self._post_update(update)
+                url = self.webhook_url
+                if url is None:
+                    break  # deleteWebhook: the update stays pending for getUpdates
+                status = await self._post_update(url, update)
                 self.webhook_responses.append(status)
-                if 200 <= status < 300:
+                ok = 200 <= status < 300
+                if ok or attempt + 1 == self.webhook_attempts:
+                    if not ok:
+                        self.webhook_failed_updates.append(update)
+                    if self._pending and self._pending[0] is update:
+                        self._pending.popleft()
                     break
-                if attempt + 1 < self.webhook_attempts:
-                    await asyncio.sleep(self.webhook_retry_delay * (attempt + 1))
-            else:
-                self.webhook_failed_updates.append(update)
-            if self._pending and self._pending[0] is update:
-                self._pending.popleft()
+                await asyncio.sleep(self.webhook_retry_delay * (attempt + 1))
 
-    async def _post_update(self, update: JSON) -> int:
+    async def _post_update(self, url: str, update: JSON) -> int:
         assert self._client is not None
-        assert self.webhook_url is not None
-        headers = (
-            {"X-Telegram-Bot-Api-Secret-Token": self.webhook_secret}
-            if (self.webhook_secret)
-            else {}
-        )
+        secret = self.webhook_secret
+        headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret else {}
         try:
-            async with self._client.post(self.webhook_url, json=update, headers=headers) as resp:
+            async with self._client.post(url, json=update, headers=headers) as resp:
                 await resp.read()
                 return resp.status
         except (ClientError, TimeoutError):
@@ -896,7 +891,8 @@ class BotApiStandin:
         chat.notify()
         return message
 
-    def _check_text(self, text: Any, parse_mode: Any) -> str:
+    @staticmethod
+    def _check_text(text: Any, parse_mode: Any) -> str:
         if not isinstance(text, str) or not text.strip():
             raise _bad("message text is empty")
         mode = str(parse_mode or "").lower()
@@ -904,14 +900,14 @@ class BotApiStandin:
             _check_html(text)
         elif mode == "markdownv2":
             _check_markdown_v2(text)
+        plain = html.unescape(_TAG_RE.sub("", text)) if mode == "html" else text
+        if len(plain.encode("utf-16-le")) > 2 * 4096:
+            raise _bad("message is too long")
         return text
 
     def _m_sendMessage(self, params: JSON) -> JSON:
         text = self._check_text(params.get("text"), params.get("parse_mode"))
-        message = self._new_message(params, text=text)
-        if len(message.plain_text or "") > 4096:
-            raise _bad("message is too long")
-        return self.message_object(message)
+        return self.message_object(self._new_message(params, text=text))
 
     def _m_sendDocument(self, params: JSON) -> JSON:
         document = params.get("document")

@@ -1,0 +1,1 @@
+"""Telegram front ends: python-telegram-bot and aiogram over one neutral channel and one sender."""

@@ -1,0 +1,139 @@
+"""The Telegram side of the dialogue core, shared by both frameworks.
+
+A framework adapter hands over the few fields of an update that matter; this module builds the
+neutral `Incoming`, calls the core and sends the replies: inline keyboards for choices, a
+location keyboard where a step asks for a place, the pressed message marked with the choice.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from bot.channels.telegram.sender import Sender
+from bot.channels.telegram.transport import Markup
+from handlers.commands import DESCRIPTIONS
+from handlers.core import DialogueCore
+from handlers.i18n import Translator, _
+from handlers.types import Incoming, Location, Reply, Turn
+
+log = logging.getLogger(__name__)
+
+KEY_PREFIX = "telegram:"
+
+
+def user_key(user_id: int) -> str:
+    return f"{KEY_PREFIX}{user_id}"
+
+
+def chat_of(key: str) -> int | None:
+    """The private chat id behind a Telegram user key, or None for other channels."""
+    if not key.startswith(KEY_PREFIX):
+        return None
+    return int(key.removeprefix(KEY_PREFIX))
+
+
+@dataclass(frozen=True)
+class Pressed:
+    """A button press: which callback to answer and which message carried the button."""
+
+    callback_id: str
+    message_id: int | None
+    message_text: str | None
+
+
+class TelegramChannel:
+    def __init__(self, core: DialogueCore, translator: Translator, sender: Sender) -> None:
+        self.core = core
+        self.tr = translator
+        self.sender = sender
+
+    async def on_update(
+        self, chat_id: int, incoming: Incoming, pressed: Pressed | None = None
+    ) -> None:
+        """Handle one update from a private chat."""
+        if pressed is not None:
+            await self.sender.answer_callback(pressed.callback_id)
+        turn = await self.core.handle(incoming)
+        if pressed is not None and pressed.message_id is not None:
+            await self._mark_choice(chat_id, pressed, turn)
+        for reply in turn.replies:
+            await self.send(chat_id, reply)
+
+    async def _mark_choice(self, chat_id: int, pressed: Pressed, turn: Turn) -> None:
+        """Show the choice under the question and drop its keyboard, so the chat reads as a record."""
+        if turn.chosen is None or turn.language is None or pressed.message_id is None:
+            return
+        label = self.tr.render(turn.chosen, turn.language)
+        text = f"{pressed.message_text or ''}\n\n✓ {label}".strip()
+        await self.sender.edit_message(chat_id, pressed.message_id, text[:4096])
+
+    async def send(self, chat_id: int, reply: Reply) -> int | None:
+        """Render a reply in its language and send it; the way out for replies and pushes alike."""
+        text = self.tr.render(reply.text, reply.language)
+        if reply.file is not None:
+            return await self.sender.send_document(
+                chat_id, reply.file.filename, reply.file.content, text[:1024]
+            )
+        return await self.sender.send_message(chat_id, text[:4096], self.markup(reply))
+
+    def markup(self, reply: Reply) -> Markup | None:
+        language = reply.language
+        if reply.request_location:
+            # A location can only be asked for with a reply keyboard; its other buttons become
+            # reply-keyboard buttons whose text the core recognises as the button.
+            rows = [
+                [
+                    {
+                        "text": self.tr.render(_("📍 Share my location"), language),
+                        "request_location": True,
+                    }
+                ]
+            ]
+            rows += [
+                [{"text": self.tr.render(b.label, language)} for b in row] for row in reply.buttons
+            ]
+            return {"keyboard": rows, "resize_keyboard": True, "one_time_keyboard": True}
+        if not reply.buttons:
+            return None
+        return {
+            "inline_keyboard": [
+                [
+                    {"text": self.tr.render(b.label, language), "callback_data": b.payload}
+                    for b in row
+                ]
+                for row in reply.buttons
+            ]
+        }
+
+    def command_menus(self) -> dict[str | None, list[tuple[str, str]]]:
+        """The command menu per language; None is everyone else, who gets the default language."""
+        menus: dict[str | None, list[tuple[str, str]]] = {}
+        for language in [None, *self.tr.languages]:
+            rendered = self.tr.default if language is None else language
+            menus[language] = [
+                (command, self.tr.render(description, rendered))
+                for command, description in DESCRIPTIONS.items()
+            ]
+        return menus
+
+
+def incoming_message(
+    user_id: int,
+    *,
+    text: str | None,
+    location: tuple[float, float] | None,
+    language_code: str | None,
+) -> Incoming:
+    """Build an incoming message from a Telegram message; without text or location it is an attachment."""
+    return Incoming(
+        user_key=user_key(user_id),
+        text=text,
+        location=Location(*location) if location else None,
+        attachment=None if text is not None or location else "other",
+        language_code=language_code,
+    )
+
+
+def incoming_press(user_id: int, data: str, language_code: str | None) -> Incoming:
+    return Incoming(user_key=user_key(user_id), payload=data, language_code=language_code)

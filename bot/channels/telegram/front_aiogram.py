@@ -1,0 +1,145 @@
+"""The aiogram front end: converts its updates, implements `Transport` with its bot."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiogram import Bot, Dispatcher, F, Router
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.exceptions import (
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
+from aiogram.types import (
+    BotCommand,
+    BufferedInputFile,
+    CallbackQuery,
+    InlineKeyboardMarkup,
+    Message,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+)
+
+from bot.channels.telegram.channel import (
+    Pressed,
+    TelegramChannel,
+    incoming_message,
+    incoming_press,
+)
+from bot.channels.telegram.transport import Markup, Rejected, RetryLater, Transient, Unreachable
+
+
+def build_bot(token: str, api_url: str) -> Bot:
+    session = AiohttpSession(api=TelegramAPIServer.from_base(api_url.rstrip("/")))
+    return Bot(token, session=session)
+
+
+class AiogramTransport:
+    def __init__(self, bot: Bot) -> None:
+        self.bot = bot
+
+    @staticmethod
+    def _markup(markup: Markup | None) -> Any:
+        if markup is None:
+            return None
+        if "inline_keyboard" in markup:
+            return InlineKeyboardMarkup.model_validate(markup)
+        if "keyboard" in markup:
+            return ReplyKeyboardMarkup.model_validate(markup)
+        return ReplyKeyboardRemove()
+
+    @staticmethod
+    async def _call(call: Callable[[], Awaitable[Any]]) -> Any:
+        try:
+            return await call()
+        except TelegramRetryAfter as error:
+            raise RetryLater(float(error.retry_after)) from error
+        except TelegramForbiddenError as error:
+            raise Unreachable(error.message) from error
+        except TelegramBadRequest as error:
+            raise Rejected(error.message) from error
+        except (TelegramNetworkError, TelegramServerError) as error:
+            raise Transient(str(error)) from error
+
+    async def send_message(self, chat_id: int, text: str, markup: Markup | None) -> int:
+        message = await self._call(
+            lambda: self.bot.send_message(chat_id, text, reply_markup=self._markup(markup))
+        )
+        return int(message.message_id)
+
+    async def edit_message(
+        self, chat_id: int, message_id: int, text: str, markup: Markup | None
+    ) -> None:
+        await self._call(
+            lambda: self.bot.edit_message_text(
+                text=text, chat_id=chat_id, message_id=message_id, reply_markup=self._markup(markup)
+            )
+        )
+
+    async def answer_callback(self, callback_id: str) -> None:
+        await self._call(lambda: self.bot.answer_callback_query(callback_id))
+
+    async def send_document(
+        self, chat_id: int, filename: str, content: bytes, caption: str | None
+    ) -> int:
+        document = BufferedInputFile(content, filename=filename)
+        message = await self._call(
+            lambda: self.bot.send_document(chat_id, document, caption=caption)
+        )
+        return int(message.message_id)
+
+    async def set_commands(self, commands: list[tuple[str, str]], language: str | None) -> None:
+        await self._call(
+            lambda: self.bot.set_my_commands(
+                [BotCommand(command=name, description=text) for name, text in commands],
+                language_code=language,
+            )
+        )
+
+    async def set_webhook(self, url: str, secret: str) -> None:
+        await self._call(
+            lambda: self.bot.set_webhook(
+                url, secret_token=secret, allowed_updates=["message", "callback_query"]
+            )
+        )
+
+    async def delete_webhook(self) -> None:
+        await self._call(lambda: self.bot.delete_webhook())
+
+
+def build_dispatcher(channel: TelegramChannel) -> Dispatcher:
+    """Route private messages and button presses to the channel."""
+    router = Router()
+
+    @router.message(F.chat.type == "private")
+    async def on_message(message: Message) -> None:
+        user = message.from_user
+        if user is None:
+            return
+        location = message.location
+        incoming = incoming_message(
+            user.id,
+            text=message.text,
+            location=(location.latitude, location.longitude) if location else None,
+            language_code=user.language_code,
+        )
+        await channel.on_update(message.chat.id, incoming)
+
+    @router.callback_query()
+    async def on_press(query: CallbackQuery) -> None:
+        message = query.message
+        if not isinstance(message, Message) or message.chat.type != "private" or query.data is None:
+            await channel.sender.answer_callback(query.id)
+            return
+        pressed = Pressed(query.id, message.message_id, message.text)
+        incoming = incoming_press(query.from_user.id, query.data, query.from_user.language_code)
+        await channel.on_update(message.chat.id, incoming, pressed)
+
+    dispatcher = Dispatcher()
+    dispatcher.include_router(router)
+    return dispatcher
