@@ -1,0 +1,145 @@
+"""The sender keeps Telegram's limits and loses nothing: unit tests with a fake transport."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import time
+
+import pytest
+
+from bot.channels.telegram.sender import Sender, Spacer
+from bot.channels.telegram.transport import Markup, Rejected, RetryLater, Transient, Unreachable
+
+
+class FakeTransport:
+    """Records what was sent and when; fails as told by `failures` (one per call, in order)."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[float, int, str]] = []
+        self.failures: list[Exception] = []
+        self.attempts = 0
+
+    async def send_message(self, chat_id: int, text: str, markup: Markup | None) -> int:
+        self.attempts += 1
+        if self.failures:
+            raise self.failures.pop(0)
+        self.sent.append((time.monotonic(), chat_id, text))
+        return len(self.sent)
+
+    async def edit_message(
+        self, chat_id: int, message_id: int, text: str, markup: Markup | None
+    ) -> None:
+        self.sent.append((time.monotonic(), chat_id, f"edit:{text}"))
+
+    async def answer_callback(self, callback_id: str) -> None:
+        if self.failures:
+            raise self.failures.pop(0)
+
+    async def send_document(
+        self, chat_id: int, filename: str, content: bytes, caption: str | None
+    ) -> int:
+        raise AssertionError("not used")
+
+    async def set_commands(self, commands: list[tuple[str, str]], language: str | None) -> None:
+        raise AssertionError("not used")
+
+    async def set_webhook(self, url: str, secret: str) -> None:
+        raise AssertionError("not used")
+
+    async def delete_webhook(self) -> None:
+        raise AssertionError("not used")
+
+
+def make_sender(transport: FakeTransport, unreachable: list[int], **limits: float) -> Sender:
+    async def mark(chat_id: int) -> None:
+        unreachable.append(chat_id)
+
+    limits.setdefault("first_backoff", 0.01)
+    return Sender(transport, on_unreachable=mark, **limits)  # type: ignore[arg-type]
+
+
+async def test_messages_to_one_chat_are_spaced_by_the_per_chat_interval() -> None:
+    transport = FakeTransport()
+    sender = make_sender(transport, [], per_chat_interval=0.1)
+    await asyncio.gather(*(sender.send_message(7, f"m{i}") for i in range(4)))
+    times = [t for t, _, _ in transport.sent]
+    assert [text for _, _, text in transport.sent] == ["m0", "m1", "m2", "m3"]
+    assert all(b - a >= 0.095 for a, b in itertools.pairwise(times))
+
+
+async def test_the_overall_rate_is_kept_across_chats() -> None:
+    transport = FakeTransport()
+    sender = make_sender(transport, [], overall_per_second=100)
+    started = time.monotonic()
+    await asyncio.gather(*(sender.send_message(chat, "hi") for chat in range(31)))
+    assert time.monotonic() - started >= 0.29  # 31 messages at 100/s need 0.3 s
+    assert len(transport.sent) == 31
+
+
+async def test_too_many_requests_is_waited_out_and_order_is_kept() -> None:
+    transport = FakeTransport()
+    transport.failures = [RetryLater(0.2), RetryLater(0.1)]
+    sender = make_sender(transport, [], per_chat_interval=0)
+    started = time.monotonic()
+    first = asyncio.create_task(sender.send_message(7, "first"))
+    await asyncio.sleep(0)
+    second = asyncio.create_task(sender.send_message(7, "second"))
+    assert await first == 1
+    assert await second == 2
+    assert [text for _, _, text in transport.sent] == ["first", "second"]
+    assert transport.sent[0][0] - started >= 0.3
+    assert transport.attempts == 4
+
+
+async def test_a_blocked_bot_marks_the_chat_unreachable() -> None:
+    transport = FakeTransport()
+    transport.failures = [Unreachable("bot was blocked by the user")]
+    unreachable: list[int] = []
+    sender = make_sender(transport, unreachable, per_chat_interval=0)
+    assert await sender.send_message(42, "hello") is None
+    assert unreachable == [42]
+    assert transport.attempts == 1
+
+
+async def test_network_errors_are_retried_with_backoff() -> None:
+    transport = FakeTransport()
+    transport.failures = [Transient("reset"), Transient("timeout")]
+    sender = make_sender(transport, [], per_chat_interval=0)
+    assert await sender.send_message(1, "hello") == 1
+    assert transport.attempts == 3
+
+
+async def test_network_errors_give_up_after_the_last_retry() -> None:
+    transport = FakeTransport()
+    transport.failures = [Transient("down")] * 10
+    sender = make_sender(transport, [], per_chat_interval=0, max_transient_retries=2)
+    with pytest.raises(Transient):
+        await sender.send_message(1, "hello")
+    assert transport.attempts == 3
+
+
+async def test_a_refused_request_is_not_retried() -> None:
+    transport = FakeTransport()
+    transport.failures = [Rejected("message text is empty")]
+    sender = make_sender(transport, [], per_chat_interval=0)
+    assert await sender.send_message(1, "") is None
+    assert transport.attempts == 1
+
+
+async def test_a_failed_callback_answer_does_not_stop_the_reply() -> None:
+    transport = FakeTransport()
+    transport.failures = [Rejected("query is too old")]
+    sender = make_sender(transport, [], per_chat_interval=0)
+    await sender.answer_callback("q1")
+    assert await sender.send_message(1, "reply") == 1
+
+
+def test_spacer_hands_out_slots_interval_apart() -> None:
+    now = [100.0]
+    spacer = Spacer(0.5, clock=lambda: now[0])
+    assert [spacer.reserve() for _ in range(3)] == [0.0, 0.5, 1.0]
+    now[0] = 102.0
+    assert spacer.reserve() == 0.0
+    spacer.hold(3)
+    assert spacer.reserve() == 3.0

@@ -1,0 +1,240 @@
+"""The Telegram front ends end to end: `ehrenamt run` over HTTP against a local Bot API stand-in.
+
+Every scenario runs on python-telegram-bot and on aiogram; the onboarding scenario also in webhook
+mode. What a person sees is read from the stand-in, what was stored from the database.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aiohttp
+import pytest
+from sqlmodel import select
+
+from bot.config import Settings
+from storage import create_engine, make_sessionmaker
+from storage.models import Conversation, User
+from tests.standin import BotApiStandin
+from tests.telegram_bot import WEBHOOK_SECRET, BotProcess
+
+FRAMEWORKS = ["ptb", "aiogram"]
+
+
+@pytest.fixture
+async def standin() -> AsyncIterator[BotApiStandin]:
+    async with BotApiStandin() as api:
+        yield api
+
+
+@pytest.fixture(params=FRAMEWORKS)
+async def bot(
+    request: pytest.FixtureRequest, standin: BotApiStandin, database_url: str, tmp_path: Path
+) -> AsyncIterator[BotProcess]:
+    process = BotProcess(standin, request.param, "polling", database_url, tmp_path)
+    await process.start()
+    yield process
+    await process.stop()
+
+
+async def stored_user(database_url: str, key: str) -> User | None:
+    engine = create_engine(database_url)
+    try:
+        async with make_sessionmaker(engine)() as session:
+            return (await session.exec(select(User).where(User.key == key))).first()
+    finally:
+        await engine.dispose()
+
+
+async def stored_conversation(database_url: str, key: str) -> Conversation | None:
+    engine = create_engine(database_url)
+    try:
+        async with make_sessionmaker(engine)() as session:
+            return await session.get(Conversation, key)
+    finally:
+        await engine.dispose()
+
+
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+@pytest.mark.parametrize("mode", ["polling", "webhook"])
+async def test_onboarding_by_buttons_survives_a_restart(
+    framework: str, mode: str, standin: BotApiStandin, database_url: str, tmp_path: Path
+) -> None:
+    bot = BotProcess(standin, framework, mode, database_url, tmp_path)
+    await bot.start()
+    erika = standin.user(1001, "Erika", language_code="de")
+    try:
+        await erika.send_text("/start")
+        welcome = await erika.wait_for_message()
+        assert "Willkommen bei Ehrenamtsbörse Bingen" in welcome.text
+        assert erika.last_keyboard() == [["Deutsch", "English"], ["✖ Abbrechen"]]
+
+        await erika.press("Deutsch")
+        privacy = await erika.wait_for_message()
+        assert "Sind Sie einverstanden?" in privacy.text
+        edited = await erika.wait_for_edit()
+        assert edited.message_id == welcome.message_id
+        assert edited.text.endswith("✓ Deutsch")
+        assert edited.buttons() == []
+
+        conversation = await stored_conversation(database_url, "telegram:1001")
+        assert conversation is not None
+        assert (conversation.flow, conversation.step) == ("onboarding", "privacy")
+
+        await bot.restart()
+
+        await erika.press("✅ Ich stimme zu")
+        role = await erika.wait_for_message()
+        assert "Wie möchten Sie mitmachen?" in role.text
+        await erika.press("🙋 Ich möchte helfen")
+        menu = await erika.wait_for_message()
+        assert "🏠 Hauptmenü" in menu.text
+
+        await standin.wait_until(lambda: not standin.callback_queries_unanswered())
+    finally:
+        await bot.stop()
+
+    user = await stored_user(database_url, "telegram:1001")
+    assert user is not None
+    assert (user.language, user.role) == ("de", "volunteer")
+    if mode == "webhook":
+        assert standin.webhook_secret == WEBHOOK_SECRET
+        assert set(standin.webhook_responses) == {200}
+
+
+async def test_language_comes_from_telegram_until_chosen(bot: BotProcess) -> None:
+    sam = bot.standin.user(1002, "Sam", language_code="en")
+    await sam.send_text("/start")
+    message = await sam.wait_for_message()
+    assert "Welcome to Ehrenamtsbörse Bingen!" in message.text
+    assert sam.last_keyboard()[0] == ["English", "Deutsch"]
+
+
+async def test_command_menu_is_set_per_language(bot: BotProcess) -> None:
+    commands = bot.standin.commands
+    german = commands[("default", "")]
+    assert [c["command"] for c in german] == ["start", "menu", "language", "cancel", "help"]
+    assert german[1]["description"] == "Hauptmenü öffnen"
+    assert commands[("default", "de")] == german
+    assert commands[("default", "en")][1]["description"] == "Open the main menu"
+
+
+async def test_deep_link_reaches_the_core(bot: BotProcess, database_url: str) -> None:
+    person = bot.standin.user(1003, "Poster", language_code="de")
+    await person.send_text("/start buedesheim")
+    await person.wait_for_message()
+    conversation = await stored_conversation(database_url, "telegram:1003")
+    assert conversation is not None
+    assert conversation.data == {"start_code": "buedesheim"}
+
+
+async def test_sticker_and_forged_button_get_a_clear_answer(bot: BotProcess) -> None:
+    person = bot.standin.user(1004, "Mallory", language_code="de")
+    await person.send_text("/start")
+    await person.wait_for_message()
+
+    await person.send_sticker()
+    answer = await person.wait_for_message()
+    assert "nur Textnachrichten und Tasten" in answer.text
+
+    await person.press("lang:de")
+    await person.wait_for_message()
+    await person.press("✅ Ich stimme zu")
+    await person.wait_for_message()
+    # Press the spent language button of the first message again, as a second click would.
+    first = person.messages[0]
+    query = {
+        "id": bot.standin.new_callback_query_id(),
+        "from": person.as_user(),
+        "message": bot.standin.message_object(first),
+        "chat_instance": "x",
+        "data": "lang:en",
+    }
+    bot.standin.push_update({"callback_query": query})
+    answer = await person.wait_for_message()
+    assert "Diese Taste gilt nicht mehr" in answer.text
+    assert "Wie möchten Sie mitmachen?" in answer.text
+    await bot.standin.wait_until(lambda: not bot.standin.callback_queries_unanswered())
+
+
+async def test_too_many_requests_are_waited_out_and_nothing_is_lost(bot: BotProcess) -> None:
+    standin = bot.standin
+    person = standin.user(1005, "Karl", language_code="de")
+    standin.fail_next("sendMessage", status=429, retry_after=1, times=2)
+
+    await person.send_text("/start")
+    await person.send_text("/help")
+    first = await person.wait_for_message(timeout=15)
+    second = await person.wait_for_message(timeout=15)
+    assert "Willkommen" in first.text
+    assert "/language ändert die Sprache" in second.text
+    await standin.wait_until(lambda: len(standin.calls("sendMessage")) >= 4)
+    assert len(person.messages) == 2  # each once, in the order they were written
+    assert standin.too_many_requests_count == 2
+
+
+async def test_blocked_bot_marks_the_person_unreachable(bot: BotProcess, database_url: str) -> None:
+    standin = bot.standin
+    person = standin.user(1006, "Greta", language_code="de")
+    await person.send_text("/start")
+    await person.wait_for_message()
+    await person.press("Deutsch")
+    await person.wait_for_message()
+    await person.press("✅ Ich stimme zu")
+    await person.wait_for_message()
+
+    standin.fail_next("sendMessage", status=403, chat_id=1006)
+    await person.send_text("/menu")
+
+    async def marked() -> bool:
+        user = await stored_user(database_url, "telegram:1006")
+        return user is not None and user.unreachable_at is not None
+
+    await standin.wait_until(marked, timeout=15)
+
+    await person.send_text("/menu")  # writing again shows they can be reached
+    await person.wait_for_message()
+    user = await stored_user(database_url, "telegram:1006")
+    assert user is not None and user.unreachable_at is None
+
+
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+async def test_webhook_refuses_calls_without_the_secret(
+    framework: str, standin: BotApiStandin, database_url: str, tmp_path: Path
+) -> None:
+    bot = BotProcess(standin, framework, "webhook", database_url, tmp_path)
+    await bot.start()
+    try:
+        person = standin.user(1007, "Eve", language_code="de")
+        update = {"update_id": 999_999, "message": person._message(text="/start")}
+        assert await standin.post_to_webhook(update, secret="wrong") == 403
+        assert await standin.post_to_webhook(update, secret=None) == 403
+        assert person.messages == []
+        assert await stored_conversation(database_url, "telegram:1007") is None
+
+        async with (
+            aiohttp.ClientSession() as http,
+            http.get(f"http://127.0.0.1:{bot.port}/healthz") as response,
+        ):
+            assert response.status == 200
+    finally:
+        await bot.stop()
+
+
+def test_run_without_token_says_what_to_set(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "TELEGRAM_BOT_TOKEN"}
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "run"], capture_output=True, text=True, env=env, cwd=tmp_path
+    )
+    assert result.returncode == 2
+    assert "TELEGRAM_BOT_TOKEN" in result.stderr
+    assert "make chat" in result.stderr
+
+
+def test_webhook_without_secret_is_refused_by_the_settings() -> None:
+    with pytest.raises(ValueError, match="WEBHOOK_SECRET"):
+        Settings(webhook_url="https://bot.example.org/telegram", _env_file=None)  # type: ignore[call-arg]
