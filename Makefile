@@ -8,7 +8,7 @@ PO_FILES := $(wildcard locales/*/LC_MESSAGES/messages.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 ARGS ?=
 
-.PHONY: install chat migrate test lint format typecheck test-postgres \
+.PHONY: install chat run migrate test lint format typecheck test-postgres \
         i18n-extract i18n-update i18n-compile i18n-check migration clean
 
 install: $(STAMP) $(MO_FILES)
@@ -26,6 +26,10 @@ locales/%.mo: locales/%.po $(STAMP)
 ## Chat with the bot in the terminal (ARGS="--user erika --language de" to play someone).
 chat: install
 	@$(BIN)/python -m bot chat $(ARGS)
+
+## Run the bot on Telegram (TELEGRAM_BOT_TOKEN in .env; see .env.example).
+run: install
+	$(BIN)/python -m bot run
 
 migrate: install
 	$(BIN)/python -m bot migrate
