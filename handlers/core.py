@@ -20,7 +20,21 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.deployment import Deployment
 from handlers import commands
-from handlers.flow import Call, Ctx, End, Flow, Goto, Outcome, Prompt, Retry, Return, Step, resolve
+from handlers.flow import (
+    EDITING,
+    SUMMARY,
+    Call,
+    Ctx,
+    End,
+    Flow,
+    Goto,
+    Outcome,
+    Prompt,
+    Retry,
+    Return,
+    Step,
+    resolve,
+)
 from handlers.i18n import Text, Translator, _, paragraphs
 from handlers.types import Button, Incoming, Reply, Turn
 from storage.models import Conversation, User
@@ -195,7 +209,9 @@ class DialogueCore:
             )
         chosen = await self._label_of(ctx, payload)
         if payload == BACK:
-            outcome: Outcome = Goto(self._back_target(ctx, step) or ctx.conversation.step)
+            target = self._back_target(ctx, step) or ctx.conversation.step
+            ctx.data.pop(EDITING, None)
+            outcome: Outcome = Goto(target)
         elif payload == CANCEL:
             turn = await self._cancel(ctx)
             return Turn(turn.replies, chosen, turn.language)
@@ -203,7 +219,15 @@ class DialogueCore:
             outcome = Retry(_("Please answer in words."))
         else:
             outcome = await resolve(step.on_choice(ctx, payload))
+        where = (ctx.conversation.flow, ctx.conversation.step)
         turn = await self._apply(ctx, outcome)
+        same_question = (
+            isinstance(outcome, Goto)
+            and not outcome.notes
+            and (outcome.flow or where[0], outcome.step) == where
+        )
+        if same_question:  # a ✓ toggled: the question is shown again with updated buttons
+            return Turn(turn.replies, None, turn.language, replace=True)
         return Turn(turn.replies, chosen, turn.language)
 
     async def _typed(self, ctx: Ctx, step: Step, text: str) -> Turn:
@@ -242,6 +266,8 @@ class DialogueCore:
 
     def _back_target(self, ctx: Ctx, step: Step) -> str | None:
         steps = self.flows[ctx.conversation.flow].steps
+        if ctx.data.get(EDITING) and SUMMARY in steps:
+            return SUMMARY
         target = step.back
         while target is not None:
             candidate = steps[target]

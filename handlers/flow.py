@@ -23,6 +23,11 @@ from handlers.types import Button, Incoming
 from storage.models import Conversation, User
 
 T = TypeVar("T")
+
+# A flow that ends with a step named SUMMARY lets people change one answer from there: the draft
+# key EDITING marks that, and Back or the next answer lead back to the summary.
+SUMMARY = "summary"
+EDITING = "_editing"
 MaybeAwaitable: TypeAlias = T | Awaitable[T]
 
 

@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from handlers import language, menu, onboarding
+from handlers import language, menu, my_requests, onboarding, profile, request, volunteer
 from handlers.flow import Flow
 
-FLOWS: dict[str, Flow] = {flow.name: flow for flow in (onboarding.FLOW, menu.FLOW, language.FLOW)}
+FLOWS: dict[str, Flow] = {
+    flow.name: flow
+    for flow in (
+        onboarding.FLOW,
+        menu.FLOW,
+        language.FLOW,
+        volunteer.FLOW,
+        profile.FLOW,
+        request.FLOW,
+        my_requests.FLOW,
+    )
+}

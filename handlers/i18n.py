@@ -10,8 +10,11 @@ from __future__ import annotations
 import string
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import date, time
 from typing import Protocol
 
+from babel import Locale
+from babel.dates import format_skeleton, format_time, get_day_names
 from babel.support import NullTranslations, Translations
 
 from locales import DEFAULT_LANGUAGE, DOMAIN, LANGUAGES, LOCALES_DIR
@@ -63,6 +66,53 @@ class Lines:
 
     def render(self, tr: Translator, language: str) -> str:
         return self.separator.join(part.render(tr, language) for part in self.parts)
+
+
+@dataclass(frozen=True)
+class DateText:
+    """A date in words in the reader's language: "Dienstag, 24. November", short "Di., 24. Nov."."""
+
+    value: date
+    short: bool = False
+
+    def render(self, tr: Translator, language: str) -> str:
+        locale = tr.babel_locale(language)
+        if self.short:
+            return format_skeleton("MMMEd", self.value, locale=locale)
+        day = format_skeleton("MMMMd", self.value, locale=locale)
+        long = _("{weekday}, {day}", weekday=WeekdayName(self.value.weekday(), "wide"), day=day)
+        return long.render(tr, language)
+
+
+@dataclass(frozen=True)
+class TimeText:
+    value: time
+
+    def render(self, tr: Translator, language: str) -> str:
+        return format_time(self.value, format="short", locale=tr.babel_locale(language))
+
+
+@dataclass(frozen=True)
+class WeekdayName:
+    """A weekday's name (0 is Monday) in the reader's language."""
+
+    index: int
+    width: str = "abbreviated"
+
+    def render(self, tr: Translator, language: str) -> str:
+        names = get_day_names(self.width, locale=tr.babel_locale(language))  # type: ignore[arg-type]
+        return str(names[self.index])
+
+
+@dataclass(frozen=True)
+class LanguageName:
+    """The name of a spoken language (ISO 639 code) in the reader's language."""
+
+    code: str
+
+    def render(self, tr: Translator, language: str) -> str:
+        name = Locale.parse(tr.babel_locale(language)).languages.get(self.code, self.code)
+        return str(name[:1].upper() + name[1:])
 
 
 def _(msgid: str, /, **params: object) -> Msg:
@@ -119,6 +169,11 @@ class Translator:
             if code in self._catalogs:
                 return code
         return self.default
+
+    def babel_locale(self, language: str) -> str:
+        """The Babel locale that formats dates, numbers and names for a language."""
+        known = LANGUAGES.get(language) or LANGUAGES[self.default]
+        return known.babel_locale
 
     def _catalog(self, language: str) -> NullTranslations:
         return self._catalogs.get(language) or self._catalogs[self.default]

@@ -65,9 +65,12 @@ class Turn:
     """The core's answer to one incoming message.
 
     `chosen` is the label of the button the person pressed, so a channel can mark the pressed message
-    with the choice (and drop its keyboard) before sending the replies.
+    with the choice (and drop its keyboard) before sending the replies. `replace` says the single
+    reply is the same question again with its buttons updated (a ✓ toggled in a multi-select): a
+    channel that can edits the pressed message instead of sending a new one.
     """
 
     replies: list[Reply] = field(default_factory=list)
     chosen: Text | None = None
     language: str | None = None
+    replace: bool = False

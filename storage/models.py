@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, time
 from typing import Any
 
 from sqlalchemy import JSON, Column
@@ -45,4 +45,131 @@ class Conversation(SQLModel, table=True):
         default_factory=list, sa_column=Column(JSON, nullable=False)
     )
     options: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class VolunteerProfile(SQLModel, table=True):
+    """What a volunteer offers. Categories, districts, languages and time slots live in their own
+    tables so that matching can select candidates with indexes."""
+
+    __tablename__ = "volunteer_profiles"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id", unique=True, index=True, ondelete="CASCADE")
+    commitment: str = Field(max_length=10)  # one_off | regular | both
+    rhythm: str = Field(max_length=10)  # immediate | daily | weekly
+    paused: bool = False
+    note: str | None = Field(default=None, max_length=300)
+    age_group: str = Field(max_length=10)  # minor | adult
+    verified: bool = False
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class VolunteerCategory(SQLModel, table=True):
+    __tablename__ = "volunteer_categories"
+
+    profile_id: int = Field(
+        foreign_key="volunteer_profiles.id", primary_key=True, ondelete="CASCADE"
+    )
+    category: str = Field(max_length=40, primary_key=True, index=True)
+
+
+class VolunteerDistrict(SQLModel, table=True):
+    __tablename__ = "volunteer_districts"
+
+    profile_id: int = Field(
+        foreign_key="volunteer_profiles.id", primary_key=True, ondelete="CASCADE"
+    )
+    municipality: str = Field(max_length=40, primary_key=True)
+    district: str = Field(max_length=40, primary_key=True, index=True)
+
+
+class VolunteerLanguage(SQLModel, table=True):
+    __tablename__ = "volunteer_languages"
+
+    profile_id: int = Field(
+        foreign_key="volunteer_profiles.id", primary_key=True, ondelete="CASCADE"
+    )
+    language: str = Field(max_length=16, primary_key=True, index=True)
+
+
+class VolunteerSlot(SQLModel, table=True):
+    """A part of a weekday the volunteer is usually free (weekday 0 is Monday)."""
+
+    __tablename__ = "volunteer_slots"
+
+    profile_id: int = Field(
+        foreign_key="volunteer_profiles.id", primary_key=True, ondelete="CASCADE"
+    )
+    weekday: int = Field(primary_key=True, ge=0, le=6)
+    part: str = Field(max_length=10, primary_key=True)  # morning | afternoon | evening
+
+
+class HelpRequest(SQLModel, table=True):
+    """A request for help, by the person themself or by someone asking on their behalf.
+
+    The asker is always the contact. `address` and `person_phone` are shown only to the volunteer
+    who is confirmed later.
+    """
+
+    __tablename__ = "help_requests"
+
+    id: int | None = Field(default=None, primary_key=True)
+    asker_id: int = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
+    for_other: bool = False
+    person_name: str | None = Field(default=None, max_length=60)
+    person_phone: str | None = Field(default=None, max_length=30)
+    category: str = Field(max_length=40, index=True)
+    municipality: str = Field(max_length=40)
+    district: str = Field(max_length=40, index=True)
+    day: date | None = None  # None: flexible
+    part_of_day: str | None = Field(default=None, max_length=10)
+    at_time: time | None = None
+    address: str | None = Field(default=None, max_length=200)
+    languages: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    description: str = Field(max_length=500)
+    status: str = Field(
+        default="open", max_length=12, index=True
+    )  # open | matched | done | cancelled | expired
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class Organisation(SQLModel, table=True):
+    """A club, parish or association that posts opportunities once a coordinator approved it."""
+
+    __tablename__ = "organisations"
+
+    id: int | None = Field(default=None, primary_key=True)
+    owner_id: int = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
+    name: str = Field(max_length=100)
+    kind: str = Field(max_length=20)
+    municipality: str = Field(max_length=40)
+    contact_name: str = Field(max_length=80)
+    status: str = Field(
+        default="pending", max_length=10, index=True
+    )  # pending | approved | rejected
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    approved_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class Opportunity(SQLModel, table=True):
+    """A position or project of an organisation for which it needs volunteers."""
+
+    __tablename__ = "opportunities"
+
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisations.id", index=True, ondelete="CASCADE")
+    title: str = Field(max_length=80)
+    category: str = Field(max_length=40, index=True)
+    description: str = Field(max_length=500)
+    districts: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    day: date | None = None  # a one-off date, or None for a regular schedule
+    schedule: str | None = Field(default=None, max_length=10)  # weekly | monthly | flexible
+    volunteers_needed: int = Field(ge=1, le=99)
+    requirements: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    languages: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    status: str = Field(default="open", max_length=10, index=True)  # open | paused | closed
+    created_at: datetime = Field(sa_type=UTCDateTime)
     updated_at: datetime = Field(sa_type=UTCDateTime)

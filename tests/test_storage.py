@@ -8,7 +8,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Connection, text
-from sqlmodel import SQLModel
+from sqlmodel import SQLModel, select
 
 from bot.app import App
 from storage import create_engine, make_sessionmaker, migrate
@@ -57,8 +57,7 @@ async def test_times_are_stored_as_utc_and_read_back_aware(app: App) -> None:
         )
     sessions = make_sessionmaker(app.engine)
     async with sessions() as session:
-        user = await session.get(User, 1)
-        assert user is not None
+        user = (await session.exec(select(User).where(User.key == "test:time"))).one()
         assert user.consent_at == berlin_evening
         assert user.consent_at.tzinfo == UTC
         assert user.consent_at.hour == 20

@@ -56,9 +56,21 @@ class TelegramChannel:
             await self.sender.answer_callback(pressed.callback_id)
         turn = await self.core.handle(incoming)
         if pressed is not None and pressed.message_id is not None:
+            if turn.replace and len(turn.replies) == 1:
+                await self._replace(chat_id, pressed.message_id, turn.replies[0])
+                return
             await self._mark_choice(chat_id, pressed, turn)
         for reply in turn.replies:
             await self.send(chat_id, reply)
+
+    async def _replace(self, chat_id: int, message_id: int, reply: Reply) -> None:
+        """Update the pressed message in place: same question, buttons with the new ✓ marks."""
+        text = self.tr.render(reply.text, reply.language)
+        markup = self.markup(reply)
+        if markup is not None and "inline_keyboard" not in markup:
+            await self.send(chat_id, reply)  # a reply keyboard cannot be edited in
+            return
+        await self.sender.edit_message(chat_id, message_id, text[:4096], markup)
 
     async def _mark_choice(self, chat_id: int, pressed: Pressed, turn: Turn) -> None:
         """Show the choice under the question and drop its keyboard, so the chat reads as a record."""

@@ -1,0 +1,400 @@
+"""Asking for help, for oneself or on behalf of someone else, with a summary to check before sending.
+
+Someone asking for a relative or neighbour names that person; every question then says whom it is
+about, and the asker stays the contact. The meeting address and the phone number are shown only to
+the volunteer who is confirmed later.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, time
+from typing import Any
+
+from handlers.flow import EDITING, SUMMARY, Ctx, Flow, Goto, Outcome, Prompt, Retry, Step
+from handlers.geo import nearest_district
+from handlers.i18n import DateText, Msg, Raw, Text, TimeText, _, lines, paragraphs
+from handlers.types import Button
+from handlers.vocabulary import (
+    PARTS_OF_DAY,
+    CategoryLabel,
+    category,
+    category_options,
+    district_options,
+    home_municipality,
+    language_names,
+    language_options,
+)
+from handlers.when import MAX_DAYS_AHEAD, local_now, parse_date, parse_time, quick_days, today
+from handlers.widgets import PICK, after, free_text, goto, multi_select, rows, single_choice
+from storage.models import HelpRequest
+
+FLEXIBLE = "flexible"
+SUBMIT = "submit"
+EDIT = "edit"
+FIELD = "field:"
+NAME_LIMIT = 60
+ADDRESS_LIMIT = 200
+DESCRIPTION_LIMIT = 500
+_PHONE = re.compile(r"^\+?[0-9][0-9 ()/-]{4,24}$")
+
+
+def for_other(ctx: Ctx) -> bool:
+    return bool(ctx.data.get("for_other"))
+
+
+def _about(ctx: Ctx, mine: Msg, theirs: Msg) -> Text:
+    """The text for oneself, or the one about the person helped, with their `{name}` filled in."""
+    if not for_other(ctx):
+        return mine
+    return Msg(theirs.msgid, {**theirs.params, "name": Raw(ctx.data.get("name") or "")})
+
+
+def start(for_someone_else: bool) -> Goto:
+    """Begin a new request; for someone else it starts by asking their first name."""
+    first = "name" if for_someone_else else "category"
+    return Goto(first, flow="request", data={"for_other": for_someone_else})
+
+
+# --- when -----------------------------------------------------------------------------------
+
+
+def _ask_day(ctx: Ctx) -> Prompt:
+    days = [Button(PICK + d.isoformat(), DateText(d, short=True)) for d in quick_days(ctx)]
+    question = _about(
+        ctx,
+        _("When do you need help? Choose a day, type a date like 24.12., or choose Flexible."),
+        _("When does {name} need help? Choose a day, type a date like 24.12., or choose Flexible."),
+    )
+    return Prompt(question, (*rows(days, 3), (Button(FLEXIBLE, _("🤷 Flexible")),)))
+
+
+def _set_day(ctx: Ctx, day: date | None) -> Outcome:
+    ctx.data["day"] = day.isoformat() if day else None
+    if day is None:
+        ctx.data["part"] = ctx.data["at_time"] = None
+        return after(ctx, "district")
+    return Goto("time")  # a day needs a time; an edit returns to the summary after it
+
+
+def _day_chosen(ctx: Ctx, payload: str) -> Outcome:
+    if payload == FLEXIBLE:
+        return _set_day(ctx, None)
+    return _set_day(ctx, date.fromisoformat(payload.removeprefix(PICK)))
+
+
+def _day_typed(ctx: Ctx, text: str) -> Outcome:
+    day = parse_date(text, today(ctx))
+    if day is None:
+        return Retry(_("Please type a date like 24.12. or choose a day below."))
+    if day < today(ctx):
+        return Retry(_("That day has passed. Please choose a date from today on."))
+    if (day - today(ctx)).days > MAX_DAYS_AHEAD:
+        return Retry(_("Please choose a date within the next twelve months."))
+    return _set_day(ctx, day)
+
+
+def _ask_time(ctx: Ctx) -> Prompt:
+    parts = [Button(PICK + key, label) for key, label in PARTS_OF_DAY.items()]
+    question = _(
+        "{day}: at what time of day? Choose, or type an exact time like 14:30.",
+        day=DateText(date.fromisoformat(ctx.data["day"])),
+    )
+    return Prompt(question, (tuple(parts),))
+
+
+def _part_chosen(ctx: Ctx, payload: str) -> Outcome:
+    ctx.data["part"], ctx.data["at_time"] = payload.removeprefix(PICK), None
+    return after(ctx, "district")
+
+
+def _time_typed(ctx: Ctx, text: str) -> Outcome:
+    at = parse_time(text)
+    if at is None:
+        return Retry(_("Please type a time like 14:30, or choose a time of day."))
+    day = date.fromisoformat(ctx.data["day"])
+    if day == today(ctx) and at <= local_now(ctx).time():
+        return Retry(_("That time has passed today. Please choose a later time."))
+    ctx.data["at_time"] = at.strftime("%H:%M")
+    ctx.data["part"] = "morning" if at.hour < 12 else "afternoon" if at.hour < 17 else "evening"
+    return after(ctx, "district")
+
+
+def when_text(day: str | None, part: str | None, at_time: str | None) -> Text:
+    """When help is needed, in words: "Dienstag, 24. November, 14:30" or "flexible"."""
+    if day is None:
+        return _("flexible")
+    on = DateText(date.fromisoformat(day))
+    if at_time:
+        return _("{day}, {time}", day=on, time=TimeText(time.fromisoformat(at_time)))
+    return _("{day}, {part}", day=on, part=PARTS_OF_DAY[part or "morning"])
+
+
+# --- where ----------------------------------------------------------------------------------
+
+
+def _ask_district(ctx: Ctx) -> Prompt:
+    buttons = [Button(PICK + value, label) for value, label in district_options(ctx)]
+    question = _about(
+        ctx,
+        _("In which district do you need help? Choose, or share your location."),
+        _("In which district does {name} need help? Choose, or share the location."),
+    )
+    return Prompt(question, rows(buttons, 2), request_location=True)
+
+
+def _district_chosen(ctx: Ctx, payload: str) -> Outcome:
+    ctx.data["district"] = payload.removeprefix(PICK)
+    return after(ctx, "address")
+
+
+def _district_from_location(ctx: Ctx, latitude: float, longitude: float) -> Outcome:
+    district = nearest_district(home_municipality(ctx), latitude, longitude)
+    if district is None:
+        return Retry(_("That place is too far away. Please choose the district with the buttons."))
+    ctx.data["district"] = district.id
+    outcome = after(ctx, "address")
+    return Goto(outcome.step, notes=(_("📍 District: {district}", district=district.name),))
+
+
+def _address_question(ctx: Ctx) -> Text:
+    return _about(
+        ctx,
+        _(
+            "Where should the volunteer meet you? Type the street and house number, or skip. "
+            "Only the volunteer who is confirmed will see it."
+        ),
+        _(
+            "Where should the volunteer meet {name}? Type the street and house number, or skip. "
+            "Only the volunteer who is confirmed will see it."
+        ),
+    )
+
+
+# --- who and what ---------------------------------------------------------------------------
+
+
+def _phone_valid(_ctx: Ctx, text: str) -> Text | None:
+    if _PHONE.match(text):
+        return None
+    return _("That does not look like a phone number. Please type digits, for example 06721 12345.")
+
+
+def _description_valid(_ctx: Ctx, text: str) -> Text | None:
+    if len(text) < 5:
+        return _("Please describe in a few words what help is needed.")
+    return None
+
+
+def _name_valid(_ctx: Ctx, text: str) -> Text | None:
+    if not any(ch.isalpha() for ch in text):
+        return _("Please type the first name.")
+    return None
+
+
+def _category_chosen(ctx: Ctx) -> Outcome:
+    return after(ctx, "day")
+
+
+# --- summary --------------------------------------------------------------------------------
+
+FIELDS: dict[str, Msg] = {
+    "name": _("Person"),
+    "category": _("Help"),
+    "day": _("When"),
+    "district": _("District"),
+    "address": _("Address"),
+    "languages": _("Languages"),
+    "phone": _("Phone"),
+    "description": _("Description"),
+}
+
+
+def _fields(ctx: Ctx) -> list[str]:
+    hidden = set() if for_other(ctx) else {"name", "phone"}
+    return [key for key in FIELDS if key not in hidden]
+
+
+def summary_text(ctx: Ctx, data: dict[str, Any]) -> Text:
+    kind = category(ctx.deployment, data.get("category", ""))
+    district = home_municipality(ctx).district(data.get("district", ""))
+    values: dict[str, Text] = {
+        "name": Raw(data.get("name") or ""),
+        "category": CategoryLabel(kind) if kind else _("not given"),
+        "day": when_text(data.get("day"), data.get("part"), data.get("at_time")),
+        "district": Raw(district.name) if district else _("not given"),
+        "address": Raw(data["address"]) if data.get("address") else _("none"),
+        "languages": language_names(data.get("languages", [])),
+        "phone": Raw(data["phone"]) if data.get("phone") else _("none"),
+        "description": Raw(data.get("description") or ""),
+    }
+    hidden = set() if data.get("for_other") else {"name", "phone"}
+    shown = [
+        _("{field}: {value}", field=FIELDS[k], value=v)
+        for k, v in values.items()
+        if k not in hidden
+    ]
+    return lines(*shown)
+
+
+def _ask_summary(ctx: Ctx) -> Prompt:
+    title = _about(ctx, _("📋 Your request"), _("📋 Request for {name}"))
+    buttons = ((Button(SUBMIT, _("📨 Send request")),), (Button(EDIT, _("✏️ Change something")),))
+    return Prompt(
+        paragraphs(title, summary_text(ctx, ctx.data), _("Is everything right?")), buttons
+    )
+
+
+async def _summary_chosen(ctx: Ctx, payload: str) -> Outcome:
+    if payload == EDIT:
+        return Goto("edit")
+    request = save_request(ctx)
+    ctx.session.add(request)
+    notes: list[Text] = [
+        _about(
+            ctx,
+            _(
+                "📨 Sent. We are looking for a volunteer and will write to you here as soon as someone is found."
+            ),
+            _(
+                "📨 Sent. We are looking for a volunteer for {name} and will write to you here as soon "
+                "as someone is found. You stay the contact."
+            ),
+        )
+    ]
+    kind = category(ctx.deployment, request.category)
+    if kind is not None and kind.referrals:
+        services = [
+            Raw(" · ".join(part for part in (r.name, r.phone, r.url) if part))
+            for r in kind.referrals
+        ]
+        notes.append(
+            paragraphs(_("While you wait, these services can also help:"), lines(*services))
+        )
+    return Goto("main", flow="menu", notes=tuple(notes))
+
+
+def save_request(ctx: Ctx) -> HelpRequest:
+    assert ctx.user is not None
+    assert ctx.user.id is not None
+    data = ctx.data
+    return HelpRequest(
+        asker_id=ctx.user.id,
+        for_other=for_other(ctx),
+        person_name=data.get("name") if for_other(ctx) else None,
+        person_phone=data.get("phone") if for_other(ctx) else None,
+        category=data["category"],
+        municipality=home_municipality(ctx).id,
+        district=data["district"],
+        day=date.fromisoformat(data["day"]) if data.get("day") else None,
+        part_of_day=data.get("part"),
+        at_time=time.fromisoformat(data["at_time"]) if data.get("at_time") else None,
+        address=data.get("address"),
+        languages=list(data["languages"]),
+        description=data["description"],
+        created_at=ctx.now,
+        updated_at=ctx.now,
+    )
+
+
+def draft_of(request: HelpRequest) -> dict[str, Any]:
+    """A stored request as a draft of this flow, to ask for the same help again."""
+    return {
+        "for_other": request.for_other,
+        "name": request.person_name,
+        "phone": request.person_phone,
+        "category": request.category,
+        "district": request.district,
+        "address": request.address,
+        "languages": list(request.languages),
+        "description": request.description,
+    }
+
+
+def _ask_edit(ctx: Ctx) -> Prompt:
+    buttons = [Button(FIELD + key, FIELDS[key]) for key in _fields(ctx)]
+    return Prompt(_("What would you like to change?"), rows(buttons, 2))
+
+
+def _edit_chosen(ctx: Ctx, payload: str) -> Outcome:
+    ctx.data[EDITING] = True
+    return Goto(payload.removeprefix(FIELD))
+
+
+FLOW = Flow(
+    "request",
+    start="category",
+    steps={
+        "name": free_text(
+            "name",
+            lambda ctx: _("Who needs help? Please type their first name."),
+            goto("category"),
+            max_length=NAME_LIMIT,
+            validate=_name_valid,
+            skip=lambda ctx: not for_other(ctx),
+        ),
+        "category": single_choice(
+            "category",
+            lambda ctx: _about(
+                ctx, _("What kind of help do you need?"), _("What kind of help does {name} need?")
+            ),
+            lambda ctx: category_options(ctx.deployment),
+            _category_chosen,
+            back="name",
+            columns=2,
+        ),
+        "day": Step(ask=_ask_day, on_choice=_day_chosen, on_text=_day_typed, back="category"),
+        "time": Step(ask=_ask_time, on_choice=_part_chosen, on_text=_time_typed, back="day"),
+        "district": Step(
+            ask=_ask_district,
+            on_choice=_district_chosen,
+            on_location=_district_from_location,
+            back="day",
+        ),
+        "address": free_text(
+            "address",
+            _address_question,
+            goto("languages"),
+            max_length=ADDRESS_LIMIT,
+            back="district",
+            optional=True,
+        ),
+        "languages": multi_select(
+            "languages",
+            lambda ctx: _about(
+                ctx, _("Which languages do you speak?"), _("Which languages does {name} speak?")
+            ),
+            language_options,
+            lambda ctx: after(ctx, "phone" if for_other(ctx) else "description"),
+            back="address",
+            required=_("Please tick at least one language."),
+        ),
+        "phone": free_text(
+            "phone",
+            lambda ctx: _(
+                "May the volunteer call {name}? Type a phone number, or skip. Only the confirmed "
+                "volunteer will see it.",
+                name=Raw(ctx.data.get("name") or ""),
+            ),
+            goto("description"),
+            max_length=30,
+            back="languages",
+            optional=True,
+            validate=_phone_valid,
+            skip=lambda ctx: not for_other(ctx),
+        ),
+        "description": free_text(
+            "description",
+            lambda ctx: _(
+                "Please describe in a few words what help is needed (at most {limit} characters).",
+                limit=DESCRIPTION_LIMIT,
+            ),
+            goto(SUMMARY),
+            max_length=DESCRIPTION_LIMIT,
+            back="phone",
+            validate=_description_valid,
+        ),
+        SUMMARY: Step(ask=_ask_summary, on_choice=_summary_chosen),
+        "edit": Step(ask=_ask_edit, on_choice=_edit_chosen, back=SUMMARY),
+    },
+)
