@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.orm.attributes import flag_modified
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -82,6 +83,8 @@ class DialogueCore:
             turn = await self._dispatch(ctx)
             if ctx.conversation.flow:
                 ctx.conversation.updated_at = ctx.now
+                # Steps change the draft in place, which JSON columns do not notice by themselves.
+                flag_modified(ctx.conversation, "data")
                 session.add(ctx.conversation)
             elif await session.get(Conversation, ctx.conversation.key) is not None:
                 await session.delete(ctx.conversation)

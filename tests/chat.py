@@ -79,3 +79,28 @@ class Chat:
         return await self._send(
             Incoming(self.user_key, attachment=kind, language_code=self.language_code)
         )
+
+
+ROLES = {
+    "de": {
+        "volunteer": "🙋 Ich möchte helfen",
+        "seeker": "🤝 Ich brauche Hilfe",
+        "relative": "👪 Ich frage für jemand anderen",
+        "organisation": "🏛️ Ich vertrete eine Organisation",
+    },
+    "en": {
+        "volunteer": "🙋 I want to help",
+        "seeker": "🤝 I need help",
+        "relative": "👪 I ask for help for someone else",
+        "organisation": "🏛️ I represent an organisation",
+    },
+}
+
+
+async def onboard(person: Chat, role: str, language: str = "de") -> Chat:
+    """Take a person through onboarding in `language` with `role`; they end in the main menu."""
+    await person.send("/start")
+    await person.press("Deutsch" if language == "de" else "English")
+    await person.press("✅ Ich stimme zu" if language == "de" else "✅ I agree")
+    await person.press(ROLES[language][role])
+    return person

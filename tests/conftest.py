@@ -6,6 +6,7 @@ import asyncio
 import os
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -54,10 +55,30 @@ def settings(database_url: str) -> Settings:
     return Settings(database_url=database_url, _env_file=None)  # type: ignore[call-arg]
 
 
+class FrozenClock:
+    """The time the bot sees in tests: Monday 23 November 2026, 9:00 in Bingen, until moved."""
+
+    def __init__(self) -> None:
+        self.now = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, delta: timedelta) -> None:
+        self.now += delta
+
+
 @pytest.fixture
-def start_app(settings: Settings) -> Callable[[], AbstractAsyncContextManager[App]]:
+def clock() -> FrozenClock:
+    return FrozenClock()
+
+
+@pytest.fixture
+def start_app(
+    settings: Settings, clock: FrozenClock
+) -> Callable[[], AbstractAsyncContextManager[App]]:
     """Start the bot as it runs in production (migrated database, real wiring); call again to restart."""
-    return lambda: running_app(settings)
+    return lambda: running_app(settings, clock=clock)
 
 
 @pytest.fixture
