@@ -238,3 +238,57 @@ def test_run_without_token_says_what_to_set(tmp_path: Path) -> None:
 def test_webhook_without_secret_is_refused_by_the_settings() -> None:
     with pytest.raises(ValueError, match="WEBHOOK_SECRET"):
         Settings(webhook_url="https://bot.example.org/telegram", _env_file=None)  # type: ignore[call-arg]
+
+
+async def test_volunteer_and_request_dialogues_over_telegram(
+    bot: BotProcess, database_url: str
+) -> None:
+    standin = bot.standin
+    erika = standin.user(1010, "Erika", language_code="de")
+    await erika.send_text("/start")
+    await erika.wait_for_message()
+    for label in ("Deutsch", "✅ Ich stimme zu", "🙋 Ich möchte helfen", "👤 Mein Profil"):
+        await erika.press(label)
+        await erika.wait_for_message()
+    await erika.press("18 oder älter")
+    categories = await erika.wait_for_message()
+
+    sent_before = len(erika.messages)
+    await erika.press("🛒 Einkaufen")
+    # The same question is edited in place with the ✓, no new message is sent.
+    ticked = await erika.wait_for_edit(lambda m: m.message_id == categories.message_id)
+    assert [b["text"] for row in ticked.buttons() for b in row if "✓" in b["text"]] == [
+        "✓ 🛒 Einkaufen"
+    ]
+    assert len(erika.messages) == sent_before
+
+    await erika.press("➡️ Weiter")
+    districts = await erika.wait_for_message()
+    assert "Wo können Sie helfen?" in districts.text
+    await erika.share_location(49.9688, 7.9330)
+    answer = await erika.wait_for_message()
+    assert "Der nächste Stadtteil ist Kempten" in answer.text
+
+    # A daughter asks for shopping help for her mother: the district step offers a location keyboard.
+    tochter = standin.user(1011, "Sabine", language_code="de")
+    await tochter.send_text("/start")
+    await tochter.wait_for_message()
+    for label in ("Deutsch", "✅ Ich stimme zu", "👪 Ich frage für jemand anderen"):
+        await tochter.press(label)
+        await tochter.wait_for_message()
+    await tochter.press("👪 Hilfe für jemanden anfragen")
+    await tochter.wait_for_message()
+    await tochter.send_text("Erika")
+    await tochter.wait_for_message()
+    await tochter.press("🛒 Einkaufen")
+    await tochter.wait_for_message()
+    await tochter.press("🤷 Flexibel")
+    district = await tochter.wait_for_message()
+    assert "In welchem Stadtteil braucht Erika Hilfe?" in district.text
+    keyboard = tochter.last_reply_keyboard()
+    assert keyboard[0] == ["📍 Meinen Standort senden"]
+    assert ["Büdesheim", "Dietersheim"] in keyboard
+    await tochter.send_text("Büdesheim")  # a reply-keyboard button arrives as its text
+    address = await tochter.wait_for_message()
+    assert "Wo soll die oder der Ehrenamtliche Erika treffen?" in address.text
+    await standin.wait_until(lambda: not standin.callback_queries_unanswered())
