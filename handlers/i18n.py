@@ -15,6 +15,7 @@ from typing import Protocol
 
 from babel import Locale
 from babel.dates import format_skeleton, format_time, get_day_names
+from babel.numbers import format_decimal
 from babel.support import NullTranslations, Translations
 
 from locales import DEFAULT_LANGUAGE, DOMAIN, LANGUAGES, LOCALES_DIR
@@ -43,7 +44,7 @@ class Msg:
         if not self.params and self.plural is None:
             return template
         values = {name: _render_param(value, tr, language) for name, value in self.params.items()}
-        values.setdefault("n", str(self.n))
+        values.setdefault("n", _render_param(self.n, tr, language))
         return _FORMATTER.vformat(template, (), values)
 
 
@@ -135,11 +136,24 @@ def paragraphs(*parts: Text) -> Lines:
     return Lines(tuple(parts), "\n\n")
 
 
+# First Strong Isolate ... Pop Directional Isolate: embedded text keeps its own direction.
+FSI, PDI = "\u2068", "\u2069"
+
+
 def _render_param(value: object, tr: Translator, language: str) -> str:
+    """Render a placeholder's value; in right-to-left languages, isolate everything that is not
+    itself a translated message (names, numbers, addresses, lists), so it cannot scramble the
+    sentence around it."""
     render = getattr(value, "render", None)
     if callable(render):
-        return str(render(tr, language))
-    return str(value)
+        text = str(render(tr, language))
+    elif isinstance(value, int) and not isinstance(value, bool):
+        text = format_decimal(value, locale=tr.babel_locale(language))
+    else:
+        text = str(value)
+    if tr.is_rtl(language) and not isinstance(value, Msg):
+        return f"{FSI}{text}{PDI}"
+    return text
 
 
 _FORMATTER = string.Formatter()
@@ -169,6 +183,10 @@ class Translator:
             if code in self._catalogs:
                 return code
         return self.default
+
+    def is_rtl(self, language: str) -> bool:
+        known = LANGUAGES.get(language)
+        return known is not None and known.rtl
 
     def babel_locale(self, language: str) -> str:
         """The Babel locale that formats dates, numbers and names for a language."""

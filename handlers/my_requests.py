@@ -6,7 +6,7 @@ from sqlmodel import col, select
 
 from handlers import request
 from handlers.flow import EDITING, Ctx, Flow, Goto, Outcome, Prompt, Step
-from handlers.i18n import DateText, Msg, Text, _, paragraphs
+from handlers.i18n import DateText, Msg, Text, _, _n, paragraphs
 from handlers.types import Button
 from handlers.vocabulary import CategoryLabel, category
 from storage.models import HelpRequest
@@ -68,7 +68,12 @@ async def _ask_list(ctx: Ctx) -> Prompt:
             _("You have not asked for help yet."), ((Button(NEW, _("🆘 Ask for help")),), menu)
         )
     buttons = tuple((Button(f"{PREFIX}{item.id}", _label(ctx, item)),) for item in items)
-    return Prompt(_("📋 Your requests. Choose one to see it."), (*buttons, menu))
+    title = _n(
+        "📋 You have {n} request. Choose it to see it.",
+        "📋 You have {n} requests. Choose one to see it.",
+        len(items),
+    )
+    return Prompt(title, (*buttons, menu))
 
 
 async def _list_chosen(ctx: Ctx, payload: str) -> Outcome:

@@ -12,7 +12,7 @@ from locales.catalogs import TEMPLATE, check, check_catalog
 
 def _template_ids() -> set[str]:
     with TEMPLATE.open("rb") as file:
-        return {m.id for m in read_po(file) if m.id}
+        return {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(file) if m.id}
 
 
 def _catalog(code: str) -> Catalog:
@@ -26,7 +26,7 @@ def test_all_catalogs_are_complete_and_current() -> None:
 
 def test_check_fails_when_an_entry_is_removed() -> None:
     catalog = _catalog("de")
-    victim = next(m.id for m in catalog if m.id)
+    victim = next(m.id for m in catalog if isinstance(m.id, str) and m.id)
     catalog.delete(victim)
     problems = check_catalog("de", catalog, _template_ids())
     assert [(p.msgid, p.what) for p in problems] == [(victim, "missing; run make i18n-update")]
@@ -34,7 +34,7 @@ def test_check_fails_when_an_entry_is_removed() -> None:
 
 def test_check_fails_on_untranslated_fuzzy_and_broken_placeholders() -> None:
     catalog = _catalog("de")
-    messages = [m for m in catalog if m.id]
+    messages = [m for m in catalog if isinstance(m.id, str) and m.id]
     untranslated, fuzzy = messages[0], messages[1]
     with_placeholder = next(m for m in messages if "{agency}" in m.id)
     untranslated.string = ""
@@ -81,3 +81,28 @@ def test_language_resolution_prefers_known_languages_then_german() -> None:
     assert tr.resolve("en-US") == "en"
     assert tr.resolve("pt-BR", None, "en") == "en"
     assert tr.resolve(None, "fr") == "de"
+
+
+def test_every_shipped_plural_has_the_forms_its_language_needs() -> None:
+    for code in LANGUAGES:
+        catalog = _catalog(code)
+        plurals = [m for m in catalog if m.pluralizable]
+        assert plurals, "the catalogs contain plural messages"
+        for message in plurals:
+            assert len(message.string) == catalog.num_plurals
+
+
+def test_names_and_numbers_are_isolated_in_right_to_left_text() -> None:
+    from handlers.i18n import FSI, PDI, Raw
+
+    class Arabic(Translator):
+        def is_rtl(self, language: str) -> bool:
+            return True
+
+    message = _("📍 District: {district}", district=Raw("Büdesheim"))
+    assert tr_render(Arabic(), message) == f"📍 District: {FSI}Büdesheim{PDI}"
+    assert tr_render(Translator(), message) == "📍 District: Büdesheim"
+
+
+def tr_render(tr: Translator, message: object) -> str:
+    return tr.render(message, "en")  # type: ignore[arg-type]

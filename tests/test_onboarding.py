@@ -243,7 +243,7 @@ async def test_overlong_text_is_refused(chat: Callable[..., Chat]) -> None:
     await erika.send("/start")
     answer = await erika.send("x" * 5000)
     assert "zu lang" in answer
-    assert "4000" in answer
+    assert "höchstens 4.000 Zeichen" in answer  # numbers are formatted for the reader
 
 
 async def test_unknown_command_is_explained(chat: Callable[..., Chat]) -> None:

@@ -237,7 +237,7 @@ async def test_my_requests_lists_withdraws_and_asks_again(
     await anna.press("📨 Anfrage senden")
 
     answer = await anna.press("📋 Meine Anfragen")
-    assert "📋 Ihre Anfragen." in answer
+    assert "📋 Sie haben 1 Anfrage. Wählen Sie sie aus, um sie anzusehen." in answer
     label = "🛒 Einkaufen · Di., 24. Nov. · 🔎 wir suchen Hilfe"
     assert label in anna.last.labels
     answer = await anna.press(label)
