@@ -15,6 +15,7 @@ from bot.deployment import Deployment, load_deployment
 from handlers.core import DialogueCore, utcnow
 from handlers.flows import FLOWS
 from handlers.i18n import Translator
+from handlers.offers import ACTIONS
 from storage import create_engine, make_sessionmaker, migrate
 
 
@@ -44,6 +45,7 @@ async def running_app(
             deployment=deployment,
             translator=translator,
             flows=FLOWS,
+            actions=ACTIONS,
             clock=clock,
         )
         yield App(settings, deployment, engine, sessions, translator, core)

@@ -9,10 +9,16 @@ import signal
 import sys
 from collections.abc import Sequence
 
+from sqlmodel import col, select
+
 from bot.app import running_app
 from bot.channels.console import ConsoleChannel
 from bot.config import Settings
+from handlers.core import utcnow
 from storage import create_engine, migrate
+from storage.models import Organisation
+
+ORGANISATION_STATUSES = ("pending", "approved", "rejected")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -33,8 +39,35 @@ def _parser() -> argparse.ArgumentParser:
     )
 
     commands.add_parser("run", help="run the bot on Telegram (TELEGRAM_BOT_TOKEN, BOT_FRAMEWORK)")
+    commands.add_parser("scheduler", help="run only the scheduled pushes (for several bot workers)")
+    push = commands.add_parser("push", help="plan and send everything that is due, then exit")
+    push.add_argument("--now", action="store_true", required=True, help="run once, now")
     commands.add_parser("migrate", help="bring the database schema up to date and exit")
+    _admin_parser(commands)
     return parser
+
+
+def _admin_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """`ehrenamt admin ...`: what coordinators do from the shell, such as approving organisations."""
+    database_help = "database URL (default: DATABASE_URL or ehrenamt.db)"
+    # --database may come before or after the admin command; SUPPRESS keeps an earlier value.
+    database = argparse.ArgumentParser(add_help=False)
+    database.add_argument("--database", default=argparse.SUPPRESS, help=database_help)
+
+    admin = commands.add_parser("admin", help="coordinators' tasks: approve organisations")
+    admin.add_argument("--database", default=None, help=database_help)
+    tasks = admin.add_subparsers(dest="admin_command", required=True)
+    listing = tasks.add_parser(
+        "list-orgs", parents=[database], help="list the registered organisations"
+    )
+    listing.add_argument(
+        "--status", choices=ORGANISATION_STATUSES, default=None, help="only those with this status"
+    )
+    for name, verb in (("approve-org", "approve"), ("reject-org", "reject")):
+        task = tasks.add_parser(
+            name, parents=[database], help=f"{verb} a pending organisation's registration"
+        )
+        task.add_argument("id", type=int, help="the organisation's id (see list-orgs)")
 
 
 NO_TOKEN = """\
@@ -50,37 +83,130 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings = Settings()
     if getattr(args, "database", None):
         settings = settings.model_copy(update={"database_url": args.database})
-    level = logging.WARNING if args.command == "chat" else settings.log_level.upper()
+    level = logging.WARNING if args.command in ("chat", "admin") else settings.log_level.upper()
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # httpx logs every request URL, and Bot API URLs contain the token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     if args.command == "chat":
         asyncio.run(_chat(settings, user=args.user, language=args.language))
-    elif args.command == "run":
+    elif args.command in ("run", "scheduler"):
         if settings.telegram_bot_token is None:
             sys.stderr.write(NO_TOKEN)
             return 2
-        asyncio.run(_run(settings))
+        asyncio.run(_run(settings, scheduler_only=args.command == "scheduler"))
+    elif args.command == "push":
+        asyncio.run(_push(settings))
     elif args.command == "migrate":
         asyncio.run(_migrate(settings))
+    elif args.command == "admin":
+        return _admin(settings, args)
     return 0
 
 
 async def _chat(settings: Settings, *, user: str, language: str | None) -> None:
     async with running_app(settings) as app:
-        channel = ConsoleChannel(app.core, app.translator, user=user, language_code=language)
+        channel = ConsoleChannel(app, user=user, language_code=language)
         await channel.run(sys.stdin.readline, echo=not sys.stdin.isatty())
 
 
-async def _run(settings: Settings) -> None:
-    from bot.channels.telegram.runner import run_telegram
+async def _run(settings: Settings, *, scheduler_only: bool) -> None:
+    from bot.channels.telegram.runner import run_scheduler, run_telegram
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     async with running_app(settings) as app:
-        await run_telegram(app, stop)
+        await (run_scheduler if scheduler_only else run_telegram)(app, stop)
+
+
+async def _push(settings: Settings) -> None:
+    from bot.channels.telegram.runner import push_now
+
+    async with running_app(settings) as app:
+        report = await push_now(app)
+    print(
+        f"planned {report.plan.offers} offers, closed {report.plan.expired} requests, "
+        f"{report.plan.exhausted} without a volunteer; sent {report.sent} messages"
+    )
+    if settings.telegram_bot_token is None:
+        print("TELEGRAM_BOT_TOKEN is not set, so nothing was sent to Telegram.")
+
+
+# --- admin ------------------------------------------------------------------------------------
+
+
+class AdminError(Exception):
+    """A coordinator's command that cannot be carried out; the message says why."""
+
+
+def _admin(settings: Settings, args: argparse.Namespace) -> int:
+    try:
+        if args.admin_command == "list-orgs":
+            organisations = asyncio.run(list_organisations(settings, status=args.status))
+            sys.stdout.write(_organisation_table(organisations))
+        else:
+            approve = args.admin_command == "approve-org"
+            organisation = asyncio.run(decide_organisation(settings, args.id, approve=approve))
+            done = "Approved" if approve else "Rejected"
+            name = _printable(organisation.name)
+            sys.stdout.write(f"{done} organisation {organisation.id}: {name}\n")
+    except AdminError as error:
+        sys.stderr.write(f"{error}\n")
+        return 1
+    return 0
+
+
+async def list_organisations(
+    settings: Settings, *, status: str | None = None
+) -> list[Organisation]:
+    """The registered organisations, oldest first; only those with `status` if given."""
+    async with running_app(settings) as app, app.sessions() as session:
+        query = select(Organisation).order_by(col(Organisation.id))
+        if status is not None:
+            query = query.where(Organisation.status == status)
+        return list((await session.exec(query)).all())
+
+
+async def decide_organisation(
+    settings: Settings, organisation_id: int, *, approve: bool
+) -> Organisation:
+    """Approve or reject a pending organisation; AdminError if there is none or it is not pending."""
+    async with running_app(settings) as app, app.sessions() as session, session.begin():
+        organisation = await session.get(Organisation, organisation_id)
+        if organisation is None:
+            raise AdminError(f"There is no organisation with id {organisation_id}.")
+        if organisation.status != "pending":
+            raise AdminError(
+                f"Organisation {organisation_id} ({_printable(organisation.name)}) is "
+                f"{organisation.status}; "
+                "only pending organisations can be approved or rejected."
+            )
+        organisation.status = "approved" if approve else "rejected"
+        if approve:
+            organisation.approved_at = utcnow()
+        session.add(organisation)
+    return organisation
+
+
+def _organisation_table(organisations: Sequence[Organisation]) -> str:
+    """One line per organisation: id, status, name, kind, municipality; no personal data."""
+    if not organisations:
+        return "No organisations.\n"
+    rows = [("ID", "STATUS", "NAME", "KIND", "MUNICIPALITY")] + [
+        (str(o.id), o.status, _printable(o.name), o.kind, o.municipality) for o in organisations
+    ]
+    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    lines = [
+        "  ".join([*(cell.ljust(w) for cell, w in zip(row, widths, strict=False)), row[4]])
+        for row in rows
+    ]
+    return "".join(line + "\n" for line in lines)
+
+
+def _printable(text: str) -> str:
+    """Names come from chat users: no line breaks or terminal control sequences in the output."""
+    return "".join(ch if ch.isprintable() else " " for ch in text)
 
 
 async def _migrate(settings: Settings) -> None:

@@ -28,6 +28,9 @@ class Settings(BaseSettings):
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
     webhook_listen: str = "0.0.0.0:8080"
+    # Run the scheduled pushes inside `ehrenamt run`; switch off on all but one worker, or run
+    # `ehrenamt scheduler` as its own process instead.
+    run_scheduler: bool = True
 
     @field_validator("webhook_secret")
     @classmethod

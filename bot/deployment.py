@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tomllib
+from datetime import time
 from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -34,6 +35,8 @@ class Municipality(_Model):
     id: Slug
     name: str
     districts: tuple[District, ...] = Field(min_length=1)
+    # User keys (for example "telegram:123456") of the coordinators alerted when nobody is found.
+    coordinators: tuple[str, ...] = ()
 
     @field_validator("districts")
     @classmethod
@@ -72,8 +75,32 @@ class Agency(_Model):
     privacy_version: str = Field(min_length=1, max_length=20)
 
 
+class Matching(_Model):
+    """How offers go out: round sizes and reach, how long a round waits, digest times."""
+
+    offers_per_round: tuple[int, ...] = Field(default=(3, 6, 12), min_length=1)
+    radius_km_per_round: tuple[float, ...] = Field(default=(0.0, 3.0, 6.0), min_length=1)
+    round_hours: float = Field(default=24.0, gt=0)
+    urgent_round_hours: float = Field(default=4.0, gt=0)
+    urgent_within_hours: float = Field(default=48.0, ge=0)
+    digest_time: time = time(18, 0)
+    weekly_digest_day: int = Field(default=0, ge=0, le=6)  # 0 is Monday
+    flexible_days: int = Field(default=30, ge=1)
+
+    @model_validator(mode="after")
+    def _same_number_of_rounds(self) -> Matching:
+        if len(self.offers_per_round) != len(self.radius_km_per_round):
+            raise ValueError("offers_per_round and radius_km_per_round need one entry per round")
+        return self
+
+    @property
+    def rounds(self) -> int:
+        return len(self.offers_per_round)
+
+
 class Deployment(_Model):
     agency: Agency
+    matching: Matching = Matching()
     timezone: str = "Europe/Berlin"
     languages: tuple[str, ...] = ()
     municipalities: tuple[Municipality, ...] = Field(min_length=1)

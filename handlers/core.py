@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -24,6 +24,7 @@ from handlers import commands
 from handlers.flow import (
     EDITING,
     SUMMARY,
+    Action,
     Call,
     Ctx,
     End,
@@ -43,6 +44,7 @@ from storage.models import Conversation, User
 log = logging.getLogger(__name__)
 
 BACK = "nav:back"
+ACTION_PREFIX = "act:"
 CANCEL = "nav:cancel"
 MAX_TEXT_LENGTH = 4000
 
@@ -64,12 +66,14 @@ class DialogueCore:
         deployment: Deployment,
         translator: Translator,
         flows: dict[str, Flow],
+        actions: Mapping[str, Action] | None = None,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self.sessions = sessions
         self.deployment = deployment
         self.tr = translator
         self.flows = flows
+        self.actions = dict(actions or {})
         self.clock = clock
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
@@ -115,6 +119,14 @@ class DialogueCore:
         text = (incoming.text or "").strip()
         if text.startswith("/"):
             return await self._command(ctx, text)
+        if incoming.payload is not None and incoming.payload.startswith(ACTION_PREFIX):
+            name = incoming.payload.split(":", 2)[1]
+            action = self.actions.get(name)
+            if action is None:
+                return await self._retry_or_start(
+                    ctx, _("This button is no longer valid. Here is where we are now:")
+                )
+            return await self._action(ctx, action, incoming.payload)
         if not ctx.conversation.flow:
             return await self._fresh_start(ctx)
         step = self._step(ctx)
@@ -199,6 +211,16 @@ class DialogueCore:
 
     def _step(self, ctx: Ctx) -> Step:
         return self.flows[ctx.conversation.flow].steps[ctx.conversation.step]
+
+    async def _action(self, ctx: Ctx, action: Action, payload: str) -> Turn:
+        """A button of a pushed message: the action checks who may press it, then the open
+        question (or the menu) follows its answer."""
+        outcome = await action(ctx, payload)
+        if not ctx.conversation.flow:
+            if isinstance(outcome, Retry):
+                return await self._retry_or_start(ctx, outcome.error)
+            await self._fresh_start(ctx)
+        return await self._apply(ctx, outcome)
 
     async def _press(self, ctx: Ctx, step: Step, payload: str) -> Turn:
         if payload not in ctx.conversation.options:

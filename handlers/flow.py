@@ -130,6 +130,11 @@ class Flow:
             raise ValueError(f"flow {self.name!r} refers to unknown steps {unknown}")
 
 
+# A button on a pushed message (accept an offer, report hours): not among the current step's
+# options, so the action itself checks that the person may press it.
+Action = Callable[[Ctx, str], Awaitable[Outcome]]
+
+
 async def resolve(value: MaybeAwaitable[T]) -> T:
     """Await a step callback's result if it is awaitable, so simple steps can stay synchronous."""
     if inspect.isawaitable(value):

@@ -9,7 +9,8 @@ from handlers.flow import EDITING, Ctx, Flow, Goto, Outcome, Prompt, Step
 from handlers.i18n import DateText, Msg, Text, _, _n, paragraphs
 from handlers.types import Button
 from handlers.vocabulary import CategoryLabel, category
-from storage.models import HelpRequest
+from push.outbox import enqueue
+from storage.models import HelpRequest, Match, VolunteerProfile
 
 PREFIX = "req:"
 NEW = "requests:new"
@@ -113,6 +114,30 @@ async def _detail_chosen(ctx: Ctx, payload: str) -> Outcome:
     return Goto("day", flow="request", data=draft)
 
 
+async def _tell_volunteer(ctx: Ctx, item: HelpRequest) -> None:
+    """The volunteer who accepted learns that they need not come."""
+    found = (
+        await ctx.session.exec(
+            select(Match, VolunteerProfile)
+            .join(VolunteerProfile, col(VolunteerProfile.id) == Match.profile_id)
+            .where(Match.request_id == item.id, Match.state == "accepted")
+        )
+    ).first()
+    if found is None:
+        return
+    match, profile = found
+    match.state = "cancelled"
+    ctx.session.add(match)
+    await enqueue(
+        ctx.session,
+        user_id=profile.user_id,
+        kind="request_withdrawn",
+        subject_id=match.id,
+        due_at=ctx.now,
+        now=ctx.now,
+    )
+
+
 def _ask_withdraw(ctx: Ctx) -> Prompt:
     return Prompt(
         _("Do you really want to withdraw this request?"),
@@ -125,6 +150,8 @@ async def _withdraw_chosen(ctx: Ctx, payload: str) -> Outcome:
     if payload == KEEP or item is None:
         return Goto("detail")
     if item.status in ACTIVE:
+        if item.status == "matched":
+            await _tell_volunteer(ctx, item)
         item.status = "cancelled"
         item.updated_at = ctx.now
         ctx.session.add(item)

@@ -13,7 +13,7 @@ from sqlmodel import select
 
 from handlers.flow import EDITING, SUMMARY, Ctx, Flow, Goto, Outcome, Prompt, Retry, Step
 from handlers.geo import nearest_district
-from handlers.i18n import Msg, Text, _, lines, paragraphs
+from handlers.i18n import Msg, Raw, Text, _, lines, paragraphs
 from handlers.types import Button
 from handlers.vocabulary import (
     CategoryLabel,
@@ -62,6 +62,7 @@ NOTE_LIMIT = 300
 
 # The fields a volunteer can change from the summary, in the order they are asked.
 FIELDS: dict[str, Msg] = {
+    "first_name": _("First name"),
     "age": _("Age"),
     "categories": _("Kinds of help"),
     "districts": _("Districts"),
@@ -133,6 +134,7 @@ def summary_text(ctx: Ctx) -> Text:
         CategoryLabel(c) for c in ctx.deployment.categories if c.id in data.get("categories", [])
     ]
     labels: dict[str, Text] = {
+        "first_name": Raw(data.get("first_name") or ""),
         "age": AGE_GROUPS.get(data.get("age", ""), _("not given")),
         "categories": Joined(kinds),
         "districts": district_names(ctx, data.get("districts", [])),
@@ -200,6 +202,7 @@ async def profile_draft(ctx: Ctx, profile: VolunteerProfile) -> dict[str, Any]:
     slots = (await session.exec(select(VolunteerSlot).where(VolunteerSlot.profile_id == pid))).all()
     order = {value: i for i, (value, _label) in enumerate(slot_options(ctx))}
     return {
+        "first_name": profile.first_name,
         "age": profile.age_group,
         "categories": await values(VolunteerCategory.category, VolunteerCategory),
         "districts": await values(VolunteerDistrict.district, VolunteerDistrict),
@@ -228,12 +231,14 @@ async def save_profile(ctx: Ctx) -> VolunteerProfile:
             paused=paused,
             note=data.get("note"),
             age_group=data["age"],
+            first_name=data["first_name"],
             created_at=ctx.now,
             updated_at=ctx.now,
         )
     else:
         profile.commitment, profile.rhythm, profile.paused = data["commitment"], rhythm, paused
         profile.note, profile.age_group, profile.updated_at = data.get("note"), data["age"], ctx.now
+        profile.first_name = data["first_name"]
     session.add(profile)
     await session.flush()
     pid = profile.id
@@ -269,15 +274,29 @@ def _note_question(ctx: Ctx) -> Text:
     )
 
 
+def _name_valid(_ctx: Ctx, text: str) -> Text | None:
+    if not any(ch.isalpha() for ch in text):
+        return _("Please type your first name.")
+    return None
+
+
 FLOW = Flow(
     "volunteer",
-    start="age",
+    start="first_name",
     steps={
+        "first_name": free_text(
+            "first_name",
+            lambda ctx: _("What is your first name? We only tell it to the people you help."),
+            goto("age"),
+            max_length=40,
+            validate=_name_valid,
+        ),
         "age": single_choice(
             "age",
             lambda ctx: _("Some kinds of help are only for adults. How old are you?"),
             _options(AGE_GROUPS),
             _age_chosen,
+            back="first_name",
         ),
         "categories": multi_select(
             "categories",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from typing import Any
 
-from sqlalchemy import JSON, Column
+from sqlalchemy import JSON, Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from storage.types import UTCDateTime
@@ -24,6 +24,9 @@ class User(SQLModel, table=True):
     consent_version: str = Field(max_length=20)
     consent_at: datetime = Field(sa_type=UTCDateTime)
     created_at: datetime = Field(sa_type=UTCDateTime)
+    # No pushes between these local times, unless the person opted into urgent requests.
+    quiet_from: time = time(21, 0)
+    quiet_until: time = time(8, 0)
     # Set when the platform reports the person blocked the bot; nothing is pushed to them then.
     unreachable_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
@@ -61,7 +64,15 @@ class VolunteerProfile(SQLModel, table=True):
     paused: bool = False
     note: str | None = Field(default=None, max_length=300)
     age_group: str = Field(max_length=10)  # minor | adult
+    first_name: str = Field(default="", max_length=40)  # shown to the people they help
     verified: bool = False
+    # Same-day urgent requests may reach them during their quiet hours.
+    urgent_ok: bool = False
+    # Kept up to date by matching, to spread offers and to prefer those who turn up.
+    offers_received: int = 0
+    offers_accepted: int = 0
+    helps_done: int = 0
+    last_offered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(sa_type=UTCDateTime)
     updated_at: datetime = Field(sa_type=UTCDateTime)
 
@@ -129,9 +140,12 @@ class HelpRequest(SQLModel, table=True):
     address: str | None = Field(default=None, max_length=200)
     languages: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     description: str = Field(max_length=500)
-    status: str = Field(
-        default="open", max_length=12, index=True
-    )  # open | matched | done | cancelled | expired
+    # open | matched | done | cancelled | expired
+    status: str = Field(default="open", max_length=12, index=True)
+    # Matching: the current offer round, when it ends, and whether every round went unanswered.
+    round: int = 0
+    round_ends_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
+    exhausted: bool = False
     created_at: datetime = Field(sa_type=UTCDateTime)
     updated_at: datetime = Field(sa_type=UTCDateTime)
 
@@ -173,3 +187,59 @@ class Opportunity(SQLModel, table=True):
     status: str = Field(default="open", max_length=10, index=True)  # open | paused | closed
     created_at: datetime = Field(sa_type=UTCDateTime)
     updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class Match(SQLModel, table=True):
+    """A volunteer offered a request, and what became of it.
+
+    offered -> accepted (first acceptance wins) | declined | taken (someone else was quicker)
+    accepted -> done (with hours) | missed | cancelled (by either side; the request is matched anew)
+    """
+
+    __tablename__ = "matches"
+    __table_args__ = (UniqueConstraint("request_id", "profile_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    request_id: int = Field(foreign_key="help_requests.id", index=True, ondelete="CASCADE")
+    profile_id: int = Field(foreign_key="volunteer_profiles.id", index=True, ondelete="CASCADE")
+    round: int
+    state: str = Field(default="offered", max_length=10, index=True)
+    offered_at: datetime = Field(sa_type=UTCDateTime)
+    answered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    hours: float | None = None
+    seeker_feedback: str | None = Field(default=None, max_length=10)  # good | problem
+
+
+class Interest(SQLModel, table=True):
+    """A volunteer said "I'm interested" in an organisation's opportunity."""
+
+    __tablename__ = "interests"
+    __table_args__ = (UniqueConstraint("opportunity_id", "profile_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    opportunity_id: int = Field(foreign_key="opportunities.id", index=True, ondelete="CASCADE")
+    profile_id: int = Field(foreign_key="volunteer_profiles.id", index=True, ondelete="CASCADE")
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class Delivery(SQLModel, table=True):
+    """One message to push, written before it is sent (the outbox).
+
+    `key` is unique per recipient, subject and kind, so planning the same message twice, from a
+    second scheduler or after a restart, adds nothing. A worker claims a row before sending and
+    marks it sent once the platform accepted it; a claim whose worker died expires after a lease.
+    """
+
+    __tablename__ = "deliveries"
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=120, unique=True)
+    user_id: int = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
+    kind: str = Field(max_length=24)
+    subject_id: int | None = None
+    due_at: datetime = Field(sa_type=UTCDateTime, index=True)
+    claimed_by: str | None = Field(default=None, max_length=40)
+    claimed_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
+    attempts: int = 0
+    created_at: datetime = Field(sa_type=UTCDateTime)

@@ -6,6 +6,9 @@ from dataclasses import dataclass
 
 from bot.app import App
 from handlers.types import Incoming, Location, Reply, Turn
+from push.deliver import Audience
+from push.jobs import TickReport, tick
+from storage.models import User
 
 
 @dataclass
@@ -104,3 +107,37 @@ async def onboard(person: Chat, role: str, language: str = "de") -> Chat:
     await person.press("✅ Ich stimme zu" if language == "de" else "✅ I agree")
     await person.press(ROLES[language][role])
     return person
+
+
+class Inbox:
+    """Where pushes to test users land: the `Outbound` of the outbox in chat-script tests."""
+
+    def __init__(self, app: App) -> None:
+        self.app = app
+        self.pushes: dict[str, list[Shown]] = {}
+
+    async def push(self, user: User, reply: Reply) -> bool:
+        tr = self.app.translator
+        buttons = [
+            [(tr.render(b.label, reply.language), b.payload) for b in row] for row in reply.buttons
+        ]
+        self.pushes.setdefault(user.key, []).append(
+            Shown(tr.render(reply.text, reply.language), buttons)
+        )
+        return True
+
+    def of(self, person: Chat) -> list[Shown]:
+        return self.pushes.get(person.user_key, [])
+
+    async def run(self) -> TickReport:
+        """Run the scheduled work once at the app's current time, as the scheduler would."""
+        return await tick(self.app, self, Audience(key_prefix="test:"))
+
+
+async def press_on(person: Chat, message: Shown, label: str) -> str:
+    """Press a button on a pushed message."""
+    for row in message.buttons:
+        for button_label, payload in row:
+            if button_label == label:
+                return await person.press_payload(payload)
+    raise AssertionError(f"no button {label!r}; the message offers {message.labels}")

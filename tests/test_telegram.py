@@ -250,6 +250,8 @@ async def test_volunteer_and_request_dialogues_over_telegram(
     for label in ("Deutsch", "✅ Ich stimme zu", "🙋 Ich möchte helfen", "👤 Mein Profil"):
         await erika.press(label)
         await erika.wait_for_message()
+    await erika.send_text("Erika")
+    await erika.wait_for_message()
     await erika.press("18 oder älter")
     categories = await erika.wait_for_message()
 

@@ -49,6 +49,7 @@ async def stored(app: App) -> dict[str, object] | None:
 
 async def fill_in_german(erika: Chat) -> None:
     await erika.press("👤 Mein Profil")
+    await erika.send("Erika")
     await erika.press("18 oder älter")
     await erika.press("🛒 Einkaufen")
     await erika.press("🩺 Begleitung zu Arzt oder Behörde")
@@ -74,6 +75,7 @@ async def test_a_volunteer_fills_in_the_profile_in_german(
     answer = await erika.send("Ich habe einen Führerschein und viel Geduld.")
 
     assert "👤 Ihr Profil als Ehrenamtliche/r" in answer
+    assert "Vorname: Erika" in answer
     assert "Hilfearten: 🩺 Begleitung zu Arzt oder Behörde, 🛒 Einkaufen" in answer
     assert "Stadtteile: Büdesheim" in answer
     assert "Zeiten: Mo. vormittags, Do. abends" in answer
@@ -90,6 +92,7 @@ async def test_a_volunteer_fills_in_the_profile_in_german(
     assert record is not None
     profile = record["profile"]
     assert isinstance(profile, VolunteerProfile)
+    assert profile.first_name == "Erika"
     assert (profile.age_group, profile.commitment, profile.rhythm, profile.paused) == (
         "adult",
         "both",
@@ -108,6 +111,9 @@ async def test_a_volunteer_fills_in_the_profile_in_english(
 ) -> None:
     sam = await onboard(chat("sam", "en"), "volunteer", "en")
     await sam.press("👤 My volunteer profile")
+    answer = await sam.send("42")
+    assert "Please type your first name." in answer
+    await sam.send("Sam")
     await sam.press("Under 18")
     await sam.press("📚 Homework and tutoring")
     await sam.press("➡️ Continue")
@@ -146,6 +152,7 @@ async def test_a_volunteer_fills_in_the_profile_in_english(
 async def test_ticking_edits_the_same_question(chat: Callable[..., Chat]) -> None:
     erika = await onboard(chat("erika"), "volunteer")
     await erika.press("👤 Mein Profil")
+    await erika.send("Erika")
     await erika.press("18 oder älter")
     await erika.press("🛒 Einkaufen")
     assert erika.last_turn is not None and erika.last_turn.replace
@@ -157,6 +164,7 @@ async def test_ticking_edits_the_same_question(chat: Callable[..., Chat]) -> Non
 async def test_continuing_with_nothing_ticked_is_explained(chat: Callable[..., Chat]) -> None:
     erika = await onboard(chat("erika"), "volunteer")
     await erika.press("👤 Mein Profil")
+    await erika.send("Erika")
     await erika.press("18 oder älter")
     answer = await erika.press("➡️ Weiter")
     assert "Bitte wählen Sie mindestens eine Hilfeart." in answer
@@ -166,6 +174,7 @@ async def test_continuing_with_nothing_ticked_is_explained(chat: Callable[..., C
 async def test_minors_cannot_offer_adults_only_help(chat: Callable[..., Chat]) -> None:
     lea = await onboard(chat("lea"), "volunteer")
     await lea.press("👤 Mein Profil")
+    await lea.send("Lea")
     await lea.press("Unter 18")
     await lea.press("🚗 Fahrdienst mit eigenem Auto")
     await lea.press("🌱 Garten")
@@ -223,6 +232,7 @@ async def test_back_while_editing_returns_to_the_summary(chat: Callable[..., Cha
 async def test_back_goes_to_the_previous_question(chat: Callable[..., Chat]) -> None:
     erika = await onboard(chat("erika"), "volunteer")
     await erika.press("👤 Mein Profil")
+    await erika.send("Erika")
     await erika.press("18 oder älter")
     answer = await erika.press("« Zurück")
     assert "Wie alt sind Sie?" in answer
@@ -251,6 +261,7 @@ async def test_bad_input_at_the_note(chat: Callable[..., Chat]) -> None:
 async def test_a_location_far_away_is_refused(chat: Callable[..., Chat]) -> None:
     erika = await onboard(chat("erika"), "volunteer")
     await erika.press("👤 Mein Profil")
+    await erika.send("Erika")
     await erika.press("18 oder älter")
     await erika.press("🛒 Einkaufen")
     await erika.press("➡️ Weiter")
@@ -262,6 +273,7 @@ async def test_restart_in_the_middle_resumes_with_the_answers_so_far(start_app: 
     async with start_app() as app:
         erika = await onboard(Chat(app, "erika", "de"), "volunteer")
         await erika.press("👤 Mein Profil")
+        await erika.send("Erika")
         await erika.press("18 oder älter")
         await erika.press("🛒 Einkaufen")
         await erika.press("➡️ Weiter")
@@ -329,6 +341,7 @@ async def test_the_profile_card_pauses_resumes_changes_and_deletes(
 async def test_pausing_through_the_rhythm_question(app: App, chat: Callable[..., Chat]) -> None:
     erika = await onboard(chat("erika"), "volunteer")
     await erika.press("👤 Mein Profil")
+    await erika.send("Erika")
     await erika.press("18 oder älter")
     await erika.press("🛒 Einkaufen")
     await erika.press("➡️ Weiter")

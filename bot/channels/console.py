@@ -3,6 +3,9 @@
 Type a number to press a button, or any text. `:location LAT LON` shares a location, `:sticker`
 and `:photo` send what Telegram users sometimes send instead of text, `:quit` (or end of input)
 leaves. Works interactively and with piped input, so a dialogue can be scripted.
+
+Pushes for the person at the keyboard (offers, reminders, news about their requests) appear
+between their messages: after every message the scheduled work runs once, as the scheduler would.
 """
 
 from __future__ import annotations
@@ -13,9 +16,11 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import TextIO
 
-from handlers.core import DialogueCore
-from handlers.i18n import Translator
+from bot.app import App
 from handlers.types import Incoming, Location, Reply, Turn
+from push.deliver import Audience
+from push.jobs import tick
+from storage.models import User
 
 ATTACHMENTS = {":sticker": "sticker", ":photo": "photo", ":voice": "voice"}
 
@@ -23,15 +28,15 @@ ATTACHMENTS = {":sticker": "sticker", ":photo": "photo", ":voice": "voice"}
 class ConsoleChannel:
     def __init__(
         self,
-        core: DialogueCore,
-        translator: Translator,
+        app: App,
         *,
         user: str,
         language_code: str | None,
         output: TextIO = sys.stdout,
     ) -> None:
-        self.core = core
-        self.tr = translator
+        self.app = app
+        self.core = app.core
+        self.tr = app.translator
         self.user_key = f"console:{user}"
         self.language_code = language_code
         self.out = output
@@ -73,9 +78,19 @@ class ConsoleChannel:
         if reply.request_location:
             self.out.write("  (:location LAT LON)\n")
 
+    async def push(self, user: User, reply: Reply) -> bool:
+        """Show a push (the `Outbound` of the outbox for this console's person)."""
+        self._show_reply(reply)
+        self.out.flush()
+        return True
+
+    async def deliver_pushes(self) -> None:
+        await tick(self.app, self, Audience(user_key=self.user_key))
+
     async def run(self, read_line: Callable[[], str], *, echo: bool) -> None:
         """Read lines until end of input or `:quit`, answering each."""
         loop = asyncio.get_running_loop()
+        await self.deliver_pushes()
         while True:
             if not echo:
                 self.out.write("> ")
@@ -92,3 +107,4 @@ class ConsoleChannel:
             if incoming.text == "" and incoming.payload is None:
                 continue
             self.show(await self.core.handle(incoming))
+            await self.deliver_pushes()

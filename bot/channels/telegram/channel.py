@@ -11,11 +11,12 @@ import logging
 from dataclasses import dataclass
 
 from bot.channels.telegram.sender import Sender
-from bot.channels.telegram.transport import Markup
+from bot.channels.telegram.transport import Markup, Transient
 from handlers.commands import DESCRIPTIONS
 from handlers.core import DialogueCore
 from handlers.i18n import Translator, _
 from handlers.types import Incoming, Location, Reply, Turn
+from storage.models import User
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +89,17 @@ class TelegramChannel:
                 chat_id, reply.file.filename, reply.file.content, text[:1024]
             )
         return await self.sender.send_message(chat_id, text[:4096], self.markup(reply))
+
+    async def push(self, user: User, reply: Reply) -> bool:
+        """Deliver a scheduled push (the `Outbound` of the outbox); False means try again later."""
+        chat_id = chat_of(user.key)
+        if chat_id is None:
+            return True
+        try:
+            await self.send(chat_id, reply)
+        except Transient:
+            return False
+        return True
 
     def markup(self, reply: Reply) -> Markup | None:
         language = reply.language

@@ -13,9 +13,13 @@ from bot.channels.telegram.sender import Sender
 from bot.channels.telegram.transport import Transport
 from bot.channels.telegram.webhook import start_webhook_server
 from bot.config import Settings
+from push.deliver import Audience
+from push.jobs import TickReport, start_scheduler, tick
 from storage.queries import mark_unreachable
 
 log = logging.getLogger(__name__)
+
+TELEGRAM_AUDIENCE = Audience(key_prefix="telegram:")
 
 
 class Front(Protocol):
@@ -111,20 +115,28 @@ def build_front(settings: Settings) -> Front:
     return PtbFront(token, settings.telegram_api_url)
 
 
-async def run_telegram(app: App, stop: asyncio.Event) -> None:
-    """Serve Telegram until `stop` is set."""
-    settings = app.settings
-    front = build_front(settings)
+def telegram_channel(app: App, front: Front) -> TelegramChannel:
+    """The channel over a framework's transport, with the sender that keeps Telegram's limits."""
 
     async def unreachable(chat_id: int) -> None:
         await mark_unreachable(app.sessions, user_key(chat_id), app.core.clock())
 
     sender = Sender(front.transport, on_unreachable=unreachable)
-    channel = TelegramChannel(app.core, app.translator, sender)
+    return TelegramChannel(app.core, app.translator, sender)
+
+
+async def run_telegram(app: App, stop: asyncio.Event) -> None:
+    """Serve Telegram until `stop` is set; also run the scheduled pushes unless told not to."""
+    settings = app.settings
+    front = build_front(settings)
+    channel = telegram_channel(app, front)
     front.attach(channel)
     await front.start()
     webhook = None
+    scheduler = None
     try:
+        if settings.run_scheduler:
+            scheduler = start_scheduler(app, channel, TELEGRAM_AUDIENCE)
         for language, commands in channel.command_menus().items():
             await front.transport.set_commands(commands, language)
         if settings.webhook_url:
@@ -141,6 +153,36 @@ async def run_telegram(app: App, stop: asyncio.Event) -> None:
             log.info("polling with %s", settings.bot_framework)
         await stop.wait()
     finally:
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
         if webhook is not None:
             await webhook.cleanup()
+        await front.stop()
+
+
+async def run_scheduler(app: App, stop: asyncio.Event) -> None:
+    """Only the scheduled pushes, for deployments whose bot workers run without a scheduler."""
+    front = build_front(app.settings)
+    channel = telegram_channel(app, front)
+    front.attach(channel)
+    await front.start()
+    scheduler = start_scheduler(app, channel, TELEGRAM_AUDIENCE)
+    try:
+        await stop.wait()
+    finally:
+        scheduler.shutdown(wait=False)
+        await front.stop()
+
+
+async def push_now(app: App) -> TickReport:
+    """Run everything that is due once, sending through Telegram if a token is set."""
+    if app.settings.telegram_bot_token is None:
+        return await tick(app, None, TELEGRAM_AUDIENCE)
+    front = build_front(app.settings)
+    channel = telegram_channel(app, front)
+    front.attach(channel)
+    await front.start()
+    try:
+        return await tick(app, channel, TELEGRAM_AUDIENCE)
+    finally:
         await front.stop()

@@ -1,0 +1,281 @@
+"""The texts of pushes and of the answers to their buttons, rendered for each reader.
+
+A request is always shown in the reader's language: kind of help, district, day and buttons are
+rendered for them; what the asker wrote stays as written.
+"""
+
+from __future__ import annotations
+
+from bot.deployment import Deployment
+from handlers.i18n import Raw, Text, _, _n, lines, paragraphs
+from handlers.request import when_text
+from handlers.types import Button
+from handlers.vocabulary import CategoryLabel, category, language_names
+from storage.models import HelpRequest, VolunteerProfile
+
+# Buttons on pushed messages: "act:<action>:..." (see handlers.offers.ACTIONS).
+ACCEPT = "act:offer:yes:"
+DECLINE = "act:offer:no:"
+CANCEL_MATCH = "act:match:cancel:"
+DONE = "act:hours:"
+FEEDBACK = "act:feedback:"
+OFFER_SETTINGS = "act:settings"
+HOURS = (1, 2, 3, 4)
+
+
+def kind_of(deployment: Deployment, request: HelpRequest) -> Text:
+    kind = category(deployment, request.category)
+    return CategoryLabel(kind) if kind else Raw(request.category)
+
+
+def district_of(deployment: Deployment, request: HelpRequest) -> Text:
+    municipality = deployment.municipality(request.municipality)
+    district = municipality.district(request.district) if municipality else None
+    return Raw(district.name if district else request.district)
+
+
+def when_of(request: HelpRequest) -> Text:
+    return when_text(
+        request.day.isoformat() if request.day else None,
+        request.part_of_day,
+        request.at_time.strftime("%H:%M") if request.at_time else None,
+    )
+
+
+def request_card(deployment: Deployment, request: HelpRequest) -> Text:
+    """What a volunteer sees of a request before accepting it: never the address or phone."""
+    return lines(
+        _(
+            "{kind} in {district}",
+            kind=kind_of(deployment, request),
+            district=district_of(deployment, request),
+        ),
+        _("🗓 {when}", when=when_of(request)),
+        _("🗣 {languages}", languages=language_names(request.languages)),
+        Raw(f"„{request.description}“"),
+    )
+
+
+def offer(
+    deployment: Deployment, request: HelpRequest, match_id: int
+) -> tuple[Text, tuple[tuple[Button, ...], ...]]:
+    text = paragraphs(_("🔔 Can you help?"), request_card(deployment, request))
+    buttons = (
+        (
+            Button(f"{ACCEPT}{match_id}", _("✅ I can help")),
+            Button(f"{DECLINE}{match_id}", _("✖ Not this time")),
+        ),
+        (Button(OFFER_SETTINGS, _("⚙️ How often I get requests")),),
+    )
+    return text, buttons
+
+
+def digest(
+    deployment: Deployment, offers: list[tuple[HelpRequest, int]]
+) -> tuple[Text, tuple[tuple[Button, ...], ...]]:
+    """Several offers in one message, numbered, with a pair of buttons per offer."""
+    title = _n("🔔 {n} request that fits you:", "🔔 {n} requests that fit you:", len(offers))
+    cards: list[Text] = [title]
+    rows: list[tuple[Button, ...]] = []
+    for number, (request, match_id) in enumerate(offers, start=1):
+        cards.append(paragraphs(Raw(f"{number}."), request_card(deployment, request)))
+        rows.append(
+            (
+                Button(f"{ACCEPT}{match_id}", _("✅ {number}: I can help", number=number)),
+                Button(f"{DECLINE}{match_id}", _("✖ {number}: not this time", number=number)),
+            )
+        )
+    rows.append((Button(OFFER_SETTINGS, _("⚙️ How often I get requests")),))
+    return paragraphs(*cards), tuple(rows)
+
+
+def for_whom(request: HelpRequest) -> Text:
+    return (
+        Raw(request.person_name)
+        if request.for_other and request.person_name
+        else _("the person asking")
+    )
+
+
+def accepted(
+    deployment: Deployment, request: HelpRequest, match_id: int
+) -> tuple[Text, tuple[tuple[Button, ...], ...]]:
+    """The volunteer's confirmation, now with the meeting address and phone number."""
+    parts: list[Text] = [
+        _("🤝 Thank you! You help {whom}.", whom=for_whom(request)),
+        request_card(deployment, request),
+    ]
+    details: list[Text] = []
+    if request.address:
+        details.append(_("📍 Address: {address}", address=Raw(request.address)))
+    if request.person_phone:
+        details.append(_("📞 Phone: {phone}", phone=Raw(request.person_phone)))
+    if details:
+        parts.append(lines(*details))
+    parts.append(_("We will remind you the evening before and two hours before."))
+    buttons = ((Button(f"{CANCEL_MATCH}{match_id}", _("I cannot come after all")),),)
+    return paragraphs(*parts), buttons
+
+
+def taken() -> Text:
+    return _("Thank you! Someone else was quicker this time; the request is taken.")
+
+
+def declined() -> Text:
+    return _("All right, thank you for letting us know.")
+
+
+def found(
+    deployment: Deployment, request: HelpRequest, profile: VolunteerProfile, languages: list[str]
+) -> Text:
+    """The asker learns the volunteer's first name and languages."""
+    if request.for_other and request.person_name:
+        head = _(
+            "🎉 Good news: {volunteer} will help {name}.",
+            volunteer=Raw(profile.first_name),
+            name=Raw(request.person_name),
+        )
+    else:
+        head = _("🎉 Good news: {volunteer} will help you.", volunteer=Raw(profile.first_name))
+    return paragraphs(
+        head,
+        lines(
+            _(
+                "{kind} in {district}",
+                kind=kind_of(deployment, request),
+                district=district_of(deployment, request),
+            ),
+            _("🗓 {when}", when=when_of(request)),
+            _(
+                "🗣 {volunteer} speaks {languages}.",
+                volunteer=Raw(profile.first_name),
+                languages=language_names(languages),
+            ),
+        ),
+    )
+
+
+def reminder(
+    deployment: Deployment,
+    request: HelpRequest,
+    soon: bool,
+    for_volunteer: bool,
+    volunteer_name: str,
+) -> Text:
+    head = _("⏰ In two hours:") if soon else _("⏰ Tomorrow:")
+    if for_volunteer:
+        body = lines(
+            _("You help {whom}.", whom=for_whom(request)),
+            _(
+                "{kind} in {district}",
+                kind=kind_of(deployment, request),
+                district=district_of(deployment, request),
+            ),
+            _("🗓 {when}", when=when_of(request)),
+            *(
+                (_("📍 Address: {address}", address=Raw(request.address)),)
+                if request.address
+                else ()
+            ),
+        )
+    else:
+        body = lines(
+            _("{volunteer} comes to help.", volunteer=Raw(volunteer_name)),
+            _("{kind} · {when}", kind=kind_of(deployment, request), when=when_of(request)),
+        )
+    return paragraphs(head, body)
+
+
+def follow_up_volunteer(
+    deployment: Deployment, request: HelpRequest, match_id: int
+) -> tuple[Text, tuple[tuple[Button, ...], ...]]:
+    text = _(
+        "Did the help take place? {kind}, {when}. If so, how long did it take?",
+        kind=kind_of(deployment, request),
+        when=when_of(request),
+    )
+    hours = tuple(
+        Button(
+            f"{DONE}{match_id}:{h}",
+            _n("✅ {n} hour", "✅ {n} hours", h) if h < 4 else _("✅ 4 hours or more"),
+        )
+        for h in HOURS
+    )
+    return text, (
+        hours[:2],
+        hours[2:],
+        (Button(f"{DONE}{match_id}:no", _("❌ It did not take place")),),
+    )
+
+
+def follow_up_asker(
+    deployment: Deployment, request: HelpRequest, match_id: int, volunteer_name: str
+) -> tuple[Text, tuple[tuple[Button, ...], ...]]:
+    text = _(
+        "Did everything go well with {volunteer}'s help? {kind}, {when}.",
+        volunteer=Raw(volunteer_name),
+        kind=kind_of(deployment, request),
+        when=when_of(request),
+    )
+    buttons = (
+        (
+            Button(f"{FEEDBACK}{match_id}:good", _("👍 Yes, thank you")),
+            Button(f"{FEEDBACK}{match_id}:problem", _("👎 There was a problem")),
+        ),
+    )
+    return text, buttons
+
+
+def unmatched(deployment: Deployment, request: HelpRequest) -> Text:
+    parts: list[Text] = [
+        _(
+            "We are sorry: nobody has been able to accept your request yet ({kind}, {when}). "
+            "A coordinator of {agency} knows about it and will try to find someone personally.",
+            kind=kind_of(deployment, request),
+            when=when_of(request),
+            agency=deployment.agency.name,
+        )
+    ]
+    kind = category(deployment, request.category)
+    if kind is not None and kind.referrals:
+        services = [
+            Raw(" · ".join(p for p in (r.name, r.phone, r.url) if p)) for r in kind.referrals
+        ]
+        parts.append(paragraphs(_("These services can also help:"), lines(*services)))
+    return paragraphs(*parts)
+
+
+def coordinator_alert(deployment: Deployment, request: HelpRequest) -> Text:
+    return _(
+        "⚠️ Nobody accepted request {number}: {kind} in {district}, {when}. Please look for someone personally.",
+        number=request.id or 0,
+        kind=kind_of(deployment, request),
+        district=district_of(deployment, request),
+        when=when_of(request),
+    )
+
+
+def expired(deployment: Deployment, request: HelpRequest) -> Text:
+    return _(
+        "Your request ({kind}, {when}) has closed: its time has passed and nobody could help. "
+        "We are sorry. You can ask again at any time from the menu.",
+        kind=kind_of(deployment, request),
+        when=when_of(request),
+    )
+
+
+def match_cancelled(deployment: Deployment, request: HelpRequest, volunteer_name: str) -> Text:
+    return _(
+        "{volunteer} cannot come after all ({kind}, {when}). We are looking for someone else and will write to you.",
+        volunteer=Raw(volunteer_name),
+        kind=kind_of(deployment, request),
+        when=when_of(request),
+    )
+
+
+def request_withdrawn(deployment: Deployment, request: HelpRequest) -> Text:
+    return _(
+        "The request was withdrawn ({kind}, {when}). You do not need to go. Thank you for your readiness!",
+        kind=kind_of(deployment, request),
+        when=when_of(request),
+    )

@@ -1,0 +1,207 @@
+"""The buttons on pushed messages: accept or decline an offer, cancel, report how it went.
+
+These buttons live on messages the person did not ask for, so they are not among the current
+step's options. Each action checks instead that the match it names belongs to the person pressing,
+and that it is still in the state the button was made for.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import update
+from sqlmodel import col, select
+
+from handlers import cards, volunteer
+from handlers.flow import EDITING, Action, Ctx, Goto, Outcome, Retry
+from handlers.i18n import _
+from push.followthrough import plan_follow_through
+from push.outbox import enqueue
+from storage.models import HelpRequest, Match, User, VolunteerProfile
+
+log = logging.getLogger(__name__)
+
+
+def _refused() -> Outcome:
+    return Retry(_("This button is no longer valid. Here is where we are now:"))
+
+
+def _parts(payload: str) -> tuple[str, str]:
+    """The two fields after `act:<action>:`; empty where missing."""
+    fields = [*payload.split(":")[2:], "", ""]
+    return fields[0], fields[1]
+
+
+def _number(text: str) -> int | None:
+    return int(text) if text.isdigit() and len(text) < 12 else None
+
+
+async def _own_match(
+    ctx: Ctx, match_id: int | None
+) -> tuple[Match, HelpRequest, VolunteerProfile] | None:
+    """The match, if it was offered to the person pressing."""
+    if match_id is None or ctx.user is None:
+        return None
+    found = (
+        await ctx.session.exec(
+            select(Match, HelpRequest, VolunteerProfile)
+            .join(HelpRequest, col(HelpRequest.id) == Match.request_id)
+            .join(VolunteerProfile, col(VolunteerProfile.id) == Match.profile_id)
+            .where(Match.id == match_id, VolunteerProfile.user_id == ctx.user.id)
+        )
+    ).first()
+    if found is None:
+        log.warning("refused a button naming a match that is not the user's")
+    return found
+
+
+async def _asked_match(
+    ctx: Ctx, match_id: int | None
+) -> tuple[Match, HelpRequest, VolunteerProfile] | None:
+    """The match, if the person pressing asked for the help."""
+    if match_id is None or ctx.user is None:
+        return None
+    found = (
+        await ctx.session.exec(
+            select(Match, HelpRequest, VolunteerProfile)
+            .join(HelpRequest, col(HelpRequest.id) == Match.request_id)
+            .join(VolunteerProfile, col(VolunteerProfile.id) == Match.profile_id)
+            .where(Match.id == match_id, HelpRequest.asker_id == ctx.user.id)
+        )
+    ).first()
+    if found is None:
+        log.warning("refused a button naming a request that is not the user's")
+    return found
+
+
+async def answer_offer(ctx: Ctx, payload: str) -> Outcome:
+    """Accept or decline an offer; the first acceptance wins, atomically."""
+    verdict, raw_id = _parts(payload)
+    found = await _own_match(ctx, _number(raw_id))
+    if found is None:
+        return _refused()
+    match, request, profile = found
+    if match.state == "accepted":
+        return Retry(_("You have already accepted this request. Thank you!"))
+    if match.state != "offered" or request.status != "open":
+        return Retry(cards.taken() if verdict == "yes" else cards.declined())
+    match.answered_at = ctx.now
+    if verdict == "no":
+        match.state = "declined"
+        ctx.session.add(match)
+        return Retry(cards.declined())
+    won = await ctx.session.exec(
+        update(HelpRequest)
+        .where(col(HelpRequest.id) == request.id, col(HelpRequest.status) == "open")
+        .values(status="matched", updated_at=ctx.now)
+    )
+    if won.rowcount != 1:
+        match.state = "taken"
+        ctx.session.add(match)
+        return Retry(cards.taken())
+    request.status = "matched"
+    match.state = "accepted"
+    profile.offers_accepted += 1
+    ctx.session.add_all([match, profile])
+    await ctx.session.exec(
+        update(Match)
+        .where(
+            col(Match.request_id) == match.request_id,
+            col(Match.state) == "offered",
+            col(Match.id) != match.id,
+        )
+        .values(state="taken")
+    )
+    asker = await ctx.session.get(User, request.asker_id)
+    assert asker is not None and ctx.user is not None and match.id is not None
+    await plan_follow_through(ctx.session, ctx.deployment, ctx.now, request, match, ctx.user, asker)
+    text, _buttons = cards.accepted(ctx.deployment, request, match.id)
+    return Retry(text)
+
+
+async def cancel_match(ctx: Ctx, payload: str) -> Outcome:
+    """The volunteer cannot come after all: the request goes back into matching."""
+    found = await _own_match(ctx, _number(payload.rsplit(":", 1)[-1]))
+    if found is None:
+        return _refused()
+    match, request, _profile = found
+    if match.state != "accepted":
+        return Retry(_("This is no longer planned."))
+    match.state, match.answered_at = "cancelled", ctx.now
+    if request.status == "matched":
+        # Back into matching from the first round: those who missed out before are asked again.
+        request.status, request.round_ends_at, request.updated_at = "open", ctx.now, ctx.now
+        request.round, request.exhausted = 0, False
+        await enqueue(
+            ctx.session,
+            user_id=request.asker_id,
+            kind="match_cancelled",
+            subject_id=match.id,
+            due_at=ctx.now,
+            now=ctx.now,
+        )
+    ctx.session.add_all([match, request])
+    return Retry(_("Thank you for telling us. We will look for someone else."))
+
+
+async def report_done(ctx: Ctx, payload: str) -> Outcome:
+    """The volunteer says whether the help took place and how many hours it took."""
+    raw_id, answer = _parts(payload)
+    found = await _own_match(ctx, _number(raw_id))
+    if found is None:
+        return _refused()
+    match, request, profile = found
+    if match.state not in ("accepted",):
+        return Retry(_("Thank you, we have already noted this."))
+    hours = _number(answer)
+    if answer == "no":
+        match.state = "missed"
+    elif hours is not None and 1 <= hours <= 4:
+        match.state, match.hours = "done", float(hours)
+        profile.helps_done += 1
+        request.status = "done"
+    else:
+        return _refused()
+    request.updated_at = match.answered_at = ctx.now
+    ctx.session.add_all([match, profile, request])
+    return Retry(_("Thank you! We have noted it."))
+
+
+async def give_feedback(ctx: Ctx, payload: str) -> Outcome:
+    """The asker says whether all went well."""
+    raw_id, verdict = _parts(payload)
+    found = await _asked_match(ctx, _number(raw_id))
+    if found is None or verdict not in ("good", "problem"):
+        return _refused()
+    match, _request, _profile = found
+    match.seeker_feedback = verdict
+    ctx.session.add(match)
+    if verdict == "problem":
+        return Retry(
+            _(
+                "We are sorry. A coordinator will get in touch with you: {contact}",
+                contact=ctx.deployment.agency.contact,
+            )
+        )
+    return Retry(_("Thank you! We are glad it went well."))
+
+
+async def offer_settings(ctx: Ctx, payload: str) -> Outcome:
+    """Change how often requests come, straight from a push."""
+    if ctx.user is None:
+        return _refused()
+    profile = await volunteer.load_profile(ctx)
+    if profile is None:
+        return _refused()
+    draft = {**await volunteer.profile_draft(ctx, profile), EDITING: True}
+    return Goto("rhythm", flow="volunteer", data=draft)
+
+
+# Payloads "act:<name>:...", made in handlers.cards.
+ACTIONS: dict[str, Action] = {
+    "offer": answer_offer,
+    "match": cancel_match,
+    "hours": report_done,
+    "feedback": give_feedback,
+    "settings": offer_settings,
+}

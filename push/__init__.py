@@ -1,0 +1,1 @@
+"""Pushing: offer rounds, reminders and follow-ups planned as outbox rows, then delivered."""

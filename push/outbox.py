@@ -1,0 +1,114 @@
+"""The outbox: write a delivery once under its unique key, claim due ones, mark them sent."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, update
+from sqlalchemy.dialects.postgresql import insert as postgres_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.models import Delivery, User
+
+
+def delivery_key(user_id: int, kind: str, subject_id: int | None, extra: str = "") -> str:
+    return f"{user_id}:{kind}:{subject_id if subject_id is not None else '-'}{extra}"
+
+
+async def enqueue(
+    session: AsyncSession,
+    *,
+    user_id: int,
+    kind: str,
+    subject_id: int | None,
+    due_at: datetime,
+    now: datetime,
+    extra: str = "",
+) -> None:
+    """Plan one delivery; planning the same (recipient, subject, kind) again changes nothing."""
+    values = {
+        "key": delivery_key(user_id, kind, subject_id, extra),
+        "user_id": user_id,
+        "kind": kind,
+        "subject_id": subject_id,
+        "due_at": due_at,
+        "attempts": 0,
+        "created_at": now,
+    }
+    bind = session.bind
+    insert = (
+        postgres_insert if bind is not None and bind.dialect.name == "postgresql" else sqlite_insert
+    )
+    statement = insert(Delivery).values(**values).on_conflict_do_nothing(index_elements=["key"])
+    await session.exec(statement)
+
+
+async def claim_due(
+    sessions: async_sessionmaker[AsyncSession],
+    *,
+    worker: str,
+    now: datetime,
+    lease: timedelta,
+    limit: int,
+    key_prefix: str | None = None,
+    user_key: str | None = None,
+) -> list[tuple[Delivery, User]]:
+    """Claim due, unsent deliveries for this worker, oldest first.
+
+    The claim is a conditional update, so two workers never hold the same row; a claim expires
+    after `lease`, so the rows of a worker that died are sent by the next one.
+    """
+    free = or_(col(Delivery.claimed_until).is_(None), col(Delivery.claimed_until) < now)
+    async with sessions() as session, session.begin():
+        query = (
+            select(Delivery.id)
+            .join(User, col(User.id) == Delivery.user_id)
+            .where(col(Delivery.sent_at).is_(None), col(Delivery.due_at) <= now, free)
+            .order_by(col(Delivery.due_at), col(Delivery.id))
+            .limit(limit)
+        )
+        if key_prefix is not None:
+            query = query.where(col(User.key).startswith(key_prefix))
+        if user_key is not None:
+            query = query.where(User.key == user_key)
+        ids = list((await session.exec(query)).all())
+        if not ids:
+            return []
+        until = now + lease
+        await session.exec(
+            update(Delivery)
+            .where(col(Delivery.id).in_(ids), col(Delivery.sent_at).is_(None), free)
+            .values(claimed_by=worker, claimed_until=until, attempts=Delivery.attempts + 1)
+        )
+        claimed = await session.exec(
+            select(Delivery, User)
+            .join(User, col(User.id) == Delivery.user_id)
+            .where(col(Delivery.id).in_(ids), Delivery.claimed_by == worker)
+            .where(Delivery.claimed_until == until)
+            .order_by(col(Delivery.due_at), col(Delivery.id))
+        )
+        return list(claimed.all())
+
+
+async def mark_sent(
+    sessions: async_sessionmaker[AsyncSession], ids: list[int], now: datetime
+) -> None:
+    async with sessions() as session, session.begin():
+        await session.exec(
+            update(Delivery)
+            .where(col(Delivery.id).in_(ids))
+            .values(sent_at=now, claimed_until=None)
+        )
+
+
+async def release(sessions: async_sessionmaker[AsyncSession], ids: list[int]) -> None:
+    """Give claimed rows back after a failure, to be tried again on the next run."""
+    async with sessions() as session, session.begin():
+        await session.exec(
+            update(Delivery)
+            .where(col(Delivery.id).in_(ids), col(Delivery.sent_at).is_(None))
+            .values(claimed_by=None, claimed_until=None)
+        )

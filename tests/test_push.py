@@ -1,0 +1,282 @@
+"""Offers, acceptance, reminders and follow-ups with frozen time, as the people involved see them."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import timedelta
+
+from sqlmodel import select
+
+from bot.app import App
+from storage.models import Delivery, HelpRequest, Match, VolunteerProfile
+from tests.chat import Chat, Inbox, onboard, press_on
+from tests.conftest import FrozenClock
+
+
+async def volunteer_profile(
+    person: Chat,
+    name: str,
+    *,
+    district: str = "Büdesheim",
+    slot: str = "Di. vormittags",
+    rhythm: str = "⚡ Sofort",
+    languages: tuple[str, ...] = ("Deutsch",),
+) -> Chat:
+    await onboard(person, "volunteer")
+    await person.press("👤 Mein Profil")
+    await person.send(name)
+    await person.press("18 oder älter")
+    await person.press("🛒 Einkaufen")
+    await person.press("➡️ Weiter")
+    await person.press(district)
+    await person.press("➡️ Weiter")
+    await person.press(slot)
+    await person.press("➡️ Weiter")
+    for language in languages:
+        await person.press(language)
+    await person.press("➡️ Weiter")
+    await person.press("Beides")
+    await person.press(rhythm)
+    await person.press("Überspringen")
+    await person.press("✅ Speichern")
+    return person
+
+
+async def request_for_mother(
+    sabine: Chat, day: str = "Di., 24. Nov.", district: str = "Büdesheim"
+) -> Chat:
+    await onboard(sabine, "relative")
+    await sabine.press("👪 Hilfe für jemanden anfragen")
+    await sabine.send("Helga")
+    await sabine.press("🛒 Einkaufen")
+    await sabine.press(day)
+    await sabine.press("vormittags")
+    await sabine.press(district)
+    await sabine.send("Hauptstraße 5")
+    await sabine.press("Deutsch")
+    await sabine.press("➡️ Weiter")
+    await sabine.send("06721 12345")
+    await sabine.send("Wocheneinkauf, die Taschen sind zu schwer.")
+    await sabine.press("📨 Anfrage senden")
+    return sabine
+
+
+async def test_from_request_to_recorded_hours(
+    app: App, chat: Callable[..., Chat], clock: FrozenClock
+) -> None:
+    erika = await volunteer_profile(chat("erika"), "Erika")
+    sabine = await request_for_mother(chat("sabine"))
+    inbox = Inbox(app)
+
+    report = await inbox.run()
+    assert report.plan.offers == 1
+    [offer] = inbox.of(erika)
+    assert "🔔 Können Sie helfen?" in offer.text
+    assert "🛒 Einkaufen in Büdesheim" in offer.text
+    assert "Dienstag, 24. November, vormittags" in offer.text
+    assert "Hauptstraße" not in offer.text and "06721" not in offer.text  # not before acceptance
+    assert "⚙️ Wie oft ich Anfragen bekomme" in offer.labels
+
+    answer = await press_on(erika, offer, "✅ Ich kann helfen")
+    assert "🤝 Danke! Sie helfen Helga." in answer
+    assert "📍 Adresse: Hauptstraße 5" in answer
+    assert "📞 Telefon: 06721 12345" in answer
+    assert "🏠 Hauptmenü" in answer  # and the menu again: no dead end
+
+    await inbox.run()
+    [found] = inbox.of(sabine)
+    assert "🎉 Gute Nachricht: Erika hilft Helga." in found.text
+    assert "🗣 Erika spricht Deutsch." in found.text
+
+    clock.now = clock.now.replace(hour=17)  # Monday 18:00 in Bingen
+    await inbox.run()
+    assert "⏰ Morgen:" in inbox.of(erika)[-1].text
+    assert "📍 Adresse: Hauptstraße 5" in inbox.of(erika)[-1].text
+    assert "⏰ Morgen:" in inbox.of(sabine)[-1].text
+    assert "Erika kommt, um zu helfen." in inbox.of(sabine)[-1].text
+
+    clock.now += timedelta(hours=13)  # Tuesday 7:00: two hours before, but still quiet hours
+    await inbox.run()
+    assert len(inbox.of(erika)) == 2
+    clock.now += timedelta(hours=1)  # 8:00
+    await inbox.run()
+    assert "⏰ In zwei Stunden:" in inbox.of(erika)[-1].text
+    assert "⏰ In zwei Stunden:" in inbox.of(sabine)[-1].text
+
+    clock.now += timedelta(hours=4)  # noon: the help has happened
+    await inbox.run()
+    question = inbox.of(erika)[-1]
+    assert "Hat die Hilfe stattgefunden?" in question.text
+    answer = await press_on(erika, question, "✅ 2 Stunden")
+    assert "Danke! Wir haben es notiert." in answer
+    feedback = inbox.of(sabine)[-1]
+    assert "Hat mit der Hilfe von Erika alles gut geklappt?" in feedback.text
+    await press_on(sabine, feedback, "👍 Ja, danke")
+
+    async with app.sessions() as session:
+        [match] = (await session.exec(select(Match))).all()
+        [request] = (await session.exec(select(HelpRequest))).all()
+        profile = (await session.exec(select(VolunteerProfile))).one()
+    assert (match.state, match.hours, match.seeker_feedback) == ("done", 2.0, "good")
+    assert request.status == "done"
+    assert (profile.offers_received, profile.offers_accepted, profile.helps_done) == (1, 1, 1)
+
+    before = {key: len(shown) for key, shown in inbox.pushes.items()}
+    await inbox.run()
+    await inbox.run()
+    assert {key: len(shown) for key, shown in inbox.pushes.items()} == before  # nothing twice
+
+
+async def test_two_volunteers_accepting_at_the_same_moment_one_wins(
+    app: App, chat: Callable[..., Chat]
+) -> None:
+    erika = await volunteer_profile(chat("erika"), "Erika")
+    karl = await volunteer_profile(chat("karl"), "Karl")
+    await request_for_mother(chat("sabine"))
+    inbox = Inbox(app)
+    await inbox.run()
+    [for_erika], [for_karl] = inbox.of(erika), inbox.of(karl)
+
+    answers = await asyncio.gather(
+        press_on(erika, for_erika, "✅ Ich kann helfen"),
+        press_on(karl, for_karl, "✅ Ich kann helfen"),
+    )
+    won = [a for a in answers if "🤝 Danke! Sie helfen Helga." in a]
+    lost = [a for a in answers if "Diesmal war jemand anderes schneller" in a]
+    assert (len(won), len(lost)) == (1, 1)
+    async with app.sessions() as session:
+        states = sorted(m.state for m in (await session.exec(select(Match))).all())
+    assert states == ["accepted", "taken"]
+
+    again = await press_on(erika, for_erika, "✅ Ich kann helfen")
+    assert "Danke" in again  # a second click is answered, and changes nothing
+
+
+async def test_a_forged_accept_for_someone_elses_offer_changes_nothing(
+    app: App, chat: Callable[..., Chat]
+) -> None:
+    erika = await volunteer_profile(chat("erika"), "Erika")
+    await request_for_mother(chat("sabine"))
+    mallory = await onboard(chat("mallory"), "volunteer")
+    inbox = Inbox(app)
+    await inbox.run()
+    [offer] = inbox.of(erika)
+    accept = next(
+        payload for row in offer.buttons for label, payload in row if "Ich kann helfen" in label
+    )
+    answer = await mallory.press_payload(accept)
+    assert "Diese Taste gilt nicht mehr" in answer
+    async with app.sessions() as session:
+        [match] = (await session.exec(select(Match))).all()
+        request = (await session.exec(select(HelpRequest))).one()
+    assert (match.state, request.status) == ("offered", "open")
+
+
+async def test_daily_volunteers_get_one_digest_in_the_evening(
+    app: App, chat: Callable[..., Chat], clock: FrozenClock
+) -> None:
+    erika = await volunteer_profile(
+        chat("erika"), "Erika", slot="Fr. vormittags", rhythm="📅 Einmal am Tag"
+    )
+    await request_for_mother(chat("sabine"), day="Fr., 27. Nov.")
+    await request_for_mother(chat("omar"), day="Fr., 4. Dez.")
+    inbox = Inbox(app)
+    report = await inbox.run()
+    assert report.plan.offers == 2
+    assert inbox.of(erika) == []  # not urgent: it waits for her evening digest
+
+    clock.now = clock.now.replace(hour=17)  # 18:00 in Bingen
+    await inbox.run()
+    [digest] = inbox.of(erika)
+    assert "🔔 2 Anfragen passen zu Ihnen:" in digest.text
+    assert "Freitag, 27. November, vormittags" in digest.text
+    assert "Freitag, 4. Dezember, vormittags" in digest.text
+    assert digest.labels[:2] == ["✅ 1: Ich kann helfen", "✖ 1: diesmal nicht"]
+    answer = await press_on(erika, digest, "✖ 2: diesmal nicht")
+    assert "danke für Ihre Rückmeldung" in answer
+
+
+async def test_rounds_widen_and_then_tell_the_asker_honestly(
+    app: App, chat: Callable[..., Chat], clock: FrozenClock
+) -> None:
+    karl = await volunteer_profile(chat("karl"), "Karl", district="Kempten", slot="Fr. vormittags")
+    sabine = await request_for_mother(chat("sabine"), day="Fr., 4. Dez.")
+    inbox = Inbox(app)
+    await inbox.run()
+    async with app.sessions() as session:
+        request = (await session.exec(select(HelpRequest))).one()
+    # Kempten is not Büdesheim: round 1 finds nobody, round 2 reaches 3 km and finds Karl.
+    assert request.round == 2
+    [offer] = inbox.of(karl)
+    await press_on(karl, offer, "✖ Diesmal nicht")
+
+    clock.advance(timedelta(hours=25))
+    await inbox.run()
+    clock.advance(timedelta(hours=25))
+    await inbox.run()
+    [news] = inbox.of(sabine)
+    assert "Bisher konnte niemand Ihre Anfrage übernehmen" in news.text
+    async with app.sessions() as session:
+        request = (await session.exec(select(HelpRequest))).one()
+    assert request.exhausted
+
+
+async def test_a_request_whose_day_passed_is_closed_and_its_asker_told(
+    app: App, chat: Callable[..., Chat], clock: FrozenClock
+) -> None:
+    sabine = await request_for_mother(chat("sabine"), day="Di., 24. Nov.")
+    inbox = Inbox(app)
+    clock.advance(timedelta(days=2))
+    report = await inbox.run()
+    assert report.plan.expired == 1
+    [closed] = inbox.of(sabine)
+    assert "ist beendet: Der Termin ist vorbei" in closed.text
+
+
+async def test_a_volunteer_who_cancels_sends_the_request_back_into_matching(
+    app: App, chat: Callable[..., Chat], clock: FrozenClock
+) -> None:
+    erika = await volunteer_profile(chat("erika"), "Erika")
+    karl = await volunteer_profile(chat("karl"), "Karl")
+    sabine = await request_for_mother(chat("sabine"))
+    inbox = Inbox(app)
+    await inbox.run()
+    await press_on(erika, inbox.of(erika)[0], "✅ Ich kann helfen")
+    async with app.sessions() as session:
+        match = (await session.exec(select(Match).where(Match.state == "accepted"))).one()
+    answer = await erika.press_payload(f"act:match:cancel:{match.id}")
+    assert "Wir suchen jemand anderen." in answer
+    await inbox.run()
+    assert "Erika kann leider doch nicht kommen" in inbox.of(sabine)[-1].text
+    async with app.sessions() as session:
+        request = (await session.exec(select(HelpRequest))).one()
+    assert request.status == "open"
+    # Karl missed out only because Erika was quicker: he is asked again.
+    assert len(inbox.of(karl)) == 2
+    answer = await press_on(karl, inbox.of(karl)[-1], "✅ Ich kann helfen")
+    assert "🤝 Danke! Sie helfen Helga." in answer
+
+
+async def test_withdrawing_a_matched_request_tells_the_volunteer(
+    app: App, chat: Callable[..., Chat]
+) -> None:
+    erika = await volunteer_profile(chat("erika"), "Erika")
+    sabine = await request_for_mother(chat("sabine"))
+    inbox = Inbox(app)
+    await inbox.run()
+    await press_on(erika, inbox.of(erika)[0], "✅ Ich kann helfen")
+    await sabine.press("📋 Meine Anfragen")
+    await sabine.press(sabine.last.labels[0])
+    await sabine.press("✖ Anfrage zurückziehen")
+    await sabine.press("Ja, zurückziehen")
+    await inbox.run()
+    assert "Die Anfrage wurde zurückgezogen" in inbox.of(erika)[-1].text
+    async with app.sessions() as session:
+        reminders = (
+            await session.exec(select(Delivery).where(Delivery.kind == "reminder_evening"))
+        ).all()
+    assert reminders  # planned, but they will find the match cancelled and say nothing
+    before = len(inbox.of(erika))
+    await inbox.run()
+    assert len(inbox.of(erika)) == before
