@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 from typing import Literal
 
-from pydantic import SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from storage.db import DEFAULT_DATABASE_URL
@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     # Run the scheduled pushes inside `ehrenamt run`; switch off on all but one worker, or run
     # `ehrenamt scheduler` as its own process instead.
     run_scheduler: bool = True
+    # A push worker's claim on the messages it is sending; after a crash, the next worker sends
+    # what the dead one had claimed but not sent once this many seconds have passed.
+    push_lease_seconds: int = Field(default=120, ge=1)
 
     @field_validator("webhook_secret")
     @classmethod

@@ -28,8 +28,9 @@ from storage.models import Delivery, HelpRequest, Match, User, VolunteerLanguage
 
 log = logging.getLogger(__name__)
 
-DEFAULT_LEASE = timedelta(seconds=60)
-BATCH = 500
+DEFAULT_LEASE = timedelta(seconds=120)
+# Small batches keep the time between claiming and sending well inside the lease.
+BATCH = 100
 PARALLEL_RECIPIENTS = 40
 
 

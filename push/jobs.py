@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
@@ -33,7 +34,8 @@ async def tick(app: App, outbound: Outbound | None, audience: Audience) -> TickR
         report = await plan(session, app.deployment, now)
     sent = 0
     if outbound is not None:
-        sent = await deliver_due(app.sessions, app.deployment, outbound, audience, now)
+        lease = timedelta(seconds=app.settings.push_lease_seconds)
+        sent = await deliver_due(app.sessions, app.deployment, outbound, audience, now, lease=lease)
     if report.offers or report.expired or report.exhausted or sent:
         log.info(
             "planned %d offers, closed %d requests, %d without volunteer; sent %d messages",

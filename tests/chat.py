@@ -24,9 +24,11 @@ class Shown:
 
 
 class Chat:
-    def __init__(self, app: App, user: str, language_code: str | None) -> None:
+    def __init__(
+        self, app: App, user: str, language_code: str | None, *, key: str | None = None
+    ) -> None:
         self.app = app
-        self.user_key = f"test:{user}"
+        self.user_key = key or f"test:{user}"
         self.language_code = language_code
         self.history: list[Shown] = []
         self.last_turn: Turn | None = None

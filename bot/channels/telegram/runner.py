@@ -7,6 +7,9 @@ import logging
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
+from aiohttp import web
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
 from bot.app import App
 from bot.channels.telegram.channel import TelegramChannel, user_key
 from bot.channels.telegram.sender import Sender
@@ -115,74 +118,80 @@ def build_front(settings: Settings) -> Front:
     return PtbFront(token, settings.telegram_api_url)
 
 
-def telegram_channel(app: App, front: Front) -> TelegramChannel:
-    """The channel over a framework's transport, with the sender that keeps Telegram's limits."""
+class TelegramBot:
+    """One framework's front end, the channel over it and the sender keeping Telegram's limits."""
 
-    async def unreachable(chat_id: int) -> None:
-        await mark_unreachable(app.sessions, user_key(chat_id), app.core.clock())
+    def __init__(self, app: App) -> None:
+        self.app = app
+        self.front = build_front(app.settings)
 
-    sender = Sender(front.transport, on_unreachable=unreachable)
-    return TelegramChannel(app.core, app.translator, sender)
+        async def unreachable(chat_id: int) -> None:
+            await mark_unreachable(app.sessions, user_key(chat_id), app.core.clock())
 
+        sender = Sender(self.front.transport, on_unreachable=unreachable)
+        self.channel = TelegramChannel(app.core, app.translator, sender)
+        self.front.attach(self.channel)
+        self._webhook: web.AppRunner | None = None
+        self._scheduler: AsyncIOScheduler | None = None
 
-async def run_telegram(app: App, stop: asyncio.Event) -> None:
-    """Serve Telegram until `stop` is set; also run the scheduled pushes unless told not to."""
-    settings = app.settings
-    front = build_front(settings)
-    channel = telegram_channel(app, front)
-    front.attach(channel)
-    await front.start()
-    webhook = None
-    scheduler = None
-    try:
-        if settings.run_scheduler:
-            scheduler = start_scheduler(app, channel, TELEGRAM_AUDIENCE)
-        for language, commands in channel.command_menus().items():
-            await front.transport.set_commands(commands, language)
+    async def start(self, *, receive: bool = True, schedule: bool = True) -> None:
+        """Connect; then take updates (polling or webhook) and run the scheduled pushes."""
+        await self.front.start()
+        if schedule:
+            self._scheduler = start_scheduler(self.app, self.channel, TELEGRAM_AUDIENCE)
+        if not receive:
+            return
+        settings = self.app.settings
+        for language, commands in self.channel.command_menus().items():
+            await self.front.transport.set_commands(commands, language)
         if settings.webhook_url:
             assert settings.webhook_secret is not None
             secret = settings.webhook_secret.get_secret_value()
             host, port = settings.webhook_host_port
             path = urlsplit(settings.webhook_url).path or "/"
-            webhook = await start_webhook_server(host, port, path, secret, front.feed)
-            await front.transport.set_webhook(settings.webhook_url, secret)
+            self._webhook = await start_webhook_server(host, port, path, secret, self.front.feed)
+            await self.front.transport.set_webhook(settings.webhook_url, secret)
             log.info("webhook mode with %s", settings.bot_framework)
         else:
-            await front.transport.delete_webhook()
-            await front.start_polling()
+            await self.front.transport.delete_webhook()
+            await self.front.start_polling()
             log.info("polling with %s", settings.bot_framework)
+
+    async def stop(self) -> None:
+        if self._scheduler is not None:
+            self._scheduler.shutdown(wait=False)
+        if self._webhook is not None:
+            await self._webhook.cleanup()
+        await self.front.stop()
+
+
+async def run_telegram(app: App, stop: asyncio.Event) -> None:
+    """Serve Telegram until `stop` is set; also run the scheduled pushes unless told not to."""
+    bot = TelegramBot(app)
+    await bot.start(schedule=app.settings.run_scheduler)
+    try:
         await stop.wait()
     finally:
-        if scheduler is not None:
-            scheduler.shutdown(wait=False)
-        if webhook is not None:
-            await webhook.cleanup()
-        await front.stop()
+        await bot.stop()
 
 
 async def run_scheduler(app: App, stop: asyncio.Event) -> None:
     """Only the scheduled pushes, for deployments whose bot workers run without a scheduler."""
-    front = build_front(app.settings)
-    channel = telegram_channel(app, front)
-    front.attach(channel)
-    await front.start()
-    scheduler = start_scheduler(app, channel, TELEGRAM_AUDIENCE)
+    bot = TelegramBot(app)
+    await bot.start(receive=False)
     try:
         await stop.wait()
     finally:
-        scheduler.shutdown(wait=False)
-        await front.stop()
+        await bot.stop()
 
 
 async def push_now(app: App) -> TickReport:
     """Run everything that is due once, sending through Telegram if a token is set."""
     if app.settings.telegram_bot_token is None:
         return await tick(app, None, TELEGRAM_AUDIENCE)
-    front = build_front(app.settings)
-    channel = telegram_channel(app, front)
-    front.attach(channel)
-    await front.start()
+    bot = TelegramBot(app)
+    await bot.start(receive=False, schedule=False)
     try:
-        return await tick(app, channel, TELEGRAM_AUDIENCE)
+        return await tick(app, bot.channel, TELEGRAM_AUDIENCE)
     finally:
-        await front.stop()
+        await bot.stop()

@@ -1,0 +1,201 @@
+"""Pushes over Telegram: offers, acceptance and reminders through the stand-in with frozen time,
+and a push process killed half-way that, restarted, delivers every message exactly once."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlmodel import col, func, select
+
+from bot.app import running_app
+from bot.channels.telegram.runner import TELEGRAM_AUDIENCE, TelegramBot
+from bot.config import Settings
+from push.jobs import tick
+from storage import create_engine, make_sessionmaker, migrate
+from storage.models import Delivery, HelpRequest, Match, User
+from tests.chat import Chat
+from tests.conftest import FrozenClock
+from tests.standin import BotApiStandin
+from tests.test_push import request_for_mother, volunteer_profile
+
+ERIKA, SABINE = 4001, 4002
+
+
+@pytest.fixture
+async def standin() -> AsyncIterator[BotApiStandin]:
+    async with BotApiStandin() as api:
+        yield api
+
+
+@pytest.mark.parametrize("framework", ["ptb", "aiogram"])
+async def test_an_offer_is_accepted_and_reminders_follow_over_telegram(
+    framework: str, standin: BotApiStandin, database_url: str, clock: FrozenClock
+) -> None:
+    settings = Settings(  # type: ignore[call-arg]
+        _env_file=None,
+        database_url=database_url,
+        telegram_bot_token=standin.token,
+        telegram_api_url=standin.url,
+        bot_framework=framework,
+        run_scheduler=False,
+    )
+    async with running_app(settings, clock=clock) as app:
+        # Both registered earlier (the dialogues themselves are tested over Telegram elsewhere).
+        await volunteer_profile(Chat(app, "erika", "de", key=f"telegram:{ERIKA}"), "Erika")
+        await request_for_mother(Chat(app, "sabine", "de", key=f"telegram:{SABINE}"))
+        bot = TelegramBot(app)
+        await bot.start(schedule=False)
+        try:
+            erika, sabine = standin.user(ERIKA, "Erika"), standin.user(SABINE, "Sabine")
+            await tick(app, bot.channel, TELEGRAM_AUDIENCE)
+            offer = await erika.wait_for_message()
+            assert "🔔 Können Sie helfen?" in offer.text
+            assert "Hauptstraße" not in offer.text
+
+            await erika.press("✅ Ich kann helfen")
+            confirmation = await erika.wait_for_message(lambda m: "Danke! Sie helfen" in m.text)
+            assert "📍 Adresse: Hauptstraße 5" in confirmation.text
+            await standin.wait_until(lambda: not standin.callback_queries_unanswered())
+
+            await tick(app, bot.channel, TELEGRAM_AUDIENCE)
+            found = await sabine.wait_for_message()
+            assert "🎉 Gute Nachricht: Erika hilft Helga." in found.text
+
+            clock.now = clock.now.replace(hour=17)
+            await tick(app, bot.channel, TELEGRAM_AUDIENCE)
+            assert "⏰ Morgen:" in (await erika.wait_for_message(lambda m: "⏰" in m.text)).text
+            assert "⏰ Morgen:" in (await sabine.wait_for_message(lambda m: "⏰" in m.text)).text
+
+            clock.now += timedelta(hours=19)  # Tuesday noon
+            await tick(app, bot.channel, TELEGRAM_AUDIENCE)
+            await erika.wait_for_message(lambda m: "Hat die Hilfe stattgefunden?" in m.text)
+            await erika.press("✅ 3 Stunden")
+            await erika.wait_for_message(lambda m: "Wir haben es notiert" in m.text)
+        finally:
+            await bot.stop()
+        async with app.sessions() as session:
+            match = (await session.exec(select(Match))).one()
+        assert (match.state, match.hours) == ("done", 3.0)
+
+
+async def _seed_expired_requests(database_url: str, count: int) -> None:
+    """People whose requests' days have passed: the push tells each of them once."""
+    engine = create_engine(database_url)
+    await migrate(engine)
+    now = datetime.now(UTC)
+    async with make_sessionmaker(engine)() as session, session.begin():
+        for number in range(count):
+            user = User(
+                key=f"telegram:{5000 + number}",
+                language="de",
+                role="seeker",
+                municipality="bingen",
+                consent_version="2026-11",
+                consent_at=now,
+                created_at=now,
+            )
+            session.add(user)
+            await session.flush()
+            assert user.id is not None
+            session.add(
+                HelpRequest(
+                    asker_id=user.id,
+                    category="shopping",
+                    municipality="bingen",
+                    district="buedesheim",
+                    day=date(2026, 1, 5),
+                    part_of_day="morning",
+                    languages=["de"],
+                    description="Wocheneinkauf",
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+    await engine.dispose()
+
+
+async def _sent(database_url: str) -> int:
+    engine = create_engine(database_url)
+    async with make_sessionmaker(engine)() as session:
+        count = (
+            await session.exec(select(func.count()).where(col(Delivery.sent_at).is_not(None)))
+        ).one()
+    await engine.dispose()
+    return int(count)
+
+
+async def test_a_push_killed_half_way_delivers_everything_exactly_once_after_a_restart(
+    standin: BotApiStandin, database_url: str, tmp_path: Path
+) -> None:
+    people = 40
+    await _seed_expired_requests(database_url, people)
+    calls = 0
+    gate = asyncio.Event()
+    abandoned = False
+    original = standin._m_sendMessage
+
+    async def interrupted_at_the_tenth(params: dict[str, Any]) -> Any:
+        """From the tenth message on, Telegram does not answer until the bot is gone."""
+        nonlocal calls
+        calls += 1
+        if calls >= 10 and not abandoned:
+            await gate.wait()
+        if abandoned:
+            raise ConnectionResetError("the bot is gone; this request never completed")
+        return original(params)
+
+    standin.register_method("sendMessage", interrupted_at_the_tenth)
+    env = {
+        **os.environ,
+        "TELEGRAM_BOT_TOKEN": standin.token,
+        "TELEGRAM_API_URL": standin.url,
+        "DATABASE_URL": database_url,
+        "BOT_FRAMEWORK": "aiogram",
+        "PUSH_LEASE_SECONDS": "2",
+    }
+    command = [sys.executable, "-m", "bot", "push", "--now"]
+    first = await asyncio.create_subprocess_exec(
+        *command,
+        env=env,
+        cwd=tmp_path,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+
+    async def nine_marked_sent() -> bool:
+        return await _sent(database_url) == 9
+
+    await standin.wait_until(nine_marked_sent, timeout=60, interval=0.2)
+    first.send_signal(signal.SIGKILL)
+    await first.wait()
+    abandoned = True
+    gate.set()
+    await asyncio.sleep(0.1)
+    assert sum(len(standin.chat(5000 + n).messages) for n in range(people)) == 9
+
+    standin.register_method("sendMessage", original)
+    await asyncio.sleep(2)  # the dead worker's claim runs out, as it would before a restart
+    second = await asyncio.create_subprocess_exec(
+        *command,
+        env=env,
+        cwd=tmp_path,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    output, _ = await asyncio.wait_for(second.communicate(), timeout=120)
+    assert second.returncode == 0, output.decode()
+
+    received = [len(standin.chat(5000 + n).messages) for n in range(people)]
+    assert received == [1] * people  # every message once: nothing lost, nothing twice
+    assert all(
+        "Der Termin ist vorbei" in standin.chat(5000 + n).messages[0].text for n in range(people)
+    )
+    assert await _sent(database_url) == people
