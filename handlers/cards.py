@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from bot.deployment import Deployment
 from handlers.i18n import Raw, Text, _, _n, lines, paragraphs
+from handlers.opportunity import REQUIREMENTS
+from handlers.opportunity import when_text as opportunity_when
 from handlers.request import when_text
 from handlers.types import Button
-from handlers.vocabulary import CategoryLabel, category, language_names
-from storage.models import HelpRequest, VolunteerProfile
+from handlers.vocabulary import CategoryLabel, Joined, category, language_names
+from storage.models import HelpRequest, Opportunity, Organisation, VolunteerProfile
 
 # Buttons on pushed messages: "act:<action>:..." (see handlers.offers.ACTIONS).
 ACCEPT = "act:offer:yes:"
@@ -278,4 +280,87 @@ def request_withdrawn(deployment: Deployment, request: HelpRequest) -> Text:
         "The request was withdrawn ({kind}, {when}). You do not need to go. Thank you for your readiness!",
         kind=kind_of(deployment, request),
         when=when_of(request),
+    )
+
+
+INTERESTED = "act:interest:"
+
+
+def opportunity_card(
+    deployment: Deployment, opportunity: Opportunity, organisation: Organisation
+) -> Text:
+    """An organisation's opportunity as a volunteer sees it in the weekly digest."""
+    municipality = deployment.municipality(organisation.municipality)
+    districts = (
+        [Raw(d.name) for d in municipality.districts if d.id in opportunity.districts]
+        if municipality
+        else []
+    )
+    kind = category(deployment, opportunity.category)
+    rows: list[Text] = [
+        _(
+            "📢 {title} ({organisation})",
+            title=Raw(opportunity.title),
+            organisation=Raw(organisation.name),
+        ),
+        _(
+            "{kind} in {district}",
+            kind=CategoryLabel(kind) if kind else Raw(opportunity.category),
+            district=Joined(districts),
+        ),
+        _("🗓 {when}", when=opportunity_when(opportunity.day, opportunity.schedule)),
+        _n("👥 {n} volunteer needed", "👥 {n} volunteers needed", opportunity.volunteers_needed),
+    ]
+    if opportunity.requirements:
+        rows.append(
+            _(
+                "✔️ {requirements}",
+                requirements=Joined(
+                    [REQUIREMENTS[r] for r in opportunity.requirements if r in REQUIREMENTS]
+                ),
+            )
+        )
+    rows.append(Raw(f"„{opportunity.description}“"))
+    return lines(*rows)
+
+
+def opportunities(
+    deployment: Deployment, items: list[tuple[Opportunity, Organisation]]
+) -> tuple[Text, tuple[tuple[Button, ...], ...]]:
+    title = _n(
+        "📢 {n} new opportunity of an organisation near you:",
+        "📢 {n} new opportunities of organisations near you:",
+        len(items),
+    )
+    parts: list[Text] = [title]
+    buttons: list[tuple[Button, ...]] = []
+    for number, (opportunity, organisation) in enumerate(items, start=1):
+        parts.append(
+            paragraphs(Raw(f"{number}."), opportunity_card(deployment, opportunity, organisation))
+        )
+        buttons.append(
+            (
+                Button(
+                    f"{INTERESTED}{opportunity.id}", _("🙋 {number}: I'm interested", number=number)
+                ),
+            )
+        )
+    buttons.append((Button(OFFER_SETTINGS, _("⚙️ How often I get requests")),))
+    return paragraphs(*parts), tuple(buttons)
+
+
+def interest(
+    opportunity: Opportunity,
+    profile: VolunteerProfile,
+    languages: list[str],
+    deployment: Deployment,
+) -> Text:
+    """The organisation learns who is interested; the coordinators put them in touch."""
+    return _(
+        "🙋 {volunteer} is interested in “{title}” and speaks {languages}. "
+        "The coordinators of {agency} will put you in touch.",
+        volunteer=Raw(profile.first_name),
+        title=Raw(opportunity.title),
+        languages=language_names(languages),
+        agency=deployment.agency.name,
     )

@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from handlers import language, menu, my_requests, onboarding, profile, request, volunteer
+from handlers import (
+    language,
+    menu,
+    my_requests,
+    onboarding,
+    opportunity,
+    organisation,
+    profile,
+    request,
+    volunteer,
+)
 from handlers.flow import Flow
 
 FLOWS: dict[str, Flow] = {
@@ -15,5 +25,8 @@ FLOWS: dict[str, Flow] = {
         profile.FLOW,
         request.FLOW,
         my_requests.FLOW,
+        organisation.FLOW,
+        opportunity.FLOW,
+        opportunity.LIST_FLOW,
     )
 }

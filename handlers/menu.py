@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from handlers import request
+from handlers import organisation, request
 from handlers.commands import help_text
 from handlers.flow import Call, Ctx, Flow, Goto, Outcome, Prompt, Retry, Step
 from handlers.i18n import Msg, _, paragraphs
@@ -44,20 +44,20 @@ ROLE_INTROS: dict[str, Msg] = {
 }
 
 
-def _role_actions(role: str | None) -> tuple[tuple[Button, ...], ...]:
+def _role_actions(ctx: Ctx, role: str | None) -> tuple[tuple[Button, ...], ...]:
     if role == VOLUNTEER:
         return ((Button(PROFILE, _("👤 My volunteer profile")),),)
     if role in (SEEKER, RELATIVE):
         ask = _("🆘 Ask for help") if role == SEEKER else _("👪 Ask for help for someone")
         return ((Button(ASK_HELP, ask),), (Button(MY_REQUESTS, _("📋 My requests")),))
-    return ()
+    return organisation.menu_buttons(ctx)
 
 
 def _ask_main(ctx: Ctx) -> Prompt:
     role = ctx.user.role if ctx.user is not None else None
     intro = ROLE_INTROS.get(role or "", _("Please tell us how you would like to take part."))
     buttons = (
-        *_role_actions(role),
+        *_role_actions(ctx, role),
         (Button(CHANGE_ROLE, _("🔄 Change my role") if role else _("Choose my role")),),
         (Button(LANGUAGE, _("🌐 Language")), Button(HELP, _("❓ Help"))),
     )
@@ -76,7 +76,8 @@ async def _main_chosen(ctx: Ctx, payload: str) -> Outcome:
         return Goto("role")
     if payload == LANGUAGE:
         return Call("language")
-    return Retry(help_text(ctx))
+    outcome = await organisation.menu_chosen(ctx, payload)
+    return outcome if outcome is not None else Retry(help_text(ctx))
 
 
 FLOW = Flow(

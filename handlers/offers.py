@@ -14,10 +14,19 @@ from sqlmodel import col, select
 
 from handlers import cards, volunteer
 from handlers.flow import EDITING, Action, Ctx, Goto, Outcome, Retry
-from handlers.i18n import _
+from handlers.i18n import Raw, _
 from push.followthrough import plan_follow_through
 from push.outbox import enqueue
-from storage.models import HelpRequest, Match, User, VolunteerProfile
+from storage.models import (
+    Delivery,
+    HelpRequest,
+    Interest,
+    Match,
+    Opportunity,
+    Organisation,
+    User,
+    VolunteerProfile,
+)
 
 log = logging.getLogger(__name__)
 
@@ -197,6 +206,65 @@ async def offer_settings(ctx: Ctx, payload: str) -> Outcome:
     return Goto("rhythm", flow="volunteer", data=draft)
 
 
+async def show_interest(ctx: Ctx, payload: str) -> Outcome:
+    """ "I'm interested" in an organisation's opportunity: the organisation's contact is told."""
+    opportunity_id = _number(payload.rsplit(":", 1)[-1])
+    if ctx.user is None or opportunity_id is None:
+        return _refused()
+    told = (
+        await ctx.session.exec(
+            select(Delivery.id).where(
+                Delivery.user_id == ctx.user.id,
+                Delivery.kind == "opportunity",
+                Delivery.subject_id == opportunity_id,
+            )
+        )
+    ).first()
+    profile = await volunteer.load_profile(ctx)
+    found = (
+        await ctx.session.exec(
+            select(Opportunity, Organisation)
+            .join(Organisation, col(Organisation.id) == Opportunity.organisation_id)
+            .where(Opportunity.id == opportunity_id)
+        )
+    ).first()
+    if told is None or profile is None or found is None:
+        log.warning("refused interest in an opportunity the user was not shown")
+        return _refused()
+    opportunity, organisation = found
+    if opportunity.status != "open":
+        return Retry(_("This opportunity is no longer open. Thank you all the same!"))
+    existing = (
+        await ctx.session.exec(
+            select(Interest).where(
+                Interest.opportunity_id == opportunity_id, Interest.profile_id == profile.id
+            )
+        )
+    ).first()
+    if existing is None:
+        assert profile.id is not None
+        existing = Interest(
+            opportunity_id=opportunity_id, profile_id=profile.id, created_at=ctx.now
+        )
+        ctx.session.add(existing)
+        await ctx.session.flush()
+        await enqueue(
+            ctx.session,
+            user_id=organisation.owner_id,
+            kind="interest",
+            subject_id=existing.id,
+            due_at=ctx.now,
+            now=ctx.now,
+        )
+    return Retry(
+        _(
+            "Thank you! We have told {organisation} that you are interested. The coordinators will "
+            "put you in touch.",
+            organisation=Raw(organisation.name),
+        )
+    )
+
+
 # Payloads "act:<name>:...", made in handlers.cards.
 ACTIONS: dict[str, Action] = {
     "offer": answer_offer,
@@ -204,4 +272,5 @@ ACTIONS: dict[str, Action] = {
     "hours": report_done,
     "feedback": give_feedback,
     "settings": offer_settings,
+    "interest": show_interest,
 }

@@ -28,6 +28,7 @@ async def candidate_ids(
     municipality: str,
     districts: Iterable[str],
     limit: int,
+    commitments: Iterable[str] | None = None,
 ) -> list[int]:
     """Profiles that pass every hard filter for `need`, the least asked first, at most `limit`."""
     profile = VolunteerProfile
@@ -71,6 +72,8 @@ async def candidate_ids(
         query = query.where(col(profile.age_group) == "adult")
     if need.needs_verification:
         query = query.where(col(profile.verified).is_(True))
+    if commitments is not None:
+        query = query.where(col(profile.commitment).in_(sorted(commitments)))
     return [pid for pid in (await session.exec(query)).all() if pid is not None]
 
 

@@ -24,7 +24,17 @@ from handlers import cards
 from handlers.i18n import Text
 from handlers.types import Button, Reply
 from push.outbox import claim_due, mark_sent, release
-from storage.models import Delivery, HelpRequest, Match, User, VolunteerLanguage, VolunteerProfile
+from storage.models import (
+    Delivery,
+    HelpRequest,
+    Interest,
+    Match,
+    Opportunity,
+    Organisation,
+    User,
+    VolunteerLanguage,
+    VolunteerProfile,
+)
 
 log = logging.getLogger(__name__)
 
@@ -126,11 +136,14 @@ async def compose(
     """Turn one user's due deliveries into messages in their language; None for what is obsolete."""
     language = user.language
     offers = [d for d in deliveries if d.kind == "offer"]
+    announcements = [d for d in deliveries if d.kind == "opportunity"]
     messages: list[Message] = []
     if offers:
         messages.append(await _offers(session, deployment, language, offers))
+    if announcements:
+        messages.append(await _opportunities(session, deployment, language, announcements))
     for delivery in deliveries:
-        if delivery.kind == "offer":
+        if delivery.kind in ("offer", "opportunity"):
             continue
         assert delivery.id is not None
         text, buttons = await _single(session, deployment, user, delivery)
@@ -164,6 +177,24 @@ async def _offers(
     return Reply(text, language, buttons), ids
 
 
+async def _opportunities(
+    session: AsyncSession, deployment: Deployment, language: str, deliveries: Sequence[Delivery]
+) -> Message:
+    ids = [d.id for d in deliveries if d.id is not None]
+    rows = await session.exec(
+        select(Opportunity, Organisation)
+        .join(Organisation, col(Organisation.id) == Opportunity.organisation_id)
+        .where(col(Opportunity.id).in_([d.subject_id for d in deliveries]))
+        .where(Opportunity.status == "open")
+        .order_by(col(Opportunity.id))
+    )
+    items = list(rows.all())
+    if not items:
+        return None, ids
+    text, buttons = cards.opportunities(deployment, items)
+    return Reply(text, language, buttons), ids
+
+
 Rendered = tuple[Text | None, tuple[tuple[Button, ...], ...]]
 
 
@@ -171,6 +202,8 @@ async def _single(
     session: AsyncSession, deployment: Deployment, user: User, delivery: Delivery
 ) -> Rendered:
     kind = delivery.kind
+    if kind == "interest":
+        return await _interest(session, deployment, delivery)
     if kind in ("expired", "unmatched", "coordinator_alert"):
         request = await session.get(HelpRequest, delivery.subject_id)
         if request is None:
@@ -219,3 +252,23 @@ async def _single(
         return cards.follow_up_asker(deployment, request, match.id, profile.first_name)
     log.warning("unknown delivery kind %s", kind)
     return None, ()
+
+
+async def _interest(session: AsyncSession, deployment: Deployment, delivery: Delivery) -> Rendered:
+    found = (
+        await session.exec(
+            select(Interest, Opportunity, VolunteerProfile)
+            .join(Opportunity, col(Opportunity.id) == Interest.opportunity_id)
+            .join(VolunteerProfile, col(VolunteerProfile.id) == Interest.profile_id)
+            .where(Interest.id == delivery.subject_id)
+        )
+    ).first()
+    if found is None:
+        return None, ()
+    _interest_row, opportunity, profile = found
+    languages = (
+        await session.exec(
+            select(VolunteerLanguage.language).where(VolunteerLanguage.profile_id == profile.id)
+        )
+    ).all()
+    return cards.interest(opportunity, profile, sorted(languages), deployment), ()

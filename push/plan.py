@@ -20,8 +20,15 @@ from handlers.vocabulary import category
 from matching.rules import Need, Volunteer, districts_within, rank, slot_of
 from matching.select import candidate_ids, load_volunteers
 from push.outbox import enqueue
-from push.timing import appointment_start, offer_due
-from storage.models import HelpRequest, Match, User, VolunteerProfile
+from push.timing import after_quiet_hours, appointment_start, next_at, offer_due
+from storage.models import (
+    HelpRequest,
+    Match,
+    Opportunity,
+    Organisation,
+    User,
+    VolunteerProfile,
+)
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +43,7 @@ class PlanReport:
     exhausted: int = 0
     expired: int = 0
     rounds_started: int = 0
+    announcements: int = 0
 
 
 @dataclass
@@ -81,6 +89,7 @@ async def plan(session: AsyncSession, deployment: Deployment, now: datetime) -> 
     )
     for request in due.all():
         await _next_round(session, run, request)
+    await _announce_opportunities(session, run)
     return run.report
 
 
@@ -272,3 +281,65 @@ async def _exhaust(
             due_at=run.now,
             now=run.now,
         )
+
+
+ANNOUNCE_TO_AT_MOST = 500
+
+
+async def _announce_opportunities(session: AsyncSession, run: _Run) -> None:
+    """New opportunities of organisations go to fitting volunteers in their weekly digest."""
+    settings = run.deployment.matching
+    new = await session.exec(
+        select(Opportunity, Organisation)
+        .join(Organisation, col(Organisation.id) == Opportunity.organisation_id)
+        .where(Opportunity.status == "open", col(Opportunity.announced_at).is_(None))
+    )
+    for opportunity, organisation in new.all():
+        opportunity.announced_at = run.now
+        session.add(opportunity)
+        municipality = run.deployment.municipality(organisation.municipality)
+        if municipality is None or opportunity.id is None:
+            continue
+        need = Need(
+            category=opportunity.category,
+            district="",
+            slot=None,
+            languages=frozenset(opportunity.languages) or frozenset({"de"}),
+            adults_only="adults" in opportunity.requirements,
+        )
+        regular = opportunity.day is None and opportunity.schedule in ("weekly", "monthly")
+        ids = await candidate_ids(
+            session,
+            need,
+            municipality.id,
+            opportunity.districts,
+            ANNOUNCE_TO_AT_MOST,
+            commitments=("regular", "both") if regular else ("one_off", "both"),
+        )
+        if not ids:
+            continue
+        people = await session.exec(
+            select(User)
+            .join(VolunteerProfile, col(VolunteerProfile.user_id) == User.id)
+            .where(col(VolunteerProfile.id).in_(ids))
+        )
+        for user in people.all():
+            assert user.id is not None
+            due = after_quiet_hours(
+                next_at(
+                    run.now.astimezone(run.deployment.tz),
+                    settings.digest_time,
+                    settings.weekly_digest_day,
+                ),
+                user.quiet_from,
+                user.quiet_until,
+            )
+            await enqueue(
+                session,
+                user_id=user.id,
+                kind="opportunity",
+                subject_id=opportunity.id,
+                due_at=due,
+                now=run.now,
+            )
+            run.report.announcements += 1

@@ -185,6 +185,8 @@ class Opportunity(SQLModel, table=True):
     requirements: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     languages: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     status: str = Field(default="open", max_length=10, index=True)  # open | paused | closed
+    # When fitting volunteers were queued to hear of it in their weekly digest.
+    announced_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(sa_type=UTCDateTime)
     updated_at: datetime = Field(sa_type=UTCDateTime)
 

@@ -9,7 +9,16 @@ from datetime import timedelta
 from sqlmodel import select
 
 from bot.app import App
-from storage.models import Delivery, HelpRequest, Match, VolunteerProfile
+from storage.models import (
+    Delivery,
+    HelpRequest,
+    Interest,
+    Match,
+    Opportunity,
+    Organisation,
+    User,
+    VolunteerProfile,
+)
 from tests.chat import Chat, Inbox, onboard, press_on
 from tests.conftest import FrozenClock
 
@@ -280,3 +289,60 @@ async def test_withdrawing_a_matched_request_tells_the_volunteer(
     before = len(inbox.of(erika))
     await inbox.run()
     assert len(inbox.of(erika)) == before
+
+
+async def test_new_opportunities_reach_fitting_volunteers_in_the_weekly_digest(
+    app: App, chat: Callable[..., Chat], clock: FrozenClock
+) -> None:
+    erika = await volunteer_profile(chat("erika"), "Erika", rhythm="🗓 Einmal pro Woche")
+    owner = await onboard(chat("tafel"), "organisation")
+    async with app.sessions() as session, session.begin():
+        owner_user = (await session.exec(select(User).where(User.key == owner.user_key))).one()
+        assert owner_user.id is not None
+        club = Organisation(
+            owner_id=owner_user.id,
+            name="Bingener Tafel",
+            kind="club",
+            municipality="bingen",
+            contact_name="Anna Schmidt",
+            status="approved",
+            created_at=clock.now,
+        )
+        session.add(club)
+        await session.flush()
+        assert club.id is not None
+        for title, districts in (("Einkaufsbegleitung", ["buedesheim"]), ("Fahrer", ["gaulsheim"])):
+            session.add(
+                Opportunity(
+                    organisation_id=club.id,
+                    title=title,
+                    category="shopping",
+                    description="Jeden Dienstag Lebensmittel ausgeben.",
+                    districts=districts,
+                    schedule="weekly",
+                    volunteers_needed=2,
+                    created_at=clock.now,
+                    updated_at=clock.now,
+                )
+            )
+    inbox = Inbox(app)
+    report = await inbox.run()
+    assert report.plan.announcements == 1  # Gaulsheim is not among Erika's districts
+    assert inbox.of(erika) == []  # it waits for her weekly digest: Monday 18:00
+
+    clock.now = clock.now.replace(hour=17)
+    await inbox.run()
+    [digest] = inbox.of(erika)
+    assert "Einkaufsbegleitung (Bingener Tafel)" in digest.text
+    assert "Fahrer" not in digest.text
+    answer = await press_on(erika, digest, digest.labels[0])
+    assert "Bingener Tafel" in answer
+    await inbox.run()
+    [news] = inbox.of(owner)
+    assert "Erika" in news.text and "Einkaufsbegleitung" in news.text
+
+    mallory = await onboard(chat("mallory"), "volunteer")
+    interested = digest.buttons[0][0][1]
+    assert "Diese Taste gilt nicht mehr" in await mallory.press_payload(interested)
+    async with app.sessions() as session:
+        assert len((await session.exec(select(Interest))).all()) == 1
