@@ -19,9 +19,7 @@ from sqlmodel import col, select
 from bot import cli
 from bot.app import App, running_app
 from bot.config import DEFAULT_DEPLOYMENT, Settings
-from handlers import menu, opportunity, organisation
-from handlers.flow import Ctx, Flow, Outcome, Prompt, Step, resolve
-from handlers.flows import FLOWS
+from handlers import opportunity, organisation
 from storage.models import Opportunity, Organisation, User
 from tests.chat import Chat, onboard
 from tests.conftest import FrozenClock
@@ -31,35 +29,6 @@ StartApp = Callable[[], AbstractAsyncContextManager[App]]
 # The test clock's today is Monday 23 November 2026.
 TITLE = "Reading buddy for our library"
 DESCRIPTION = "Read aloud to children on Saturday mornings in the parish library."
-
-
-def _menu_with_organisation() -> Flow:
-    """The main menu with the organisation button, as handlers/menu.py offers it once wired."""
-    main = menu.FLOW.steps["main"]
-    assert main.on_choice is not None
-    original = main.on_choice
-
-    async def ask(ctx: Ctx) -> Prompt:
-        prompt = await resolve(main.ask(ctx))
-        if organisation.MENU_ORGANISATION in [b.payload for row in prompt.choices for b in row]:
-            return prompt
-        return Prompt(prompt.text, (*organisation.menu_buttons(ctx), *prompt.choices))
-
-    async def chosen(ctx: Ctx, payload: str) -> Outcome:
-        outcome = await organisation.menu_chosen(ctx, payload)
-        return outcome if outcome is not None else await resolve(original(ctx, payload))
-
-    steps = {**menu.FLOW.steps, "main": Step(ask=ask, on_choice=chosen, cancel=False)}
-    return Flow(menu.FLOW.name, menu.FLOW.start, steps)
-
-
-@pytest.fixture(autouse=True)
-def organisation_flows(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Register the flows of this module (and the menu button) for these tests only, where
-    handlers/flows.py and handlers/menu.py do not have them yet."""
-    for flow in (organisation.FLOW, opportunity.FLOW, opportunity.LIST_FLOW):
-        monkeypatch.setitem(FLOWS, flow.name, flow)
-    monkeypatch.setitem(FLOWS, "menu", _menu_with_organisation())
 
 
 # --- helpers ----------------------------------------------------------------------------------
