@@ -47,6 +47,7 @@ async def running_app(
             flows=FLOWS,
             actions=ACTIONS,
             clock=clock,
+            messages_per_minute=settings.messages_per_minute,
         )
         yield App(settings, deployment, engine, sessions, translator, core)
     finally:

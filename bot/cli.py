@@ -15,8 +15,10 @@ from bot.app import running_app
 from bot.channels.console import ConsoleChannel
 from bot.config import Settings
 from handlers.core import utcnow
+from handlers.safeguarding import block
+from push.outbox import enqueue
 from storage import create_engine, migrate
-from storage.models import Organisation
+from storage.models import Organisation, User
 
 ORGANISATION_STATUSES = ("pending", "approved", "rejected")
 
@@ -68,6 +70,10 @@ def _admin_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser])
             name, parents=[database], help=f"{verb} a pending organisation's registration"
         )
         task.add_argument("id", type=int, help="the organisation's id (see list-orgs)")
+    blocking = tasks.add_parser(
+        "block-user", parents=[database], help="block a person; their offers are withdrawn"
+    )
+    blocking.add_argument("key", help="the person's user key, e.g. telegram:123456")
 
 
 NO_TOKEN = """\
@@ -85,8 +91,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = settings.model_copy(update={"database_url": args.database})
     level = logging.WARNING if args.command in ("chat", "admin") else settings.log_level.upper()
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    # httpx logs every request URL, and Bot API URLs contain the token.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    # httpx logs every request URL, and Bot API URLs contain the token; the database drivers log
+    # statements with their parameters, which hold what people typed.
+    for noisy in ("httpx", "aiosqlite", "asyncpg", "sqlalchemy.engine"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     if args.command == "chat":
         asyncio.run(_chat(settings, user=args.user, language=args.language))
     elif args.command in ("run", "scheduler"):
@@ -145,6 +153,9 @@ def _admin(settings: Settings, args: argparse.Namespace) -> int:
         if args.admin_command == "list-orgs":
             organisations = asyncio.run(list_organisations(settings, status=args.status))
             sys.stdout.write(_organisation_table(organisations))
+        elif args.admin_command == "block-user":
+            asyncio.run(block_user(settings, args.key))
+            sys.stdout.write("Blocked; their pending offers were withdrawn.\n")
         else:
             approve = args.admin_command == "approve-org"
             organisation = asyncio.run(decide_organisation(settings, args.id, approve=approve))
@@ -183,10 +194,28 @@ async def decide_organisation(
                 "only pending organisations can be approved or rejected."
             )
         organisation.status = "approved" if approve else "rejected"
+        now = utcnow()
         if approve:
-            organisation.approved_at = utcnow()
+            organisation.approved_at = now
         session.add(organisation)
+        await enqueue(
+            session,
+            user_id=organisation.owner_id,
+            kind="organisation_decided",
+            subject_id=organisation.id,
+            due_at=now,
+            now=now,
+        )
     return organisation
+
+
+async def block_user(settings: Settings, key: str) -> None:
+    """Block the person with this user key; AdminError if there is none."""
+    async with running_app(settings) as app, app.sessions() as session, session.begin():
+        user = (await session.exec(select(User).where(User.key == key))).first()
+        if user is None:
+            raise AdminError(f"There is nobody with the key {_printable(key)}.")
+        await block(session, user, utcnow())
 
 
 def _organisation_table(organisations: Sequence[Organisation]) -> str:

@@ -73,6 +73,17 @@ class Agency(_Model):
     name: str
     contact: str
     privacy_version: str = Field(min_length=1, max_length=20)
+    # Days after which the personal details of finished requests are erased.
+    retention_days: int = Field(default=90, ge=1)
+    # The full privacy notice per language (German and English at least); see bingen.toml.
+    privacy_notice: dict[str, str] = Field(default_factory=dict)
+
+    def notice(self, language: str) -> str | None:
+        """The full privacy notice in this language, else in English, else in German."""
+        for code in (language, language.split("_", 1)[0], "en", "de"):
+            if self.privacy_notice.get(code):
+                return self.privacy_notice[code]
+        return None
 
 
 class Matching(_Model):

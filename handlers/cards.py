@@ -7,7 +7,7 @@ rendered for them; what the asker wrote stays as written.
 from __future__ import annotations
 
 from bot.deployment import Deployment
-from handlers.i18n import Raw, Text, _, _n, lines, paragraphs
+from handlers.i18n import Raw, Text, Written, _, _n, lines, paragraphs
 from handlers.opportunity import REQUIREMENTS
 from handlers.opportunity import when_text as opportunity_when
 from handlers.request import when_text
@@ -54,7 +54,7 @@ def request_card(deployment: Deployment, request: HelpRequest) -> Text:
         ),
         _("🗓 {when}", when=when_of(request)),
         _("🗣 {languages}", languages=language_names(request.languages)),
-        Raw(f"„{request.description}“"),
+        Written(request.description, request.language),
     )
 
 
@@ -100,7 +100,7 @@ def for_whom(request: HelpRequest) -> Text:
 
 
 def accepted(
-    deployment: Deployment, request: HelpRequest, match_id: int
+    deployment: Deployment, request: HelpRequest, match_id: int, safety_word: str | None
 ) -> tuple[Text, tuple[tuple[Button, ...], ...]]:
     """The volunteer's confirmation, now with the meeting address and phone number."""
     parts: list[Text] = [
@@ -114,6 +114,13 @@ def accepted(
         details.append(_("📞 Phone: {phone}", phone=Raw(request.person_phone)))
     if details:
         parts.append(lines(*details))
+    if safety_word:
+        parts.append(
+            _(
+                "🔑 Safety word: {word}. Say it at the door, so they know it is you.",
+                word=Raw(safety_word),
+            )
+        )
     parts.append(_("We will remind you the evening before and two hours before."))
     buttons = ((Button(f"{CANCEL_MATCH}{match_id}", _("I cannot come after all")),),)
     return paragraphs(*parts), buttons
@@ -128,9 +135,13 @@ def declined() -> Text:
 
 
 def found(
-    deployment: Deployment, request: HelpRequest, profile: VolunteerProfile, languages: list[str]
+    deployment: Deployment,
+    request: HelpRequest,
+    profile: VolunteerProfile,
+    languages: list[str],
+    safety_word: str | None,
 ) -> Text:
-    """The asker learns the volunteer's first name and languages."""
+    """The asker learns the volunteer's first name and languages, and the safety word."""
     if request.for_other and request.person_name:
         head = _(
             "🎉 Good news: {volunteer} will help {name}.",
@@ -154,6 +165,15 @@ def found(
                 languages=language_names(languages),
             ),
         ),
+        *((_door_word(safety_word, profile.first_name),) if safety_word else ()),
+    )
+
+
+def _door_word(word: str, volunteer: str) -> Text:
+    return _(
+        "🔑 Safety word: {word}. {volunteer} will say it at the door; only open if it matches.",
+        word=Raw(word),
+        volunteer=Raw(volunteer),
     )
 
 
@@ -163,6 +183,7 @@ def reminder(
     soon: bool,
     for_volunteer: bool,
     volunteer_name: str,
+    safety_word: str | None = None,
 ) -> Text:
     head = _("⏰ In two hours:") if soon else _("⏰ Tomorrow:")
     if for_volunteer:
@@ -179,11 +200,13 @@ def reminder(
                 if request.address
                 else ()
             ),
+            *((_("🔑 Safety word: {word}", word=Raw(safety_word)),) if safety_word else ()),
         )
     else:
         body = lines(
             _("{volunteer} comes to help.", volunteer=Raw(volunteer_name)),
             _("{kind} · {when}", kind=kind_of(deployment, request), when=when_of(request)),
+            *((_door_word(safety_word, volunteer_name),) if safety_word else ()),
         )
     return paragraphs(head, body)
 
@@ -245,6 +268,17 @@ def unmatched(deployment: Deployment, request: HelpRequest) -> Text:
         ]
         parts.append(paragraphs(_("These services can also help:"), lines(*services)))
     return paragraphs(*parts)
+
+
+def reported(deployment: Deployment, request: HelpRequest) -> Text:
+    return _(
+        "⚠️ A problem was reported after the help for request {number} ({kind} in {district}, {when}). "
+        "Please get in touch with both sides.",
+        number=request.id or 0,
+        kind=kind_of(deployment, request),
+        district=district_of(deployment, request),
+        when=when_of(request),
+    )
 
 
 def coordinator_alert(deployment: Deployment, request: HelpRequest) -> Text:
@@ -320,7 +354,7 @@ def opportunity_card(
                 ),
             )
         )
-    rows.append(Raw(f"„{opportunity.description}“"))
+    rows.append(Written(opportunity.description, opportunity.language))
     return lines(*rows)
 
 
@@ -363,4 +397,18 @@ def interest(
         title=Raw(opportunity.title),
         languages=language_names(languages),
         agency=deployment.agency.name,
+    )
+
+
+def organisation_decided(deployment: Deployment, organisation: Organisation) -> Text:
+    if organisation.status == "approved":
+        return _(
+            "✅ {name} has been approved. You can now post opportunities for volunteers in the "
+            "menu under 🏛️ Our organisation.",
+            name=Raw(organisation.name),
+        )
+    return _(
+        "We could not approve the registration of {name}. Please get in touch with us: {contact}",
+        name=Raw(organisation.name),
+        contact=deployment.agency.contact,
     )

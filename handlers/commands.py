@@ -10,6 +10,8 @@ MENU = "menu"
 HELP = "help"
 LANGUAGE = "language"
 CANCEL = "cancel"
+MYDATA = "mydata"
+DELETE = "delete"
 
 # Shown in the platform's command menu, in the reader's language.
 DESCRIPTIONS: dict[str, Msg] = {
@@ -18,6 +20,8 @@ DESCRIPTIONS: dict[str, Msg] = {
     LANGUAGE: _("Change the language"),
     CANCEL: _("Stop what you are doing"),
     HELP: _("How this bot works"),
+    MYDATA: _("Everything stored about me"),
+    DELETE: _("Delete everything about me"),
 }
 
 
@@ -26,7 +30,8 @@ def help_text(ctx: Ctx) -> Text:
     return _(
         "{agency} brings together people who want to help and people who need help.\n"
         "/menu opens the main menu, /language changes the language, /cancel stops what you are "
-        "doing, /start begins again.\n"
+        "doing, /start begins again. /mydata sends you everything we store about you, /delete "
+        "erases it.\n"
         "Questions? {contact}",
         agency=ctx.deployment.agency.name,
         contact=ctx.deployment.agency.contact,

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import unicodedata
 import weakref
+from collections import deque
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -20,7 +22,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.deployment import Deployment
-from handlers import commands
+from handlers import commands, privacy
 from handlers.flow import (
     EDITING,
     SUMMARY,
@@ -38,10 +40,15 @@ from handlers.flow import (
     resolve,
 )
 from handlers.i18n import Text, Translator, _, paragraphs
+from handlers.onboarding import needs_consent
 from handlers.types import Button, Incoming, Reply, Turn
 from storage.models import Conversation, User
 
 log = logging.getLogger(__name__)
+
+MESSAGES_PER_MINUTE = 30
+# What a blocked person can still do: their rights to see and erase their data.
+RIGHTS = (commands.MYDATA, commands.DELETE)
 
 BACK = "nav:back"
 ACTION_PREFIX = "act:"
@@ -68,6 +75,7 @@ class DialogueCore:
         flows: dict[str, Flow],
         actions: Mapping[str, Action] | None = None,
         clock: Callable[[], datetime] = utcnow,
+        messages_per_minute: int = MESSAGES_PER_MINUTE,
     ) -> None:
         self.sessions = sessions
         self.deployment = deployment
@@ -76,6 +84,8 @@ class DialogueCore:
         self.actions = dict(actions or {})
         self.clock = clock
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+        self._recent: dict[str, deque[float]] = {}
+        self.messages_per_minute = messages_per_minute
 
     async def handle(self, incoming: Incoming) -> Turn:
         """Answer one message; messages of one person are handled one after the other."""
@@ -116,9 +126,30 @@ class DialogueCore:
 
     async def _dispatch(self, ctx: Ctx) -> Turn:
         incoming = ctx.incoming
-        text = (incoming.text or "").strip()
+        text = clean_text(incoming.text or "")
+        name = text[1:].split(" ", 1)[0].split("@", 1)[0].lower() if text.startswith("/") else ""
+        if ctx.user is not None and ctx.user.blocked_at is not None and name not in RIGHTS:
+            return Turn([Reply(self._blocked(ctx), ctx.language)], language=ctx.language)
+        if self._flooding(ctx):
+            return Turn(
+                [
+                    Reply(
+                        _("You are sending very many messages. Please wait a minute."), ctx.language
+                    )
+                ],
+                language=ctx.language,
+            )
         if text.startswith("/"):
             return await self._command(ctx, text)
+        if needs_consent(ctx) and ctx.conversation.flow != ONBOARDING_FLOW:
+            return await self._apply(
+                ctx,
+                Goto(
+                    "privacy",
+                    ONBOARDING_FLOW,
+                    notes=(_("Our privacy notice has changed. Please read it and agree again."),),
+                ),
+            )
         if incoming.payload is not None and incoming.payload.startswith(ACTION_PREFIX):
             name = incoming.payload.split(":", 2)[1]
             action = self.actions.get(name)
@@ -180,11 +211,49 @@ class DialogueCore:
             return await self._apply(ctx, Call("language"))
         if name == commands.CANCEL:
             return await self._cancel(ctx)
+        if name == commands.MYDATA:
+            return await self._my_data(ctx)
+        if name == commands.DELETE:
+            if ctx.user is None:
+                return await self._apply(ctx, End(notes=(_("We store nothing about you."),)))
+            return await self._apply(ctx, Call("privacy"))
         return await self._retry_or_start(
             ctx,
             _("I do not know the command /{command}.", command=name[:32]),
             commands.help_text(ctx),
         )
+
+    def _blocked(self, ctx: Ctx) -> Text:
+        return _(
+            "Your access to the volunteer exchange has been blocked. Please contact us: {contact}",
+            contact=ctx.deployment.agency.contact,
+        )
+
+    def _flooding(self, ctx: Ctx) -> bool:
+        """More than `messages_per_minute` messages from one person within a minute."""
+        now = ctx.now.timestamp()
+        recent = self._recent.setdefault(ctx.incoming.user_key, deque())
+        while recent and recent[0] < now - 60:
+            recent.popleft()
+        recent.append(now)
+        if len(self._recent) > 50_000:  # forget people who went quiet
+            for key in [
+                k for k, times in self._recent.items() if not times or times[-1] < now - 60
+            ]:
+                del self._recent[key]
+        return len(recent) > self.messages_per_minute
+
+    async def _my_data(self, ctx: Ctx) -> Turn:
+        """Send everything stored about the person as a file, then the open question again."""
+        file = await privacy.my_data(ctx)
+        sent = Reply(_("📄 Everything we store about you."), ctx.language, file=file)
+        if not ctx.conversation.flow:
+            if ctx.user is None:
+                return Turn([sent], language=ctx.language)
+            follow = await self._fresh_start(ctx)
+        else:
+            follow = await self._ask(ctx, ())
+        return Turn([sent, *follow.replies], language=ctx.language)
 
     async def _retry_or_start(self, ctx: Ctx, *notes: Text) -> Turn:
         if not ctx.conversation.flow:
@@ -393,3 +462,21 @@ def _with_notes(reply: Reply, notes: tuple[Text, ...]) -> Reply:
 
 def _normalise(text: str) -> str:
     return " ".join("".join(ch for ch in text.casefold() if ch.isalnum() or ch.isspace()).split())
+
+
+def clean_text(text: str) -> str:
+    """What we keep of typed text: normalised, without control and invisible formatting characters.
+
+    Zero-width characters and bidirectional overrides can disguise a name or reorder a sentence,
+    and control characters have no place in a message; line breaks stay.
+    """
+    text = unicodedata.normalize("NFC", text)
+    kept = "".join(
+        ch
+        if ch == "\n" or unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Co", "Cn")
+        else " "
+        if ch == "\t"
+        else ""
+        for ch in text
+    )
+    return "\n".join(" ".join(line.split()) for line in kept.strip().splitlines()).strip()

@@ -9,6 +9,7 @@ from handlers import (
     onboarding,
     opportunity,
     organisation,
+    privacy,
     profile,
     request,
     volunteer,
@@ -28,5 +29,6 @@ FLOWS: dict[str, Flow] = {
         organisation.FLOW,
         opportunity.FLOW,
         opportunity.LIST_FLOW,
+        privacy.FLOW,
     )
 }

@@ -78,7 +78,7 @@ class DateText:
 
     def render(self, tr: Translator, language: str) -> str:
         locale = tr.babel_locale(language)
-        if self.short:
+        if self.short and not tr.is_plain(language):
             return format_skeleton("MMMEd", self.value, locale=locale)
         day = format_skeleton("MMMMd", self.value, locale=locale)
         long = _("{weekday}, {day}", weekday=WeekdayName(self.value.weekday(), "wide"), day=day)
@@ -101,7 +101,8 @@ class WeekdayName:
     width: str = "abbreviated"
 
     def render(self, tr: Translator, language: str) -> str:
-        names = get_day_names(self.width, locale=tr.babel_locale(language))  # type: ignore[arg-type]
+        width = "wide" if tr.is_plain(language) else self.width
+        names = get_day_names(width, locale=tr.babel_locale(language))  # type: ignore[arg-type]
         return str(names[self.index])
 
 
@@ -110,10 +111,29 @@ class LanguageName:
     """The name of a spoken language (ISO 639 code) in the reader's language."""
 
     code: str
+    capitalized: bool = True
 
     def render(self, tr: Translator, language: str) -> str:
-        name = Locale.parse(tr.babel_locale(language)).languages.get(self.code, self.code)
-        return str(name[:1].upper() + name[1:])
+        name = str(Locale.parse(tr.babel_locale(language)).languages.get(self.code, self.code))
+        return name[:1].upper() + name[1:] if self.capitalized else name
+
+
+@dataclass(frozen=True)
+class Written:
+    """Free text as its author wrote it, in the reader's quotation marks, and marked with its
+    language when the reader reads another ("„Bitte …“ (written in German)")."""
+
+    text: str
+    language: str
+
+    def render(self, tr: Translator, language: str) -> str:
+        start, end = (LANGUAGES.get(language) or LANGUAGES[tr.default]).quotes
+        quoted = f"{start}{self.text}{end}"
+        if tr.base_language(self.language) == tr.base_language(language):
+            return quoted
+        name = LanguageName(tr.base_language(self.language), capitalized=False)
+        note = _("(written in {language})", language=name)
+        return f"{quoted} {note.render(tr, language)}"
 
 
 def _(msgid: str, /, **params: object) -> Msg:
@@ -183,6 +203,15 @@ class Translator:
             if code in self._catalogs:
                 return code
         return self.default
+
+    @staticmethod
+    def base_language(language: str) -> str:
+        """The language itself, without variants: plain German is German."""
+        return language.split("_", 1)[0]
+
+    def is_plain(self, language: str) -> bool:
+        known = LANGUAGES.get(language)
+        return known is not None and known.plain
 
     def is_rtl(self, language: str) -> bool:
         known = LANGUAGES.get(language)

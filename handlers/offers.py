@@ -8,6 +8,7 @@ and that it is still in the state the button was made for.
 from __future__ import annotations
 
 import logging
+import secrets
 
 from sqlalchemy import update
 from sqlmodel import col, select
@@ -24,11 +25,24 @@ from storage.models import (
     Match,
     Opportunity,
     Organisation,
+    Report,
     User,
     VolunteerProfile,
 )
 
 log = logging.getLogger(__name__)
+
+
+# Short, easy to say and to hear at a door, in any language.
+SAFETY_WORDS = (
+    "Apfel", "Birne", "Sonne", "Mond", "Stern", "Blume", "Rose", "Tulpe", "Wolke", "Regen",
+    "Fluss", "Rhein", "Berg", "Wald", "Baum", "Vogel", "Fisch", "Katze", "Hase", "Igel",
+    "Brot", "Kaffee", "Tee", "Honig", "Zucker", "Kirsche", "Pflaume", "Traube", "Nuss", "Kerze",
+)  # fmt: skip
+
+
+def safety_word() -> str:
+    return f"{secrets.choice(SAFETY_WORDS)} {secrets.randbelow(90) + 10}"
 
 
 def _refused() -> Outcome:
@@ -110,6 +124,7 @@ async def answer_offer(ctx: Ctx, payload: str) -> Outcome:
         return Retry(cards.taken())
     request.status = "matched"
     match.state = "accepted"
+    match.safety_word = safety_word()
     profile.offers_accepted += 1
     ctx.session.add_all([match, profile])
     await ctx.session.exec(
@@ -124,7 +139,7 @@ async def answer_offer(ctx: Ctx, payload: str) -> Outcome:
     asker = await ctx.session.get(User, request.asker_id)
     assert asker is not None and ctx.user is not None and match.id is not None
     await plan_follow_through(ctx.session, ctx.deployment, ctx.now, request, match, ctx.user, asker)
-    text, _buttons = cards.accepted(ctx.deployment, request, match.id)
+    text, _buttons = cards.accepted(ctx.deployment, request, match.id, match.safety_word)
     return Retry(text)
 
 
@@ -182,9 +197,12 @@ async def give_feedback(ctx: Ctx, payload: str) -> Outcome:
     found = await _asked_match(ctx, _number(raw_id))
     if found is None or verdict not in ("good", "problem"):
         return _refused()
-    match, _request, _profile = found
+    match, request, profile = found
+    first_time = match.seeker_feedback is None
     match.seeker_feedback = verdict
     ctx.session.add(match)
+    if verdict == "problem" and first_time:
+        await report(ctx, reported_id=profile.user_id, match=match, request=request)
     if verdict == "problem":
         return Retry(
             _(
@@ -193,6 +211,29 @@ async def give_feedback(ctx: Ctx, payload: str) -> Outcome:
             )
         )
     return Retry(_("Thank you! We are glad it went well."))
+
+
+async def report(ctx: Ctx, *, reported_id: int, match: Match, request: HelpRequest) -> None:
+    """Record a reported problem and alert the coordinators of the request's municipality."""
+    assert ctx.user is not None and ctx.user.id is not None
+    entry = Report(
+        reporter_id=ctx.user.id, reported_id=reported_id, match_id=match.id, created_at=ctx.now
+    )
+    ctx.session.add(entry)
+    await ctx.session.flush()
+    municipality = ctx.deployment.municipality(request.municipality)
+    keys = municipality.coordinators if municipality else ()
+    for coordinator in (await ctx.session.exec(select(User).where(col(User.key).in_(keys)))).all():
+        assert coordinator.id is not None
+        await enqueue(
+            ctx.session,
+            user_id=coordinator.id,
+            kind="report",
+            subject_id=entry.id,
+            due_at=ctx.now,
+            now=ctx.now,
+        )
+    log.warning("a problem was reported; coordinators alerted")
 
 
 async def offer_settings(ctx: Ctx, payload: str) -> Outcome:

@@ -6,7 +6,7 @@ and declining deletes it.
 
 from __future__ import annotations
 
-from handlers.flow import Ctx, End, Flow, Goto, Outcome, Prompt, Step
+from handlers.flow import Ctx, End, Flow, Goto, Outcome, Prompt, Retry, Step
 from handlers.i18n import Msg, Raw, _
 from handlers.language import language_buttons, set_language
 from handlers.types import Button
@@ -14,6 +14,7 @@ from storage.models import User
 
 CONSENT_YES = "consent:yes"
 CONSENT_NO = "consent:no"
+NOTICE = "consent:notice"
 MUNICIPALITY_PREFIX = "municipality:"
 ROLE_PREFIX = "role:"
 
@@ -57,11 +58,22 @@ def _ask_privacy(ctx: Ctx) -> Prompt:
             agency=ctx.deployment.agency.name,
             contact=ctx.deployment.agency.contact,
         ),
-        ((Button(CONSENT_YES, _("✅ I agree")), Button(CONSENT_NO, _("No, thank you"))),),
+        (
+            (Button(CONSENT_YES, _("✅ I agree")), Button(CONSENT_NO, _("No, thank you"))),
+            *(
+                ((Button(NOTICE, _("📄 Full privacy notice")),),)
+                if ctx.deployment.agency.notice(ctx.language)
+                else ()
+            ),
+        ),
     )
 
 
 def _consent_given(ctx: Ctx, payload: str) -> Outcome:
+    if payload == NOTICE:
+        return Retry(Raw(ctx.deployment.agency.notice(ctx.language) or ""))
+    if ctx.user is not None:
+        return _consent_renewed(ctx, payload)
     if payload == CONSENT_NO:
         return End(
             notes=(
@@ -86,6 +98,31 @@ def _consent_given(ctx: Ctx, payload: str) -> Outcome:
         Goto("role", notes=thanks)
         if len(municipalities) == 1
         else Goto("municipality", notes=thanks)
+    )
+
+
+def _consent_renewed(ctx: Ctx, payload: str) -> Outcome:
+    """Someone already registered answers a new version of the privacy notice."""
+    assert ctx.user is not None
+    if payload == CONSENT_NO:
+        return End(
+            notes=(
+                _(
+                    "Understood. We will not send you anything. To agree later, send /start; "
+                    "to have everything about you deleted, send /delete."
+                ),
+            )
+        )
+    ctx.user.consent_version = ctx.deployment.agency.privacy_version
+    ctx.user.consent_at = ctx.now
+    ctx.session.add(ctx.user)
+    return Goto("main", flow="menu", notes=(_("Thank you!"),))
+
+
+def needs_consent(ctx: Ctx) -> bool:
+    """Whether a registered person has yet to agree to the current privacy notice."""
+    return (
+        ctx.user is not None and ctx.user.consent_version != ctx.deployment.agency.privacy_version
     )
 
 

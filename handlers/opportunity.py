@@ -369,6 +369,7 @@ async def _summary_chosen(ctx: Ctx, payload: str) -> Outcome:
             volunteers_needed=int(data["volunteers"]),
             requirements=list(data.get("requirements", [])),
             languages=list(data.get("languages", [])),
+            language=ctx.language,
             status="open",
             created_at=ctx.now,
             updated_at=ctx.now,

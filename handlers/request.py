@@ -8,8 +8,10 @@ the volunteer who is confirmed later.
 from __future__ import annotations
 
 import re
-from datetime import date, time
+from datetime import date, time, timedelta
 from typing import Any
+
+from sqlmodel import col, func, select
 
 from handlers.flow import EDITING, SUMMARY, Ctx, Flow, Goto, Outcome, Prompt, Retry, Step
 from handlers.geo import nearest_district
@@ -36,6 +38,7 @@ FIELD = "field:"
 NAME_LIMIT = 60
 ADDRESS_LIMIT = 200
 DESCRIPTION_LIMIT = 500
+REQUESTS_PER_DAY = 5
 _PHONE = re.compile(r"^\+?[0-9][0-9 ()/-]{4,24}$")
 
 
@@ -248,6 +251,15 @@ def _ask_summary(ctx: Ctx) -> Prompt:
 async def _summary_chosen(ctx: Ctx, payload: str) -> Outcome:
     if payload == EDIT:
         return Goto("edit")
+    if await _asked_today(ctx) >= REQUESTS_PER_DAY:
+        return Retry(
+            _(
+                "You have sent {limit} requests within a day. Please wait until tomorrow, or "
+                "contact us: {contact}",
+                limit=REQUESTS_PER_DAY,
+                contact=ctx.deployment.agency.contact,
+            )
+        )
     request = save_request(ctx)
     ctx.session.add(request)
     notes: list[Text] = [
@@ -274,6 +286,15 @@ async def _summary_chosen(ctx: Ctx, payload: str) -> Outcome:
     return Goto("main", flow="menu", notes=tuple(notes))
 
 
+async def _asked_today(ctx: Ctx) -> int:
+    assert ctx.user is not None
+    since = ctx.now - timedelta(days=1)
+    query = select(func.count()).where(
+        HelpRequest.asker_id == ctx.user.id, col(HelpRequest.created_at) >= since
+    )
+    return int((await ctx.session.exec(query)).one())
+
+
 def save_request(ctx: Ctx) -> HelpRequest:
     assert ctx.user is not None
     assert ctx.user.id is not None
@@ -292,6 +313,7 @@ def save_request(ctx: Ctx) -> HelpRequest:
         address=data.get("address"),
         languages=list(data["languages"]),
         description=data["description"],
+        language=ctx.language,
         created_at=ctx.now,
         updated_at=ctx.now,
     )

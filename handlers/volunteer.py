@@ -13,7 +13,7 @@ from sqlmodel import select
 
 from handlers.flow import EDITING, SUMMARY, Ctx, Flow, Goto, Outcome, Prompt, Retry, Step
 from handlers.geo import nearest_district
-from handlers.i18n import Msg, Raw, Text, _, lines, paragraphs
+from handlers.i18n import Msg, Raw, Text, Written, _, lines, paragraphs
 from handlers.types import Button
 from handlers.vocabulary import (
     CategoryLabel,
@@ -142,18 +142,10 @@ def summary_text(ctx: Ctx) -> Text:
         "languages": language_names(data.get("languages", [])),
         "commitment": COMMITMENTS.get(data.get("commitment", ""), _("not given")),
         "rhythm": RHYTHMS.get(data.get("rhythm", ""), _("not given")),
-        "note": _Quoted(data["note"]) if data.get("note") else _("none"),
+        "note": Written(data["note"], ctx.language) if data.get("note") else _("none"),
     }
     rows = [_("{field}: {value}", field=FIELDS[key], value=value) for key, value in labels.items()]
     return paragraphs(_("👤 Your volunteer profile"), lines(*rows))
-
-
-class _Quoted:
-    def __init__(self, text: str) -> None:
-        self.text = text
-
-    def render(self, tr: Any, language: str) -> str:
-        return f"„{self.text}“" if language == "de" else f"“{self.text}”"
 
 
 def _ask_summary(ctx: Ctx) -> Prompt:

@@ -18,14 +18,25 @@ class Language:
     endonym: str
     babel_locale: str
     rtl: bool = False
+    quotes: tuple[str, str] = ("“", "”")
+    # Plain language: no abbreviations, so weekdays and months are written out.
+    plain: bool = False
 
 
 # The order is the order of the language menu (after the language proposed to the user).
 LANGUAGES: dict[str, Language] = {
     lang.code: lang
     for lang in (
-        Language("de", "Deutsch", "de_DE"),
+        Language("de", "Deutsch", "de_DE", quotes=("„", "“")),
+        Language("de_simple", "Einfaches Deutsch", "de_DE", quotes=("„", "“"), plain=True),
         Language("en", "English", "en_GB"),
+        Language("tr", "Türkçe", "tr_TR"),
+        Language("ar", "العربية", "ar_SY", rtl=True, quotes=("«", "»")),
+        Language("uk", "Українська", "uk_UA", quotes=("«", "»")),
+        Language("ru", "Русский", "ru_RU", quotes=("«", "»")),
+        Language("fa", "فارسی / دری", "fa_IR", rtl=True, quotes=("«", "»")),
+        Language("pl", "Polski", "pl_PL", quotes=("„", "”")),
+        Language("ro", "Română", "ro_RO", quotes=("„", "”")),
     )
 }
 

@@ -31,6 +31,7 @@ from storage.models import (
     Match,
     Opportunity,
     Organisation,
+    Report,
     User,
     VolunteerLanguage,
     VolunteerProfile,
@@ -204,6 +205,14 @@ async def _single(
     kind = delivery.kind
     if kind == "interest":
         return await _interest(session, deployment, delivery)
+    if kind == "organisation_decided":
+        organisation = await session.get(Organisation, delivery.subject_id)
+        return (cards.organisation_decided(deployment, organisation) if organisation else None), ()
+    if kind == "report":
+        entry = await session.get(Report, delivery.subject_id)
+        match = await session.get(Match, entry.match_id) if entry and entry.match_id else None
+        request = await session.get(HelpRequest, match.request_id) if match else None
+        return (cards.reported(deployment, request) if request else None), ()
     if kind in ("expired", "unmatched", "coordinator_alert"):
         request = await session.get(HelpRequest, delivery.subject_id)
         if request is None:
@@ -239,11 +248,16 @@ async def _single(
                 select(VolunteerLanguage.language).where(VolunteerLanguage.profile_id == profile.id)
             )
         ).all()
-        return cards.found(deployment, request, profile, sorted(languages)), ()
+        return cards.found(deployment, request, profile, sorted(languages), match.safety_word), ()
     if kind in ("reminder_evening", "reminder_soon"):
         for_volunteer = profile.user_id == user.id
         text = cards.reminder(
-            deployment, request, kind == "reminder_soon", for_volunteer, profile.first_name
+            deployment,
+            request,
+            kind == "reminder_soon",
+            for_volunteer,
+            profile.first_name,
+            match.safety_word,
         )
         return text, ()
     if kind == "followup_volunteer":

@@ -11,7 +11,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_
+from sqlalchemy import or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -81,6 +81,7 @@ async def plan(session: AsyncSession, deployment: Deployment, now: datetime) -> 
     """Close what has passed, then start the offer rounds that are due."""
     run = _Run(deployment, now)
     await _expire(session, run)
+    await _purge(session, run)
     due = await session.exec(
         select(HelpRequest)
         .where(HelpRequest.status == "open", col(HelpRequest.exhausted).is_(False))
@@ -117,6 +118,21 @@ async def _expire(session: AsyncSession, run: _Run) -> None:
             now=run.now,
         )
         run.report.expired += 1
+
+
+async def _purge(session: AsyncSession, run: _Run) -> None:
+    """Erase the personal details of requests finished longer ago than the retention period;
+    what the statistics need (kind, district, day, hours) stays."""
+    before = run.now - timedelta(days=run.deployment.agency.retention_days)
+    await session.exec(
+        update(HelpRequest)
+        .where(
+            col(HelpRequest.status).in_(("done", "cancelled", "expired")),
+            col(HelpRequest.updated_at) < before,
+            or_(col(HelpRequest.description) != "", col(HelpRequest.address).is_not(None)),
+        )
+        .values(description="", address=None, person_name=None, person_phone=None)
+    )
 
 
 async def _next_round(session: AsyncSession, run: _Run, request: HelpRequest) -> None:

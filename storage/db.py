@@ -31,7 +31,14 @@ def async_url(url: str) -> str:
 
 def create_engine(url: str = DEFAULT_DATABASE_URL, **kwargs: Any) -> AsyncEngine:
     """Create an async engine; SQLite gets WAL, foreign keys and a busy timeout on every connection."""
-    engine = create_async_engine(async_url(url), **kwargs)
+    url = async_url(url)
+    if make_url(url).get_backend_name() == "sqlite":
+        # SQLite has one writer at a time. One pooled connection per process queues our
+        # transactions in Python instead of letting them wait out SQLite's busy timeout.
+        kwargs.setdefault("pool_size", 1)
+        kwargs.setdefault("max_overflow", 0)
+        kwargs.setdefault("pool_timeout", 120)
+    engine = create_async_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", _sqlite_begin_immediate)
@@ -53,8 +60,11 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    # Other processes on the same file (a console chat, the scheduler) wait this long for a lock.
+    cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    # Overwrite deleted content, so erased personal data does not linger in free pages.
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
 
 

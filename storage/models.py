@@ -29,6 +29,8 @@ class User(SQLModel, table=True):
     quiet_until: time = time(8, 0)
     # Set when the platform reports the person blocked the bot; nothing is pushed to them then.
     unreachable_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Set when a coordinator blocked the person; the bot then only tells them whom to contact.
+    blocked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class Conversation(SQLModel, table=True):
@@ -140,6 +142,8 @@ class HelpRequest(SQLModel, table=True):
     address: str | None = Field(default=None, max_length=200)
     languages: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     description: str = Field(max_length=500)
+    # The language the description was written in (the asker's), shown to readers of another.
+    language: str = Field(default="de", max_length=16)
     # open | matched | done | cancelled | expired
     status: str = Field(default="open", max_length=12, index=True)
     # Matching: the current offer round, when it ends, and whether every round went unanswered.
@@ -184,6 +188,7 @@ class Opportunity(SQLModel, table=True):
     volunteers_needed: int = Field(ge=1, le=99)
     requirements: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     languages: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    language: str = Field(default="de", max_length=16)  # of the title and description
     status: str = Field(default="open", max_length=10, index=True)  # open | paused | closed
     # When fitting volunteers were queued to hear of it in their weekly digest.
     announced_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
@@ -210,6 +215,8 @@ class Match(SQLModel, table=True):
     answered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     hours: float | None = None
     seeker_feedback: str | None = Field(default=None, max_length=10)  # good | problem
+    # Shown to both sides once accepted, so the person at the door can check the volunteer.
+    safety_word: str | None = Field(default=None, max_length=30)
 
 
 class Interest(SQLModel, table=True):
@@ -245,3 +252,16 @@ class Delivery(SQLModel, table=True):
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
     attempts: int = 0
     created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class Report(SQLModel, table=True):
+    """Someone reported a problem with another person; the coordinators look into it."""
+
+    __tablename__ = "reports"
+
+    id: int | None = Field(default=None, primary_key=True)
+    reporter_id: int = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
+    reported_id: int = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
+    match_id: int | None = Field(default=None, foreign_key="matches.id", ondelete="SET NULL")
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    handled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -19,6 +20,31 @@ from storage import create_engine, migrate
 from tests.chat import Chat
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
+
+# Names, phone numbers, addresses and words of the test people: none may ever reach a log.
+PERSONAL_DATA = (
+    "Helga",
+    "Erika",
+    "Sabine",
+    "Hauptstraße",
+    "06721 12345",
+    "Taschen sind zu schwer",
+    "Anna Schmidt",
+)
+
+
+def personal_data_in(text: str) -> list[str]:
+    return [marker for marker in PERSONAL_DATA if marker in text]
+
+
+@pytest.fixture(autouse=True)
+def _no_personal_data_in_logs(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+    """Every test runs with logging on at INFO, as the bot does; its logs must name nobody."""
+    caplog.set_level(logging.INFO)
+    for noisy in ("aiosqlite", "asyncpg", "sqlalchemy.engine"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    yield
+    assert personal_data_in(caplog.text) == [], "personal data in the logs"
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -52,7 +78,8 @@ async def database_url(tmp_path: Path) -> str:
 
 @pytest.fixture
 def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url, _env_file=None)  # type: ignore[call-arg]
+    # Chat scripts send dozens of messages within one frozen instant; the flood limit has its own test.
+    return Settings(database_url=database_url, messages_per_minute=10_000, _env_file=None)  # type: ignore[call-arg]
 
 
 class FrozenClock:

@@ -82,6 +82,9 @@ class BotProcess:
             await self.process.wait()
             raise AssertionError(f"bot did not stop on SIGTERM:\n{self.log.read_text()}") from None
         assert self.process.returncode == 0, self.log.read_text()
+        from tests.conftest import personal_data_in
+
+        assert personal_data_in(self.log.read_text()) == [], "personal data in the bot's log"
 
     async def restart(self) -> None:
         await self.stop()

@@ -31,7 +31,8 @@ async def test_german_onboarding_as_a_volunteer_stores_the_user(
 
     answer = await erika.send("/start")
     assert "Willkommen bei Ehrenamtsbörse Bingen" in answer
-    assert erika.last.labels == ["Deutsch", "English", "✖ Abbrechen"]
+    assert erika.last.labels[:3] == ["Deutsch", "Einfaches Deutsch", "English"]
+    assert len(erika.last.labels) == 11  # ten languages, each named in itself, and Cancel
 
     answer = await erika.press("Deutsch")
     assert "Sind Sie einverstanden?" in answer
@@ -164,7 +165,13 @@ async def test_language_command_mid_flow_returns_to_the_same_step_in_the_new_lan
     answer = await erika.press("English")
     assert "From now on I will write to you in English." in answer
     assert "Do you agree?" in answer
-    assert erika.last.labels == ["✅ I agree", "No, thank you", "« Back", "✖ Cancel"]
+    assert erika.last.labels == [
+        "✅ I agree",
+        "No, thank you",
+        "📄 Full privacy notice",
+        "« Back",
+        "✖ Cancel",
+    ]
 
 
 async def test_language_change_from_the_main_menu_is_stored(

@@ -7,6 +7,7 @@ from typing import Any
 from bot.channels.telegram.channel import TelegramChannel, chat_of, incoming_message, user_key
 from handlers.i18n import Raw, Translator, _
 from handlers.types import Button, Reply
+from locales import LANGUAGES
 
 
 def channel() -> TelegramChannel:
@@ -47,7 +48,7 @@ def test_a_reply_without_choices_has_no_keyboard() -> None:
 
 def test_command_menus_exist_for_every_language_and_the_default() -> None:
     menus = channel().command_menus()
-    assert set(menus) == {None, "de", "en"}
+    assert set(menus) == {None, *LANGUAGES}
     assert menus[None] == menus["de"]
     assert ("language", "Change the language") in menus["en"]
 

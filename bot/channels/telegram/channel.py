@@ -55,7 +55,15 @@ class TelegramChannel:
         """Handle one update from a private chat."""
         if pressed is not None:
             await self.sender.answer_callback(pressed.callback_id)
-        turn = await self.core.handle(incoming)
+        try:
+            turn = await self.core.handle(incoming)
+        except Exception:
+            # Nothing was stored (the transaction rolled back); say so rather than stay silent.
+            log.exception("handling an update failed")
+            language = self.tr.resolve(incoming.language_code)
+            text = _("Sorry, something went wrong on our side. Please try again in a moment.")
+            await self.sender.send_message(chat_id, self.tr.render(text, language))
+            return
         if pressed is not None and pressed.message_id is not None:
             if turn.replace and len(turn.replies) == 1:
                 await self._replace(chat_id, pressed.message_id, turn.replies[0])

@@ -1,0 +1,56 @@
+"""Coordinators protect the people the exchange serves: blocking someone withdraws their offers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import update
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from push.outbox import enqueue
+from storage.models import HelpRequest, Match, User, VolunteerProfile
+
+
+async def block(session: AsyncSession, user: User, now: datetime) -> None:
+    """Block a person: their pending offers are withdrawn and planned help goes back to matching."""
+    user.blocked_at = now
+    session.add(user)
+    profile = (
+        await session.exec(select(VolunteerProfile).where(VolunteerProfile.user_id == user.id))
+    ).first()
+    if profile is None:
+        return
+    profile.paused = True
+    session.add(profile)
+    await session.exec(
+        update(Match)
+        .where(col(Match.profile_id) == profile.id, col(Match.state) == "offered")
+        .values(state="withdrawn")
+    )
+    planned = await session.exec(
+        select(Match, HelpRequest)
+        .join(HelpRequest, col(HelpRequest.id) == Match.request_id)
+        .where(
+            Match.profile_id == profile.id,
+            Match.state == "accepted",
+            HelpRequest.status == "matched",
+        )
+    )
+    for match, request in planned.all():
+        match.state = "cancelled"
+        request.status, request.round, request.round_ends_at, request.exhausted = (
+            "open",
+            0,
+            now,
+            False,
+        )
+        session.add_all([match, request])
+        await enqueue(
+            session,
+            user_id=request.asker_id,
+            kind="match_cancelled",
+            subject_id=match.id,
+            due_at=now,
+            now=now,
+        )

@@ -1,0 +1,107 @@
+"""The town's languages: onboarding and a request in Arabic, Ukrainian and plain German, and each
+reader sees a request in their own language."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+import pytest
+from sqlmodel import select
+
+from bot.app import App
+from handlers.i18n import FSI, PDI, DateText, LanguageName
+from locales import LANGUAGES
+from storage.models import HelpRequest, User
+from tests.chat import Chat, Inbox, press_on
+from tests.test_push import volunteer_profile
+
+
+def t(app: App, language: str, msgid: str) -> str:
+    return app.translator.gettext(language, msgid)
+
+
+async def onboard_in(app: App, person: Chat, language: str, role_msgid: str) -> None:
+    await person.send("/start")
+    await person.press(LANGUAGES[language].endonym)
+    await person.press(t(app, language, "✅ I agree"))
+    await person.press(t(app, language, role_msgid))
+
+
+async def ask_for_shopping(app: App, person: Chat, language: str) -> str:
+    await person.press(t(app, language, "🆘 Ask for help"))
+    await person.press(f"🛒 {t(app, language, 'Shopping')}")
+    tomorrow = DateText(date(2026, 11, 24), short=True).render(app.translator, language)
+    await person.press(tomorrow)
+    await person.press(t(app, language, "morning"))
+    await person.press("Büdesheim")
+    await person.send("Hauptstraße 5")
+    await person.press(LanguageName(language.split("_")[0]).render(app.translator, language))
+    await person.press(t(app, language, "➡️ Continue"))
+    summary = await person.send("Wir brauchen Hilfe beim Einkaufen, bitte.")
+    await person.press(t(app, language, "📨 Send request"))
+    return summary
+
+
+@pytest.mark.parametrize("language", ["ar", "uk", "de_simple"])
+async def test_onboarding_and_a_request_in_the_persons_language(
+    app: App, chat: Callable[..., Chat], language: str
+) -> None:
+    person = chat(f"person-{language}", language_code=language.split("_")[0])
+    answer = await person.send("/start")
+    assert t(app, language, "✅ I agree") not in answer  # still the language question
+    await person.press(LANGUAGES[language].endonym)
+    assert t(app, language, "✅ I agree") in person.last.labels
+    assert "🔒" in person.last.text
+    await person.press(t(app, language, "✅ I agree"))
+    await person.press(t(app, language, "🤝 I need help"))
+    assert t(app, language, "🏠 Main menu") in person.last.text
+
+    summary = await ask_for_shopping(app, person, language)
+    assert f"🛒 {t(app, language, 'Shopping')}" in summary
+    if LANGUAGES[language].rtl:
+        assert f"{FSI}Hauptstraße 5{PDI}" in summary  # an address cannot scramble the sentence
+    async with app.sessions() as session:
+        user = (await session.exec(select(User))).one()
+        request = (await session.exec(select(HelpRequest))).one()
+    assert user.language == language
+    assert (request.category, request.district, request.language) == (
+        "shopping",
+        "buedesheim",
+        language,
+    )
+
+
+async def test_a_german_volunteer_reads_the_arabic_familys_request_in_german(
+    app: App, chat: Callable[..., Chat]
+) -> None:
+    erika = await volunteer_profile(chat("erika"), "Erika", languages=("Deutsch", "Arabisch"))
+    family = chat("family", language_code="ar")
+    await onboard_in(app, family, "ar", "🤝 I need help")
+    await family.press(t(app, "ar", "🆘 Ask for help"))
+    await family.press(f"🛒 {t(app, 'ar', 'Shopping')}")
+    await family.press(DateText(date(2026, 11, 24), short=True).render(app.translator, "ar"))
+    await family.press(t(app, "ar", "morning"))
+    await family.press("Büdesheim")
+    await family.press(t(app, "ar", "Skip"))
+    await family.press(LanguageName("ar").render(app.translator, "ar"))
+    await family.press(t(app, "ar", "➡️ Continue"))
+    await family.send("نحتاج مساعدة في التسوق")
+    await family.press(t(app, "ar", "📨 Send request"))
+
+    inbox = Inbox(app)
+    await inbox.run()
+    [offer] = inbox.of(erika)
+    assert "🛒 Einkaufen in Büdesheim" in offer.text
+    assert "Dienstag, 24. November, vormittags" in offer.text
+    assert "🗣 Arabisch" in offer.text
+    assert "„نحتاج مساعدة في التسوق“ (geschrieben auf Arabisch)" in offer.text
+    assert "✅ Ich kann helfen" in offer.labels
+
+    await press_on(erika, offer, "✅ Ich kann helfen")
+    await inbox.run()
+    [found] = inbox.of(family)
+    assert "Erika" in found.text
+    assert (
+        t(app, "ar", "🎉 Good news: {volunteer} will help you.").split("{")[0].strip() in found.text
+    )
