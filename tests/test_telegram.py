@@ -118,7 +118,15 @@ async def test_language_comes_from_telegram_until_chosen(bot: BotProcess) -> Non
 async def test_command_menu_is_set_per_language(bot: BotProcess) -> None:
     commands = bot.standin.commands
     german = commands[("default", "")]
-    assert [c["command"] for c in german] == ["start", "menu", "language", "cancel", "help"]
+    assert [c["command"] for c in german] == [
+        "start",
+        "menu",
+        "language",
+        "cancel",
+        "help",
+        "mydata",
+        "delete",
+    ]
     assert german[1]["description"] == "Hauptmenü öffnen"
     assert commands[("default", "de")] == german
     assert commands[("default", "en")][1]["description"] == "Open the main menu"
@@ -295,3 +303,21 @@ async def test_volunteer_and_request_dialogues_over_telegram(
     address = await tochter.wait_for_message()
     assert "Wo soll die oder der Ehrenamtliche Erika treffen?" in address.text
     await standin.wait_until(lambda: not standin.callback_queries_unanswered())
+
+
+async def test_group_chats_channels_and_edited_messages_are_ignored(bot: BotProcess) -> None:
+    standin = bot.standin
+    person = standin.user(1020, "Greta", language_code="de")
+    group = {"id": -100123, "type": "group", "title": "Nachbarn"}
+    standin.push_update({"message": {**person._message(text="/start"), "chat": group}})
+    channel = {"id": -100456, "type": "channel", "title": "News"}
+    standin.push_update(
+        {"channel_post": {"message_id": 1, "date": 0, "chat": channel, "text": "/start"}}
+    )
+    standin.push_update({"edited_message": {**person._message(text="/start"), "edit_date": 1}})
+    await person.send_text("/start")  # a private message afterwards is answered, and only it
+    await person.wait_for_message()
+    await standin.wait_until(lambda: not standin.pending_updates)
+    assert standin.chat(-100123).messages == []
+    assert standin.chat(-100456).messages == []
+    assert len(person.messages) == 1
