@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import logging
 import secrets
+from datetime import datetime
 
 from sqlalchemy import update
 from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers import cards, volunteer
 from handlers.flow import EDITING, Action, Ctx, Goto, Outcome, Retry
@@ -59,18 +61,21 @@ def _number(text: str) -> int | None:
     return int(text) if text.isdigit() and len(text) < 12 else None
 
 
-async def _own_match(
-    ctx: Ctx, match_id: int | None
+async def _match_of(
+    ctx: Ctx, match_id: int | None, *, as_asker: bool = False
 ) -> tuple[Match, HelpRequest, VolunteerProfile] | None:
-    """The match, if it was offered to the person pressing."""
+    """The match, if it was offered to the person pressing (or, `as_asker`, if they asked)."""
     if match_id is None or ctx.user is None:
         return None
+    whose = (
+        HelpRequest.asker_id == ctx.user.id if as_asker else VolunteerProfile.user_id == ctx.user.id
+    )
     found = (
         await ctx.session.exec(
             select(Match, HelpRequest, VolunteerProfile)
             .join(HelpRequest, col(HelpRequest.id) == Match.request_id)
             .join(VolunteerProfile, col(VolunteerProfile.id) == Match.profile_id)
-            .where(Match.id == match_id, VolunteerProfile.user_id == ctx.user.id)
+            .where(Match.id == match_id, whose)
         )
     ).first()
     if found is None:
@@ -78,29 +83,32 @@ async def _own_match(
     return found
 
 
-async def _asked_match(
-    ctx: Ctx, match_id: int | None
-) -> tuple[Match, HelpRequest, VolunteerProfile] | None:
-    """The match, if the person pressing asked for the help."""
-    if match_id is None or ctx.user is None:
-        return None
-    found = (
-        await ctx.session.exec(
-            select(Match, HelpRequest, VolunteerProfile)
-            .join(HelpRequest, col(HelpRequest.id) == Match.request_id)
-            .join(VolunteerProfile, col(VolunteerProfile.id) == Match.profile_id)
-            .where(Match.id == match_id, HelpRequest.asker_id == ctx.user.id)
-        )
-    ).first()
-    if found is None:
-        log.warning("refused a button naming a request that is not the user's")
-    return found
+async def send_back_to_matching(
+    session: AsyncSession, match: Match, request: HelpRequest, now: datetime
+) -> None:
+    """A volunteer who had accepted drops out: the request is matched anew from the first round
+    (those who missed out before are asked again) and the asker is told."""
+    match.state, match.answered_at = "cancelled", now
+    session.add(match)
+    if request.status != "matched":
+        return
+    request.status, request.round, request.round_ends_at = "open", 0, now
+    request.exhausted, request.updated_at = False, now
+    session.add(request)
+    await enqueue(
+        session,
+        user_id=request.asker_id,
+        kind="match_cancelled",
+        subject_id=match.id,
+        due_at=now,
+        now=now,
+    )
 
 
 async def answer_offer(ctx: Ctx, payload: str) -> Outcome:
     """Accept or decline an offer; the first acceptance wins, atomically."""
     verdict, raw_id = _parts(payload)
-    found = await _own_match(ctx, _number(raw_id))
+    found = await _match_of(ctx, _number(raw_id))
     if found is None:
         return _refused()
     match, request, profile = found
@@ -145,33 +153,20 @@ async def answer_offer(ctx: Ctx, payload: str) -> Outcome:
 
 async def cancel_match(ctx: Ctx, payload: str) -> Outcome:
     """The volunteer cannot come after all: the request goes back into matching."""
-    found = await _own_match(ctx, _number(payload.rsplit(":", 1)[-1]))
+    found = await _match_of(ctx, _number(payload.rsplit(":", 1)[-1]))
     if found is None:
         return _refused()
     match, request, _profile = found
     if match.state != "accepted":
         return Retry(_("This is no longer planned."))
-    match.state, match.answered_at = "cancelled", ctx.now
-    if request.status == "matched":
-        # Back into matching from the first round: those who missed out before are asked again.
-        request.status, request.round_ends_at, request.updated_at = "open", ctx.now, ctx.now
-        request.round, request.exhausted = 0, False
-        await enqueue(
-            ctx.session,
-            user_id=request.asker_id,
-            kind="match_cancelled",
-            subject_id=match.id,
-            due_at=ctx.now,
-            now=ctx.now,
-        )
-    ctx.session.add_all([match, request])
+    await send_back_to_matching(ctx.session, match, request, ctx.now)
     return Retry(_("Thank you for telling us. We will look for someone else."))
 
 
 async def report_done(ctx: Ctx, payload: str) -> Outcome:
     """The volunteer says whether the help took place and how many hours it took."""
     raw_id, answer = _parts(payload)
-    found = await _own_match(ctx, _number(raw_id))
+    found = await _match_of(ctx, _number(raw_id))
     if found is None:
         return _refused()
     match, request, profile = found
@@ -194,7 +189,7 @@ async def report_done(ctx: Ctx, payload: str) -> Outcome:
 async def give_feedback(ctx: Ctx, payload: str) -> Outcome:
     """The asker says whether all went well."""
     raw_id, verdict = _parts(payload)
-    found = await _asked_match(ctx, _number(raw_id))
+    found = await _match_of(ctx, _number(raw_id), as_asker=True)
     if found is None or verdict not in ("good", "problem"):
         return _refused()
     match, request, profile = found

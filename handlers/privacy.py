@@ -15,6 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers.flow import Ctx, End, Flow, Goto, Outcome, Prompt, Step
 from handlers.i18n import _
+from handlers.offers import send_back_to_matching
 from handlers.types import Button, OutgoingFile
 from push.outbox import enqueue
 from storage.models import (
@@ -139,18 +140,7 @@ async def erase(session: AsyncSession, user: User, now: datetime) -> None:
             )
         ).all()
         for match, request in accepted_matches:
-            match.state = "cancelled"
-            request.status, request.round, request.round_ends_at = "open", 0, now
-            request.exhausted = False
-            session.add_all([match, request])
-            await enqueue(
-                session,
-                user_id=request.asker_id,
-                kind="match_cancelled",
-                subject_id=match.id,
-                due_at=now,
-                now=now,
-            )
+            await send_back_to_matching(session, match, request, now)
         await session.exec(
             update(Match)
             .where(col(Match.profile_id) == profile.id, col(Match.state) == "offered")

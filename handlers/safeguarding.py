@@ -8,7 +8,7 @@ from sqlalchemy import update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from push.outbox import enqueue
+from handlers.offers import send_back_to_matching
 from storage.models import HelpRequest, Match, User, VolunteerProfile
 
 
@@ -38,19 +38,4 @@ async def block(session: AsyncSession, user: User, now: datetime) -> None:
         )
     )
     for match, request in planned.all():
-        match.state = "cancelled"
-        request.status, request.round, request.round_ends_at, request.exhausted = (
-            "open",
-            0,
-            now,
-            False,
-        )
-        session.add_all([match, request])
-        await enqueue(
-            session,
-            user_id=request.asker_id,
-            kind="match_cancelled",
-            subject_id=match.id,
-            due_at=now,
-            now=now,
-        )
+        await send_back_to_matching(session, match, request, now)
