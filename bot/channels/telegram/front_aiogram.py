@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from aiogram import Bot, Dispatcher, F, Router
+from aiogram import Bot, Dispatcher, F, Router, methods
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import (
@@ -15,6 +15,7 @@ from aiogram.exceptions import (
     TelegramRetryAfter,
     TelegramServerError,
 )
+from aiogram.methods.base import Response
 from aiogram.types import (
     BotCommand,
     BufferedInputFile,
@@ -32,6 +33,24 @@ from bot.channels.telegram.channel import (
     incoming_press,
 )
 from bot.channels.telegram.transport import Markup, Rejected, RetryLater, Transient, Unreachable
+
+# aiogram builds a pydantic model `Response[T]` for every API call; pydantic caches it only weakly,
+# so under load it is rebuilt again and again (tens of milliseconds each). Holding the models of
+# the methods we call keeps them built.
+_RESPONSE_MODELS = tuple(
+    Response[method.__returning__]  # type: ignore[name-defined]
+    for method in (
+        methods.GetUpdates,
+        methods.SendMessage,
+        methods.EditMessageText,
+        methods.AnswerCallbackQuery,
+        methods.SendDocument,
+        methods.SetMyCommands,
+        methods.GetMe,
+        methods.DeleteWebhook,
+        methods.SetWebhook,
+    )
+)
 
 
 def build_bot(token: str, api_url: str) -> Bot:
