@@ -8,7 +8,7 @@ PO_FILES := $(wildcard locales/*/LC_MESSAGES/messages.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 ARGS ?=
 
-.PHONY: install chat run migrate test lint format typecheck test-postgres \
+.PHONY: install chat run migrate test lint format typecheck test-postgres bench bench-telegram \
         i18n-extract i18n-update i18n-compile i18n-check migration clean
 
 install: $(STAMP) $(MO_FILES)
@@ -52,6 +52,13 @@ typecheck: install
 ## The same suite against PostgreSQL (needs a reachable server; .ci/run prepares one).
 test-postgres: install
 	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql+asyncpg:///ehrenamt_test} $(BIN)/python -m pytest
+
+## Updates per second of the whole Telegram stack beside a bare echo bot (ARGS="--users 50 --profile").
+bench-telegram: install
+	$(BIN)/python -m benchmarks.telegram $(ARGS)
+
+## Every benchmark.
+bench: bench-telegram
 
 i18n-extract: install
 	$(BIN)/python -m locales.catalogs extract

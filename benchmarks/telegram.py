@@ -1,0 +1,594 @@
+"""Updates per second through the whole Telegram stack, beside a bare echo bot on the same framework.
+
+`make bench-telegram` (or `python -m benchmarks.telegram --users 200 --rounds 3`) measures, for
+python-telegram-bot and aiogram alike:
+
+* **echo**: the framework's own bot with two handlers, one that answers a text with the text and one
+  that answers a button press and sends one message, each reply carrying one inline button; it runs
+  on the same `PtbFront`/`AiogramFront` as production, so framework settings and polling are equal;
+* **full stack**: the bot as `ehrenamt run` wires it: `running_app` on a fresh SQLite file, then
+  the framework front, the `Sender`, the `TelegramChannel` and polling, as `TelegramBot` in
+  `runner.py` does (without the push scheduler, which has nothing to do here).
+
+Both run as a subprocess polling the Bot API stand-in (`tests/standin`), which lives in this process
+together with the simulated people. Both get the same updates: every person sends `/start`, presses
+three buttons (language, consent and role in the full stack; the echo bot's button) and then sends
+`/help` `--rounds` times, each next update only after they saw the answer to the previous one, as a
+person would; people write concurrently. The clock runs from the first update until every reply
+has arrived, after a short warm-up with other people that is not counted.
+
+Telegram lets a bot send 30 messages a second (one a second per chat); the `Sender` enforces that
+and would cap both bots at 30 updates a second. To measure what the bot can process, the full stack
+gets a `Sender` without limits; the echo bot sends directly. `--profile` profiles the full stack
+(pyinstrument if installed, else cProfile) and prints where its time goes; profiled rates are lower.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import importlib
+import logging
+import os
+import platform
+import pstats
+import signal
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from bot.app import running_app
+from bot.channels.telegram.channel import TelegramChannel, user_key
+from bot.channels.telegram.runner import AiogramFront, Front, PtbFront, build_front
+from bot.channels.telegram.sender import Sender
+from bot.config import Settings
+from storage.queries import mark_unreachable
+
+ROOT = Path(__file__).resolve().parent.parent
+TOKEN = "123456:BENCHMARK"
+FRAMEWORKS = ("ptb", "aiogram")
+BOTS = {"echo": "echo", "full": "full stack"}
+GOAL = 0.5
+WARMUP_USERS = 10
+WARMUP_ID = 900_000
+USER_ID = 1_000_000
+REPLY_TIMEOUT = 120.0
+ECHO_DATA = "echo"
+# The full stack's onboarding for someone whose phone reports German, as callback data.
+FULL_PRESSES = ("lang:de", "consent:yes", "role:volunteer")
+NO_LIMITS: dict[str, Any] = {"overall_per_second": 1e9, "per_chat_interval": 0.0}
+OUR_CODE = tuple(str(ROOT / package) + os.sep for package in ("handlers", "storage", "bot"))
+
+
+# --- the bot side (runs in the subprocess) ---------------------------------------------------------
+
+
+def attach_echo(front: Front) -> None:
+    """Give the front's framework objects a bare echo bot instead of the dialogue channel."""
+    if isinstance(front, PtbFront):
+        attach_echo_ptb(front)
+    elif isinstance(front, AiogramFront):
+        attach_echo_aiogram(front)
+    else:
+        raise TypeError(f"unknown front {front!r}")
+
+
+def attach_echo_ptb(front: PtbFront) -> None:
+    from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+    from telegram.ext import CallbackQueryHandler, ContextTypes, MessageHandler, filters
+
+    keyboard = InlineKeyboardMarkup([[InlineKeyboardButton("Echo", callback_data=ECHO_DATA)]])
+
+    async def on_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.message
+        if message is not None:
+            await context.bot.send_message(
+                message.chat.id, message.text or "?", reply_markup=keyboard
+            )
+
+    async def on_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.callback_query
+        if query is None or query.message is None:
+            return
+        await query.answer()
+        await context.bot.send_message(
+            query.message.chat.id, query.data or "?", reply_markup=keyboard
+        )
+
+    front.application.add_handler(
+        MessageHandler(filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE, on_message)
+    )
+    front.application.add_handler(CallbackQueryHandler(on_press))
+
+
+def attach_echo_aiogram(front: AiogramFront) -> None:
+    from aiogram import Dispatcher, F, Router
+    from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+
+    keyboard = InlineKeyboardMarkup(
+        inline_keyboard=[[InlineKeyboardButton(text="Echo", callback_data=ECHO_DATA)]]
+    )
+    bot = front.bot
+    router = Router()
+
+    @router.message(F.chat.type == "private")
+    async def on_message(message: Message) -> None:
+        await bot.send_message(message.chat.id, message.text or "?", reply_markup=keyboard)
+
+    @router.callback_query()
+    async def on_press(query: CallbackQuery) -> None:
+        await query.answer()
+        if query.message is not None:
+            await bot.send_message(query.message.chat.id, query.data or "?", reply_markup=keyboard)
+
+    dispatcher = Dispatcher()
+    dispatcher.include_router(router)
+    front.dispatcher = dispatcher
+
+
+async def serve(settings: Settings, bot: str, stop: asyncio.Event, profile: Path | None) -> None:
+    """Poll the stand-in until `stop` is set: the echo bot, or the full stack as `run_telegram`."""
+    if bot == "echo":
+        front = build_front(settings)
+        attach_echo(front)
+        await poll(front, stop, profile)
+        return
+    async with running_app(settings) as app:
+        # The same objects `TelegramBot` builds for `run_telegram`, but a Sender without limits.
+        front = build_front(settings)
+
+        async def unreachable(chat_id: int) -> None:
+            await mark_unreachable(app.sessions, user_key(chat_id), app.core.clock())
+
+        sender = Sender(front.transport, on_unreachable=unreachable, **NO_LIMITS)
+        channel = TelegramChannel(app.core, app.translator, sender)
+        front.attach(channel)
+        await poll(front, stop, profile, channel)
+
+
+class Profile:
+    """The bot's profile: pyinstrument's sampler if it is installed, else cProfile.
+
+    SQLAlchemy's async sessions switch greenlets, which inflates cProfile's cumulative times;
+    pyinstrument samples stacks and stays right. Saved as `<path>.pyisession` or `<path>.prof`.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.cprofile: cProfile.Profile | None = None
+        self.sampler: Any = None
+        try:
+            pyinstrument = importlib.import_module("pyinstrument")
+        except ImportError:
+            self.cprofile = cProfile.Profile()
+        else:
+            self.sampler = pyinstrument.Profiler(interval=0.001, async_mode="disabled")
+
+    def enable(self) -> None:
+        if self.sampler is not None:
+            self.sampler.start()
+        elif self.cprofile is not None:
+            self.cprofile.enable()
+
+    def save(self) -> None:
+        if self.sampler is not None and self.sampler.is_running:
+            self.sampler.stop()
+            self.sampler.last_session.save(str(self.path.with_suffix(".pyisession")))
+        elif self.cprofile is not None:
+            self.cprofile.disable()
+            self.cprofile.dump_stats(self.path.with_suffix(".prof"))
+
+
+async def poll(
+    front: Front, stop: asyncio.Event, profile: Path | None, channel: TelegramChannel | None = None
+) -> None:
+    await front.start()
+    profiler = Profile(profile) if profile is not None else None
+    try:
+        if channel is not None:
+            for language, commands in channel.command_menus().items():
+                await front.transport.set_commands(commands, language)
+        await front.transport.delete_webhook()
+        if profiler is not None:  # the measurement starts with SIGUSR1, after the warm-up
+            asyncio.get_running_loop().add_signal_handler(signal.SIGUSR1, profiler.enable)
+        await front.start_polling()
+        await stop.wait()
+    finally:
+        if profiler is not None:
+            profiler.save()
+        await front.stop()
+
+
+async def serve_main(args: argparse.Namespace) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    settings = Settings(
+        database_url=f"sqlite+aiosqlite:///{args.database}",
+        telegram_bot_token=TOKEN,
+        telegram_api_url=args.api_url,
+        bot_framework=args.framework_list[0],
+        _env_file=None,
+    )
+    await serve(settings, args.serve, stop, args.profile_to)
+
+
+# --- the people's side (this process): stand-in, workload, measurement ---------------------------
+
+
+@dataclass(frozen=True)
+class Result:
+    framework: str
+    bot: str
+    updates: int
+    seconds: float
+    bot_cpu: float | None  # CPU seconds of the bot process during the measurement
+    driver_cpu: float  # CPU seconds of this process (stand-in and people)
+    error: str | None = None  # why the measurement failed
+
+    @property
+    def rate(self) -> float:
+        return self.updates / self.seconds
+
+
+class BotFailed(Exception):
+    """The bot logged an error or exited while it was measured."""
+
+
+def script(bot: str, rounds: int) -> list[tuple[str, str]]:
+    """One person's updates: /start, three button presses, then /help `rounds` times."""
+    presses = FULL_PRESSES if bot == "full" else (ECHO_DATA,) * len(FULL_PRESSES)
+    return [
+        ("text", "/start"),
+        *(("press", data) for data in presses),
+        *[("text", "/help")] * rounds,
+    ]
+
+
+async def converse(standin: Any, user_id: int, steps: list[tuple[str, str]]) -> None:
+    user = standin.user(user_id, f"Person {user_id}", language_code="de")
+    for kind, value in steps:
+        if kind == "text":
+            await user.send_text(value)
+        else:
+            await user.press(value)
+        await user.wait_for_message(timeout=REPLY_TIMEOUT)
+
+
+async def drive(standin: Any, ids: range, steps: list[tuple[str, str]]) -> None:
+    """Everyone at once, each person's updates one after the other; returns when all replies came."""
+    await asyncio.gather(*(converse(standin, user_id, steps) for user_id in ids))
+    await standin.wait_until(
+        lambda: not standin.callback_queries_unanswered(), timeout=REPLY_TIMEOUT
+    )
+
+
+def read_log(path: Path) -> str:
+    return path.read_bytes().decode(errors="replace")
+
+
+def first_error(text: str) -> str | None:
+    """The first error the bot logged, with the exception line of its traceback if there is one."""
+    lines = text.splitlines()
+    for index, line in enumerate(lines):
+        if line.startswith(("ERROR", "CRITICAL")):
+            skip = (" ", "Traceback", "During handling", "The above exception", "[", "(")
+            cause = next((ln for ln in lines[index + 1 :] if ln and not ln.startswith(skip)), "")
+            return f"{line} {cause}".strip()
+    return None
+
+
+async def guarded(work: Awaitable[None], log: Path, process: asyncio.subprocess.Process) -> None:
+    """Run `work`, but fail at once when the bot logs an error or exits."""
+
+    async def watch() -> None:
+        while True:
+            await asyncio.sleep(0.25)
+            if process.returncode is not None:
+                raise BotFailed(f"the bot exited with status {process.returncode}")
+            if (error := first_error(read_log(log))) is not None:
+                await asyncio.sleep(0.25)  # let the traceback reach the log
+                raise BotFailed(first_error(read_log(log)) or error)
+
+    working = asyncio.ensure_future(work)
+    watching = asyncio.ensure_future(watch())
+    try:
+        await asyncio.wait({working, watching}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in (working, watching):
+            task.cancel()
+        await asyncio.gather(working, watching, return_exceptions=True)
+    if not working.cancelled():
+        working.result()  # its own error (a reply that did not come), if any
+        return
+    failure = watching.exception() if not watching.cancelled() else None
+    if failure is not None:
+        raise failure
+
+
+def check(standin: Any, bot: str, ids: range, steps: list[tuple[str, str]]) -> None:
+    """Every update got exactly its reply, and the full stack really went through the onboarding."""
+    presses = sum(kind == "press" for kind, _value in steps)
+    for user_id in ids:
+        chat = standin.chat(user_id)
+        if len(chat.messages) != len(steps):
+            raise AssertionError(f"chat {user_id}: {len(chat.messages)} replies to {len(steps)}")
+        if bot == "full":
+            if "🏠" not in (chat.messages[len(FULL_PRESSES)].text or ""):
+                raise AssertionError(f"chat {user_id} did not reach the main menu")
+            if len(chat.edit_log) != presses:
+                raise AssertionError(f"chat {user_id}: {len(chat.edit_log)} edits for {presses}")
+
+
+def process_cpu(pid: int) -> float | None:
+    """User plus system CPU seconds of a process so far (Linux only)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def open_log(path: Path) -> IO[bytes]:
+    return path.open("ab")
+
+
+async def measure(
+    framework: str, bot: str, users: int, rounds: int, workdir: Path, profile: Path | None
+) -> Result:
+    """Start the bot, warm it up, time `users` people through their dialogues, stop the bot."""
+    from tests.standin import BotApiStandin
+
+    log = workdir / f"{framework}-{bot}.log"
+    command = [sys.executable, "-m", "benchmarks.telegram", "--serve", bot]
+    command += ["--frameworks", framework, "--database", str(workdir / f"{framework}-{bot}.db")]
+    if profile is not None:
+        command += ["--profile-to", str(profile)]
+    steps = script(bot, rounds)
+    ids = range(USER_ID, USER_ID + users)
+    async with BotApiStandin(token=TOKEN) as standin:
+        with open_log(log) as output:
+            process = await asyncio.create_subprocess_exec(
+                *command, "--api-url", standin.url, cwd=ROOT, stdout=output, stderr=output
+            )
+        bot_cpu, driver_cpu, started = None, 0.0, time.perf_counter()
+        try:
+            ready = standin.wait_until(
+                lambda: any(method == "getUpdates" for method, _ in standin.requests), timeout=120
+            )
+            await guarded(ready, log, process)
+            warmup = range(WARMUP_ID, WARMUP_ID + WARMUP_USERS)
+            await guarded(drive(standin, warmup, steps), log, process)
+            if profile is not None:
+                process.send_signal(signal.SIGUSR1)
+            bot_cpu, driver_cpu = process_cpu(process.pid), time.process_time()
+            started = time.perf_counter()
+            await guarded(drive(standin, ids, steps), log, process)
+            seconds = time.perf_counter() - started
+            bot_end = process_cpu(process.pid)
+            driver_used = time.process_time() - driver_cpu
+            check(standin, bot, ids, steps)
+        except (BotFailed, AssertionError) as failure:
+            process.kill()
+            await process.wait()
+            replies = sum(len(standin.chat(user_id).messages) for user_id in ids)
+            error = f"{failure} ({replies} of {users * len(steps)} replies came)"
+            seconds = time.perf_counter() - started
+            return Result(framework, bot, replies, seconds, None, 0.0, error)
+        except BaseException:
+            process.kill()
+            await process.wait()
+            raise
+        process.send_signal(signal.SIGTERM)
+        try:
+            await asyncio.wait_for(process.wait(), timeout=30)
+        except TimeoutError:
+            process.kill()
+            await process.wait()
+    bot_used = None if bot_cpu is None or bot_end is None else bot_end - bot_cpu
+    return Result(framework, bot, users * len(steps), seconds, bot_used, driver_used)
+
+
+def percent(cpu: float | None, seconds: float) -> str:
+    return "n/a" if cpu is None else f"{100 * cpu / seconds:.0f}%"
+
+
+def row(result: Result) -> str:
+    start = f"{result.framework:<10} {BOTS[result.bot]:<12}"
+    if result.error is not None:
+        return f"{start} FAILED: {result.error}"
+    cpu_ms = "n/a" if result.bot_cpu is None else f"{1000 * result.bot_cpu / result.updates:.2f}"
+    return (
+        f"{start} {result.updates:>7} {result.seconds:>8.2f} {result.rate:>10.1f} "
+        f"{percent(result.bot_cpu, result.seconds):>8} {cpu_ms:>12} "
+        f"{percent(result.driver_cpu, result.seconds):>10}"
+    )
+
+
+HEADER = (
+    f"{'framework':<10} {'bot':<12} {'updates':>7} {'seconds':>8} {'updates/s':>10} "
+    f"{'bot cpu':>8} {'cpu ms/upd':>12} {'driver cpu':>10}"
+)
+
+
+def ratio_line(framework: str, echo: Result, full: Result) -> tuple[str, bool]:
+    if echo.error is not None or full.error is not None:
+        return f"{framework:<10} ratio full/echo: n/a, a run failed: goal NOT met", False
+    ratio = full.rate / echo.rate
+    met = ratio >= GOAL
+    line = f"{framework:<10} ratio full/echo: {ratio:.2f} (goal >= {GOAL:.2f}): "
+    line += "goal met" if met else "goal NOT met"
+    if echo.bot_cpu and full.bot_cpu:
+        per_update = (echo.bot_cpu / echo.updates) / (full.bot_cpu / full.updates)
+        line += f"; by bot CPU per update: {per_update:.2f}"
+    return line, met
+
+
+Entry = tuple[str, int, str]  # file, first line, function
+
+
+def profile_entries(path: Path) -> tuple[str, dict[Entry, list[float]]]:
+    """Which profiler ran, and per function [own seconds, cumulative seconds] in the bot."""
+    sampled = path.with_suffix(".pyisession")
+    if not sampled.exists():
+        stats: Any = pstats.Stats(str(path.with_suffix(".prof")))
+        # (file, line, function) -> (primitive calls, calls, own time, cumulative time, callers)
+        return "cProfile", {key: [value[2], value[3]] for key, value in stats.stats.items()}
+    session = importlib.import_module("pyinstrument.session").Session.load(str(sampled))
+    entries: dict[Entry, list[float]] = {}
+    active: dict[Entry, int] = {}
+
+    def walk(frame: Any) -> None:
+        if frame.is_synthetic:  # "[self]" leaves; their time is the parent's total_self_time
+            return
+        key = (frame.file_path or "", frame.line_no or 0, frame.function or "")
+        entry = entries.setdefault(key, [0.0, 0.0])
+        entry[0] += frame.total_self_time
+        if not active.get(key):  # count recursion once
+            entry[1] += frame.time
+        active[key] = active.get(key, 0) + 1
+        for child in frame.children:
+            walk(child)
+        active[key] -= 1
+
+    walk(session.root_frame())
+    return "pyinstrument", entries
+
+
+def print_profile(path: Path, top: int = 10) -> None:
+    profiler, entries = profile_entries(path)
+    total = sum(own for own, _cumulative in entries.values()) or 1.0
+
+    def show(title: str, chosen: list[tuple[Entry, list[float]]]) -> None:
+        print(f"  {title}")
+        print(f"  {'own s':>7} {'cum s':>7} {'cum %':>6}  function")
+        for (file, line, function), (own, cumulative) in chosen[:top]:
+            where = os.path.relpath(file, ROOT) if file.startswith(str(ROOT)) else file
+            where = where.split("site-packages" + os.sep)[-1]
+            print(
+                f"  {own:>7.2f} {cumulative:>7.2f} {100 * cumulative / total:>5.1f}%"
+                f"  {where}:{line}({function})"
+            )
+
+    print(f"  {profiler}, {total:.2f} s in the measured window")
+    if profiler == "cProfile":
+        print("  (cumulative times are inflated by greenlet switches; pyinstrument is exact)")
+    ours = [(key, value) for key, value in entries.items() if key[0].startswith(OUR_CODE)]
+    show("our code by cumulative time:", sorted(ours, key=lambda item: -item[1][1]))
+    show("everything by own time:", sorted(entries.items(), key=lambda item: -item[1][0]))
+
+
+def load() -> str:
+    try:
+        return f"{os.getloadavg()[0]:.2f}"
+    except OSError:
+        return "n/a"
+
+
+async def run(users: int, rounds: int, frameworks: Sequence[str], profile: bool) -> bool:
+    """Measure and print the table; True when every run worked (whether or not the goal is met)."""
+    per_user = len(script("full", rounds))
+    print(
+        f"Telegram bot benchmark: {users} people × {per_user} updates "
+        f"(/start, 3 button presses, /help × {rounds}), after a warm-up with {WARMUP_USERS} others"
+    )
+    print(
+        f"machine: {os.cpu_count()} CPUs, {platform.python_implementation()} "
+        f"{platform.python_version()}, {platform.platform()}, load average {load()}"
+    )
+    print(
+        "setup: bot in a subprocess polling the Bot API stand-in; stand-in and people in this "
+        "process; each person sends the next update after seeing the reply to the previous one"
+    )
+    print(
+        "full stack: running_app on a SQLite file, framework front, TelegramChannel and a Sender "
+        "with Telegram's limits OFF (overall_per_second=1e9, per_chat_interval=0) to measure "
+        "processing capacity, not the 30 msg/s Telegram allows; echo sends directly"
+    )
+    if profile:
+        print("profiling the full stack (bot process): its rates are lower than unprofiled")
+    print()
+    print(HEADER)
+    results: list[tuple[Result, Result]] = []
+    goals: list[bool] = []
+    with tempfile.TemporaryDirectory(prefix="bench-telegram-") as tmp:
+        workdir = Path(tmp)
+        for framework in frameworks:
+            pair: list[Result] = []
+            for bot in BOTS:
+                stats = workdir / f"{framework}-{bot}.prof" if profile and bot == "full" else None
+                result = await measure(framework, bot, users, rounds, workdir, stats)
+                pair.append(result)
+                print(row(result), flush=True)
+            echo, full = pair
+            line, met = ratio_line(framework, echo, full)
+            print(line, flush=True)
+            results.append((echo, full))
+            goals.append(met)
+            if profile and full.error is None:
+                print()
+                print(f"{framework} full stack profile (bot process, main thread, measured part):")
+                print_profile(workdir / f"{framework}-full.prof")
+                print()
+    print()
+    print(
+        "bot cpu / driver cpu: CPU time of the bot process / of the stand-in and people per wall "
+        "second (100% = one core busy; less means it waited); cpu ms/upd: bot CPU per update"
+    )
+    print(f"load average now: {load()} (other work on the machine makes the rates noisy)")
+    verdict = "goal met" if all(goals) else "goal NOT met"
+    print(f"overall: {verdict} (full stack >= {GOAL:.0%} of the echo bot's updates/s)")
+    failed = [result for pair in results for result in pair if result.error is not None]
+    if failed:
+        print(f"{len(failed)} run(s) FAILED: the bot lost updates or logged errors (see above)")
+    return not failed
+
+
+def parse(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.telegram",
+        description="Updates per second of the full Telegram stack beside a bare echo bot.",
+    )
+    parser.add_argument("--users", type=int, default=200, help="people writing at once")
+    parser.add_argument("--rounds", type=int, default=3, help="/help messages per person")
+    parser.add_argument(
+        "--frameworks", default=",".join(FRAMEWORKS), help="comma-separated: ptb,aiogram"
+    )
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="profile the full stack (pyinstrument if installed, else cProfile); print the top",
+    )
+    parser.add_argument("--profile-to", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--serve", choices=list(BOTS), help=argparse.SUPPRESS)
+    parser.add_argument("--api-url", help=argparse.SUPPRESS)
+    parser.add_argument("--database", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    frameworks = [name.strip() for name in args.frameworks.split(",") if name.strip()]
+    unknown = [name for name in frameworks if name not in FRAMEWORKS]
+    if unknown or not frameworks or args.users < 1 or args.rounds < 0:
+        parser.error(f"use --frameworks from {','.join(FRAMEWORKS)}, --users >= 1, --rounds >= 0")
+    args.framework_list = frameworks
+    return args
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    # A bot that failed is killed mid-request; the stand-in's server would log each cut connection.
+    logging.getLogger("aiohttp.server").setLevel(logging.CRITICAL)
+    if args.serve is not None:
+        asyncio.run(serve_main(args))
+        return 0
+    worked = asyncio.run(run(args.users, args.rounds, args.framework_list, args.profile))
+    return 0 if worked else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
