@@ -15,7 +15,7 @@ from bot.app import App, running_app
 from bot.cli import block_user
 from bot.config import Settings
 from handlers.core import MESSAGES_PER_MINUTE
-from storage.models import HelpRequest, Match, User, VolunteerProfile
+from storage.models import HelpRequest, Match, Organisation, User, VolunteerProfile
 from tests.chat import Chat, Inbox, onboard, press_on
 from tests.conftest import FrozenClock
 from tests.test_push import request_for_mother, volunteer_profile
@@ -232,3 +232,24 @@ async def test_a_blocked_volunteer_loses_pending_offers_and_keeps_only_their_rig
     assert app.deployment.agency.contact in answer
     await erika.send("/mydata")
     assert erika.last_turn is not None and erika.last_turn.replies[0].file is not None
+
+
+async def test_nobody_can_approve_an_organisation_from_the_chat(
+    app: App, chat: Callable[..., Chat]
+) -> None:
+    tafel = await onboard(chat("tafel"), "organisation")
+    await tafel.press("🏛️ Unsere Organisation")
+    await tafel.send("Bingener Tafel")
+    await tafel.press(tafel.last.labels[0])
+    await tafel.send("Anna Schmidt")
+    await tafel.press("📨 Anmelden")
+    async with app.sessions() as session:
+        club = (await session.exec(select(Organisation))).one()
+    mallory = await onboard(chat("mallory"), "volunteer")
+    for forged in (f"act:approve:{club.id}", f"approve:{club.id}", f"org:approve:{club.id}"):
+        answer = await mallory.press_payload(forged)
+        assert "Diese Taste gilt nicht mehr" in answer
+        answer = await tafel.press_payload(forged)  # not even the organisation itself
+        assert "Diese Taste gilt nicht mehr" in answer
+    async with app.sessions() as session:
+        assert (await session.exec(select(Organisation))).one().status == "pending"
