@@ -116,16 +116,18 @@ async def answer_offer(ctx: Ctx, payload: str) -> Outcome:
         return Retry(_("You have already accepted this request. Thank you!"))
     if match.state != "offered" or request.status != "open":
         return Retry(cards.taken() if verdict == "yes" else cards.declined())
-    match.answered_at = ctx.now
     if verdict == "no":
-        match.state = "declined"
+        match.state, match.answered_at = "declined", ctx.now
         ctx.session.add(match)
         return Retry(cards.declined())
+    # The request row is the first thing written, so two volunteers accepting at once queue on
+    # it (and the second finds it taken) instead of each locking their own match first.
     won = await ctx.session.exec(
         update(HelpRequest)
         .where(col(HelpRequest.id) == request.id, col(HelpRequest.status) == "open")
         .values(status="matched", updated_at=ctx.now)
     )
+    match.answered_at = ctx.now
     if won.rowcount != 1:
         match.state = "taken"
         ctx.session.add(match)
