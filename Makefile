@@ -8,7 +8,7 @@ PO_FILES := $(wildcard locales/*/LC_MESSAGES/messages.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 ARGS ?=
 
-.PHONY: install chat run migrate test lint format typecheck test-postgres bench bench-telegram \
+.PHONY: install chat run migrate test lint format typecheck test-postgres bench bench-telegram bench-matching bench-sender \
         i18n-extract i18n-update i18n-compile i18n-check migration clean
 
 install: $(STAMP) $(MO_FILES)
@@ -57,8 +57,16 @@ test-postgres: install
 bench-telegram: install
 	$(BIN)/python -m benchmarks.telegram $(ARGS)
 
+## Planning every offer and digest for 100,000 volunteers and 20,000 requests, beside a naive baseline.
+bench-matching: install
+	$(BIN)/python -m benchmarks.matching $(ARGS)
+
+## 3,000 pushes through the Bot API stand-in at Telegram's 30 messages per second.
+bench-sender: install
+	$(BIN)/python -m benchmarks.sender $(ARGS)
+
 ## Every benchmark.
-bench: bench-telegram
+bench: bench-telegram bench-matching bench-sender
 
 i18n-extract: install
 	$(BIN)/python -m locales.catalogs extract
