@@ -8,8 +8,8 @@ same people; generating is not measured), then measures, in a fresh subprocess p
   runs it: every open request gets its first offer round (or widens, or is closed as exhausted),
   creating the matches and the offer deliveries;
 * **compose**: at the digest time (18:00 the same Monday, when daily and weekly digests and every
-  immediate offer are due), `push.deliver.compose` for every user with due deliveries, grouped per
-  user and in batches with a session each, as `deliver_due` does; `compose` builds the messages
+  immediate offer are due), `push.deliver.compose_all` for every user with due deliveries, grouped per
+  user and in batches with a session each, as `deliver_due` does; it builds the messages
   (one digest per volunteer) without rendering them to text. Rendering a sample of the messages
   with `Translator().render` is timed on the side and extrapolated, but not counted;
 * time is wall time of plan + compose (and the CPU time they took); memory is the subprocess's
@@ -366,7 +366,7 @@ async def measure(path: Path, volunteers: int, requests: int, profile: Path | No
     from bot.deployment import load_deployment
     from handlers.i18n import Translator
     from handlers.types import Reply
-    from push.deliver import compose
+    from push.deliver import compose_all
     from push.plan import plan
     from storage.db import create_engine, make_sessionmaker
     from storage.models import Delivery, User
@@ -421,9 +421,11 @@ async def measure(path: Path, volunteers: int, requests: int, profile: Path | No
             by_user: dict[int, tuple[User, list[Delivery]]] = {}
             for delivery, user in rows.all():
                 by_user.setdefault(delivery.user_id, (user, []))[1].append(delivery)
-            for user, deliveries in by_user.values():
+            recipients = list(by_user.values())
+            messages_of = await compose_all(session, deployment, recipients)
+            for (_user, deliveries), replies in zip(recipients, messages_of, strict=True):
                 digests += sum(d.kind == "offer" for d in deliveries) > 1
-                for reply, _ids in await compose(session, deployment, user, deliveries):
+                for reply, _ids in replies:
                     if reply is None:
                         continue
                     messages += 1
@@ -642,7 +644,7 @@ def run(volunteers: int, requests: int, sample: int, profile: bool) -> bool:
         f"{platform.python_version()}, {platform.platform()}, load average {load()}"
     )
     print(
-        "plan = push.plan.plan() in one transaction at Mon 10:00; compose = push.deliver.compose() "
+        "plan = push.plan.plan() in one transaction at Mon 10:00; compose = push.deliver.compose_all() "
         "for every user with deliveries due at Mon 18:00 (digest time), batches of "
         f"{COMPOSE_USERS_PER_BATCH} users; each size in a fresh subprocess on a fresh SQLite file"
     )

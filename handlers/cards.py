@@ -58,10 +58,9 @@ def request_card(deployment: Deployment, request: HelpRequest) -> Text:
     )
 
 
-def offer(
-    deployment: Deployment, request: HelpRequest, match_id: int
-) -> tuple[Text, tuple[tuple[Button, ...], ...]]:
-    text = paragraphs(_("🔔 Can you help?"), request_card(deployment, request))
+def offer(card: Text, match_id: int) -> tuple[Text, tuple[tuple[Button, ...], ...]]:
+    """One request offered to a volunteer; `card` is its `request_card`."""
+    text = paragraphs(_("🔔 Can you help?"), card)
     buttons = (
         (
             Button(f"{ACCEPT}{match_id}", _("✅ I can help")),
@@ -72,15 +71,14 @@ def offer(
     return text, buttons
 
 
-def digest(
-    deployment: Deployment, offers: list[tuple[HelpRequest, int]]
-) -> tuple[Text, tuple[tuple[Button, ...], ...]]:
-    """Several offers in one message, numbered, with a pair of buttons per offer."""
+def digest(offers: list[tuple[Text, int]]) -> tuple[Text, tuple[tuple[Button, ...], ...]]:
+    """Several offers (request card, match id) in one message, numbered, with a pair of buttons
+    per offer."""
     title = _n("🔔 {n} request that fits you:", "🔔 {n} requests that fit you:", len(offers))
     cards: list[Text] = [title]
     rows: list[tuple[Button, ...]] = []
-    for number, (request, match_id) in enumerate(offers, start=1):
-        cards.append(paragraphs(Raw(f"{number}."), request_card(deployment, request)))
+    for number, (card, match_id) in enumerate(offers, start=1):
+        cards.append(paragraphs(Raw(f"{number}."), card))
         rows.append(
             (
                 Button(f"{ACCEPT}{match_id}", _("✅ {number}: I can help", number=number)),

@@ -34,7 +34,7 @@ class Need:
     needs_verification: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Volunteer:
     """A volunteer as matching sees them."""
 

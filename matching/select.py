@@ -1,17 +1,28 @@
-"""Finding candidates in the database: the hard filters run as SQL over indexed tables, so only a
-short list of volunteers per request is loaded and ranked in Python."""
+"""Finding candidates in the database.
+
+The filters a whole group of requests shares (kind of help, municipality, district, not paused,
+reachable) run as SQL over indexed tables and yield, per district, the volunteers in the order
+matching prefers to ask them: the least asked first. The filters that differ from request to
+request (time of day, language, age, verification) run in Python on the details of the volunteers
+a planning run actually walks past, loaded in chunks and kept for the rest of the run.
+"""
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
+import heapq
+from collections import defaultdict, deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import time
+from itertools import islice
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy import exists, false
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from matching.rules import Need, Volunteer, needs_shared_language
+from matching.rules import PARTS, Need, Volunteer, needs_shared_language
 from storage.models import (
     User,
     VolunteerCategory,
@@ -19,7 +30,220 @@ from storage.models import (
     VolunteerLanguage,
     VolunteerProfile,
     VolunteerSlot,
+    table_of,
 )
+
+# Details are loaded for this many volunteers at a time: few statements, little memory.
+DETAIL_CHUNK = 1_000
+# A walk down a list loads the details of this many volunteers ahead of where it is.
+READ_AHEAD = 1_000
+# Names of categories, districts and languages never contain it (they are identifiers).
+SEPARATOR = ","
+
+
+@dataclass(frozen=True, slots=True)
+class Reach:
+    """What offering needs to know about a volunteer besides matching: whom and when to tell."""
+
+    user_id: int
+    rhythm: str
+    urgent_ok: bool
+    quiet_from: time
+    quiet_until: time
+
+
+class Candidates:
+    """The volunteers one planning run may offer requests to, looked up as the run needs them."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+        # (municipality, category) -> district -> profile ids, least asked first; and each id's place
+        self._lists: dict[tuple[str, str], dict[str, list[int]]] = {}
+        self._places: dict[tuple[str, str], dict[int, int]] = {}
+        self._volunteers: dict[int, Volunteer] = {}
+        self._reach: dict[int, Reach] = {}
+        self._sets: dict[str | None, frozenset[str]] = {}
+
+    async def walk(self, municipality: str, category: str, districts: frozenset[str]) -> Walk:
+        """Active volunteers of `category` in any of `districts`, least asked first, each once."""
+        key = (municipality, category)
+        if key not in self._lists:
+            await self._load_lists(municipality, category)
+        lists, places = self._lists[key], self._places[key]
+        if len(districts) == 1:
+            return Walk(self, iter(lists.get(next(iter(districts)), ())))
+        merged = heapq.merge(*(lists.get(d, []) for d in sorted(districts)), key=places.__getitem__)
+        return Walk(self, _once(merged))
+
+    async def _load_lists(self, municipality: str, category: str) -> None:
+        profile = VolunteerProfile
+        rows = await self._session.exec(
+            select(col(VolunteerDistrict.district), col(VolunteerDistrict.profile_id))
+            .join(
+                VolunteerCategory,
+                col(VolunteerCategory.profile_id) == col(VolunteerDistrict.profile_id),
+            )
+            .join(profile, col(profile.id) == col(VolunteerDistrict.profile_id))
+            .join(User, col(User.id) == col(profile.user_id))
+            .where(
+                col(VolunteerCategory.category) == category,
+                col(VolunteerDistrict.municipality) == municipality,
+                col(profile.paused).is_(false()),
+                col(User.unreachable_at).is_(None),
+            )
+            .order_by(col(profile.offers_received), col(profile.id))
+        )
+        lists: dict[str, list[int]] = defaultdict(list)
+        places: dict[int, int] = {}
+        for district, pid in rows.all():
+            lists[district].append(pid)
+            places.setdefault(pid, len(places))
+        self._lists[(municipality, category)] = dict(lists)
+        self._places[(municipality, category)] = places
+
+    def known(self, profile_id: int) -> Volunteer | None:
+        return self._volunteers.get(profile_id)
+
+    async def load(self, ids: Sequence[int]) -> None:
+        """Load the details of those of these volunteers not seen yet in this run."""
+        missing = [pid for pid in ids if pid not in self._volunteers]
+        for start in range(0, len(missing), DETAIL_CHUNK):
+            await self._load_details(missing[start : start + DETAIL_CHUNK])
+
+    def reach(self, profile_id: int) -> Reach:
+        return self._reach[profile_id]
+
+    async def _load_details(self, ids: list[int]) -> None:
+        """One statement, one row per volunteer: their child tables come aggregated."""
+        p, u = table_of(VolunteerProfile).c, table_of(User).c
+
+        def joined(model: Any, column: Any) -> Any:
+            return (
+                sa.select(sa.func.aggregate_strings(column, SEPARATOR))
+                .where(col(model.profile_id) == p.id)
+                .scalar_subquery()
+            )
+
+        part_number = sa.case(
+            *((col(VolunteerSlot.part) == part, number) for number, part in enumerate(PARTS)),
+            else_=None,
+        )
+        slot_mask = (
+            sa.select(
+                sa.func.sum(
+                    sa.literal(1).op("<<")(col(VolunteerSlot.weekday) * len(PARTS) + part_number)
+                )
+            )
+            .where(col(VolunteerSlot.profile_id) == p.id)
+            .scalar_subquery()
+        )
+        connection = await self._session.connection()
+        rows = await connection.execute(
+            sa.select(
+                p.id,
+                p.user_id,
+                p.age_group,
+                p.verified,
+                p.paused,
+                p.rhythm,
+                p.urgent_ok,
+                p.offers_received,
+                p.offers_accepted,
+                p.helps_done,
+                p.last_offered_at,
+                u.unreachable_at,
+                u.quiet_from,
+                u.quiet_until,
+                joined(VolunteerCategory, col(VolunteerCategory.category)),
+                joined(VolunteerDistrict, col(VolunteerDistrict.district)),
+                joined(VolunteerLanguage, col(VolunteerLanguage.language)),
+                slot_mask,
+            )
+            .join_from(table_of(VolunteerProfile), table_of(User), u.id == p.user_id)
+            .where(p.id.in_(ids))
+        )
+        for row in rows.all():
+            pid = row[0]
+            self._volunteers[pid] = Volunteer(
+                profile_id=pid,
+                categories=self._set(row[14]),
+                districts=self._set(row[15]),
+                slots=self._slot_set(int(row[17] or 0)),
+                languages=self._set(row[16]),
+                minor=row[2] == "minor",
+                verified=row[3],
+                paused=row[4],
+                reachable=row[11] is None,
+                offers_received=row[7],
+                offers_accepted=row[8],
+                helps_done=row[9],
+                last_offered_at=row[10],
+            )
+            self._reach[pid] = Reach(row[1], row[5], row[6], row[12], row[13])
+
+    def _set(self, joined: str | None) -> frozenset[str]:
+        """A set of names from their aggregated string; most volunteers share their few districts
+        or languages, so each distinct set is one object."""
+        found = self._sets.get(joined)
+        if found is None:
+            found = self._sets[joined] = frozenset(joined.split(SEPARATOR) if joined else ())
+        return found
+
+    def _slot_set(self, mask: int) -> frozenset[tuple[int, str]]:
+        return frozenset(
+            _SLOTS_BY_BITS[0][mask & 0x7F]
+            + _SLOTS_BY_BITS[1][mask >> 7 & 0x7F]
+            + _SLOTS_BY_BITS[2][mask >> 14 & 0x7F]
+        )
+
+
+# Bit n of a slot mask is weekday n // 3, part of day n % 3. For each run of seven bits, each of
+# its 128 values as the slots it stands for: a mask becomes its set in three lookups.
+_SLOTS_BY_BITS = tuple(
+    tuple(
+        tuple(
+            (bit // len(PARTS), PARTS[bit % len(PARTS)])
+            for bit in range(7 * run, 7 * run + 7)
+            if value >> (bit - 7 * run) & 1
+        )
+        for value in range(128)
+    )
+    for run in range(3)
+)
+
+
+class Walk:
+    """One pass down a list of candidates, loading their details a good stretch ahead."""
+
+    def __init__(self, candidates: Candidates, ids: Iterator[int]) -> None:
+        self._candidates = candidates
+        self._ids = ids
+        self._ahead: deque[int] = deque()
+
+    async def take(self, count: int, skip: Callable[[int], bool]) -> list[Volunteer]:
+        """The next `count` volunteers `skip` does not rule out; fewer only at the end."""
+        found: list[Volunteer] = []
+        ahead, candidates = self._ahead, self._candidates
+        while len(found) < count:
+            if not ahead:
+                ahead.extend(islice(self._ids, READ_AHEAD))
+                if not ahead:
+                    break
+                await candidates.load(ahead)
+            pid = ahead.popleft()
+            volunteer = candidates.known(pid)
+            if volunteer is not None and not skip(pid):
+                found.append(volunteer)
+        return found
+
+
+def _once(ids: Iterable[int]) -> Iterator[int]:
+    """Each id once: a volunteer helping in two of the districts appears in both lists."""
+    seen: set[int] = set()
+    for pid in ids:
+        if pid not in seen:
+            seen.add(pid)
+            yield pid
 
 
 async def candidate_ids(
@@ -30,7 +254,9 @@ async def candidate_ids(
     limit: int,
     commitments: Iterable[str] | None = None,
 ) -> list[int]:
-    """Profiles that pass every hard filter for `need`, the least asked first, at most `limit`."""
+    """Profiles that pass every hard filter for `need`, the least asked first, at most `limit`.
+
+    One statement for one need: what announcing a single opportunity asks for."""
     profile = VolunteerProfile
     query = (
         select(col(profile.id))
@@ -75,55 +301,3 @@ async def candidate_ids(
     if commitments is not None:
         query = query.where(col(profile.commitment).in_(sorted(commitments)))
     return [pid for pid in (await session.exec(query)).all() if pid is not None]
-
-
-async def _sets(
-    session: AsyncSession, model: Any, ids: Sequence[int], *columns: Any
-) -> dict[int, set[Any]]:
-    """For each profile id, the set of values (one column) or tuples (several) in a child table."""
-    found: dict[int, set[Any]] = defaultdict(set)
-    query = select(col(model.profile_id), *columns).where(col(model.profile_id).in_(ids))
-    for profile_id, *values in (await session.exec(query)).all():
-        found[profile_id].add(values[0] if len(values) == 1 else tuple(values))
-    return found
-
-
-async def load_volunteers(session: AsyncSession, ids: Sequence[int]) -> list[Volunteer]:
-    """The matching view of these profiles, with their categories, districts, times and languages."""
-    if not ids:
-        return []
-    profiles = (
-        await session.exec(
-            select(VolunteerProfile, col(User.unreachable_at))
-            .join(User, col(User.id) == col(VolunteerProfile.user_id))
-            .where(col(VolunteerProfile.id).in_(ids))
-        )
-    ).all()
-    categories = await _sets(session, VolunteerCategory, ids, col(VolunteerCategory.category))
-    districts = await _sets(session, VolunteerDistrict, ids, col(VolunteerDistrict.district))
-    slots = await _sets(
-        session, VolunteerSlot, ids, col(VolunteerSlot.weekday), col(VolunteerSlot.part)
-    )
-    languages = await _sets(session, VolunteerLanguage, ids, col(VolunteerLanguage.language))
-    volunteers = []
-    for profile, unreachable_at in profiles:
-        pid = profile.id
-        assert pid is not None
-        volunteers.append(
-            Volunteer(
-                profile_id=pid,
-                categories=frozenset(categories[pid]),
-                districts=frozenset(districts[pid]),
-                slots=frozenset(slots[pid]),
-                languages=frozenset(languages[pid]),
-                minor=profile.age_group == "minor",
-                verified=profile.verified,
-                paused=profile.paused,
-                reachable=unreachable_at is None,
-                offers_received=profile.offers_received,
-                offers_accepted=profile.offers_accepted,
-                helps_done=profile.helps_done,
-                last_offered_at=profile.last_offered_at,
-            )
-        )
-    return volunteers

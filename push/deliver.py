@@ -90,26 +90,35 @@ async def deliver_due(
         by_user: dict[int, tuple[User, list[Delivery]]] = {}
         for delivery, user in rows:
             by_user.setdefault(delivery.user_id, (user, []))[1].append(delivery)
+        recipients = list(by_user.values())
+        async with sessions() as session:
+            composed = await compose_all(session, deployment, recipients)
 
-        async def one(user: User, deliveries: list[Delivery]) -> int:
+        async def one(user: User, messages: list[Message]) -> int:
             async with limit:
-                return await _deliver_to(sessions, deployment, outbound, user, deliveries, now)
+                return await _deliver_to(sessions, outbound, user, messages, now)
 
-        counts = await asyncio.gather(*(one(u, d) for u, d in by_user.values()))
+        counts = await asyncio.gather(
+            *(
+                one(user, messages)
+                for (user, _d), messages in zip(recipients, composed, strict=True)
+            )
+        )
         sent += sum(counts)
+
+
+Message = tuple[Reply | None, list[int]]
+Recipient = tuple[User, list[Delivery]]
 
 
 async def _deliver_to(
     sessions: async_sessionmaker[AsyncSession],
-    deployment: Deployment,
     outbound: Outbound,
     user: User,
-    deliveries: list[Delivery],
+    messages: list[Message],
     now: datetime,
 ) -> int:
     sent = 0
-    async with sessions() as session:
-        messages = await compose(session, deployment, user, deliveries)
     for index, (reply, ids) in enumerate(messages):
         if reply is None or user.unreachable_at is not None:
             await mark_sent(sessions, ids, now)  # nothing (left) to say, or nobody to say it to
@@ -128,71 +137,132 @@ async def _deliver_to(
     return sent
 
 
-Message = tuple[Reply | None, list[int]]
+@dataclass
+class _Batch:
+    """What the deliveries of a batch speak of, loaded together; each request's card built once."""
+
+    deployment: Deployment
+    offers: dict[int, HelpRequest]  # match id -> its request, for offers still open
+    opportunities: dict[int, tuple[Opportunity, Organisation]]
+    cards: dict[int, Text]
+
+    def card(self, request: HelpRequest) -> Text:
+        assert request.id is not None
+        found = self.cards.get(request.id)
+        if found is None:
+            found = self.cards[request.id] = cards.request_card(self.deployment, request)
+        return found
 
 
-async def compose(
-    session: AsyncSession, deployment: Deployment, user: User, deliveries: Sequence[Delivery]
+async def compose_all(
+    session: AsyncSession, deployment: Deployment, recipients: Sequence[Recipient]
+) -> list[list[Message]]:
+    """Each recipient's due deliveries as messages in their language; None for what is obsolete.
+
+    Offers due together for one volunteer become one digest. What offers and announcements speak
+    of is loaded for all recipients at once."""
+    offer_matches = [
+        d.subject_id
+        for _user, deliveries in recipients
+        for d in deliveries
+        if d.kind == "offer" and d.subject_id is not None
+    ]
+    announced = [
+        d.subject_id
+        for _user, deliveries in recipients
+        for d in deliveries
+        if d.kind == "opportunity" and d.subject_id is not None
+    ]
+    batch = _Batch(
+        deployment,
+        await _open_offers(session, offer_matches),
+        await _open_opportunities(session, announced),
+        {},
+    )
+    return [await _compose(session, batch, user, deliveries) for user, deliveries in recipients]
+
+
+async def _open_offers(session: AsyncSession, match_ids: list[int]) -> dict[int, HelpRequest]:
+    found: dict[int, HelpRequest] = {}
+    for start in range(0, len(match_ids), 1_000):
+        rows = await session.exec(
+            select(col(Match.id), HelpRequest)
+            .join(HelpRequest, col(HelpRequest.id) == Match.request_id)
+            .where(col(Match.id).in_(match_ids[start : start + 1_000]))
+            .where(Match.state == "offered", HelpRequest.status == "open")
+        )
+        for match_id, request in rows.all():
+            if match_id is not None:
+                found[match_id] = request
+    return found
+
+
+async def _open_opportunities(
+    session: AsyncSession, ids: list[int]
+) -> dict[int, tuple[Opportunity, Organisation]]:
+    if not ids:
+        return {}
+    rows = await session.exec(
+        select(Opportunity, Organisation)
+        .join(Organisation, col(Organisation.id) == Opportunity.organisation_id)
+        .where(col(Opportunity.id).in_(sorted(set(ids))), Opportunity.status == "open")
+    )
+    return {o.id: (o, org) for o, org in rows.all() if o.id is not None}
+
+
+async def _compose(
+    session: AsyncSession, batch: _Batch, user: User, deliveries: Sequence[Delivery]
 ) -> list[Message]:
-    """Turn one user's due deliveries into messages in their language; None for what is obsolete."""
     language = user.language
     offers = [d for d in deliveries if d.kind == "offer"]
     announcements = [d for d in deliveries if d.kind == "opportunity"]
     messages: list[Message] = []
     if offers:
-        messages.append(await _offers(session, deployment, language, offers))
+        messages.append(_offers(batch, language, offers))
     if announcements:
-        messages.append(await _opportunities(session, deployment, language, announcements))
+        messages.append(_opportunities(batch, language, announcements))
     for delivery in deliveries:
         if delivery.kind in ("offer", "opportunity"):
             continue
         assert delivery.id is not None
-        text, buttons = await _single(session, deployment, user, delivery)
+        text, buttons = await _single(session, batch.deployment, user, delivery)
         reply = None if text is None else Reply(text, language, buttons)
         messages.append((reply, [delivery.id]))
     return messages
 
 
-async def _offers(
-    session: AsyncSession, deployment: Deployment, language: str, deliveries: Sequence[Delivery]
-) -> Message:
+def _offers(batch: _Batch, language: str, deliveries: Sequence[Delivery]) -> Message:
     ids = [d.id for d in deliveries if d.id is not None]
-    match_ids = [d.subject_id for d in deliveries if d.subject_id is not None]
-    rows = await session.exec(
-        select(Match, HelpRequest)
-        .join(HelpRequest, col(HelpRequest.id) == Match.request_id)
-        .where(col(Match.id).in_(match_ids))
-        .order_by(col(HelpRequest.day), col(Match.id))
+    live = sorted(
+        (
+            (request, match_id)
+            for match_id in {d.subject_id for d in deliveries}
+            if match_id is not None and (request := batch.offers.get(match_id)) is not None
+        ),
+        key=lambda item: (item[0].day is None, item[0].day, item[1]),
     )
-    live = [
-        (request, match.id)
-        for match, request in rows.all()
-        if match.state == "offered" and request.status == "open" and match.id is not None
-    ]
     if not live:
         return None, ids
     if len(live) == 1:
-        text, buttons = cards.offer(deployment, *live[0])
+        request, match_id = live[0]
+        text, buttons = cards.offer(batch.card(request), match_id)
     else:
-        text, buttons = cards.digest(deployment, live)
+        text, buttons = cards.digest(
+            [(batch.card(request), match_id) for request, match_id in live]
+        )
     return Reply(text, language, buttons), ids
 
 
-async def _opportunities(
-    session: AsyncSession, deployment: Deployment, language: str, deliveries: Sequence[Delivery]
-) -> Message:
+def _opportunities(batch: _Batch, language: str, deliveries: Sequence[Delivery]) -> Message:
     ids = [d.id for d in deliveries if d.id is not None]
-    rows = await session.exec(
-        select(Opportunity, Organisation)
-        .join(Organisation, col(Organisation.id) == Opportunity.organisation_id)
-        .where(col(Opportunity.id).in_([d.subject_id for d in deliveries]))
-        .where(Opportunity.status == "open")
-        .order_by(col(Opportunity.id))
-    )
-    items = list(rows.all())
+    items = [
+        batch.opportunities[subject]
+        for subject in sorted({d.subject_id for d in deliveries if d.subject_id is not None})
+        if subject in batch.opportunities
+    ]
     if not items:
         return None, ids
-    text, buttons = cards.opportunities(deployment, items)
+    text, buttons = cards.opportunities(batch.deployment, items)
     return Reply(text, language, buttons), ids
 
 

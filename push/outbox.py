@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import or_, update
 from sqlalchemy.dialects.postgresql import insert as postgres_insert
@@ -11,7 +12,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import Delivery, User
+from storage.models import Delivery, User, table_of
 
 
 def delivery_key(user_id: int, kind: str, subject_id: int | None, extra: str = "") -> str:
@@ -29,7 +30,19 @@ async def enqueue(
     extra: str = "",
 ) -> None:
     """Plan one delivery; planning the same (recipient, subject, kind) again changes nothing."""
-    values = {
+    await enqueue_many(session, [planned(user_id, kind, subject_id, due_at, now, extra)])
+
+
+def planned(
+    user_id: int,
+    kind: str,
+    subject_id: int | None,
+    due_at: datetime,
+    now: datetime,
+    extra: str = "",
+) -> dict[str, Any]:
+    """The row of one delivery, for `enqueue_many`."""
+    return {
         "key": delivery_key(user_id, kind, subject_id, extra),
         "user_id": user_id,
         "kind": kind,
@@ -38,12 +51,16 @@ async def enqueue(
         "attempts": 0,
         "created_at": now,
     }
-    bind = session.bind
-    insert = (
-        postgres_insert if bind is not None and bind.dialect.name == "postgresql" else sqlite_insert
-    )
-    statement = insert(Delivery).values(**values).on_conflict_do_nothing(index_elements=["key"])
-    await session.exec(statement)
+
+
+async def enqueue_many(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    """Plan many deliveries in one statement; those whose key exists already are left alone."""
+    if not rows:
+        return
+    connection = await session.connection()
+    insert = postgres_insert if connection.dialect.name == "postgresql" else sqlite_insert
+    statement = insert(table_of(Delivery)).on_conflict_do_nothing(index_elements=["key"])
+    await connection.execute(statement, rows)
 
 
 async def claim_due(

@@ -8,18 +8,22 @@ the scheduler can run it as often as it likes.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
+from typing import Any
 
-from sqlalchemy import or_, update
+import sqlalchemy as sa
+from sqlalchemy import bindparam, insert, or_, update
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.deployment import Deployment, Municipality
 from handlers.vocabulary import category
-from matching.rules import Need, Volunteer, districts_within, rank, slot_of
-from matching.select import candidate_ids, load_volunteers
-from push.outbox import enqueue
+from matching.rules import Need, Volunteer, districts_within, fits, rank, slot_of
+from matching.select import Candidates, Walk, candidate_ids
+from push.outbox import enqueue, enqueue_many, planned
 from push.timing import after_quiet_hours, appointment_start, next_at, offer_due
 from storage.models import (
     HelpRequest,
@@ -28,13 +32,20 @@ from storage.models import (
     Organisation,
     User,
     VolunteerProfile,
+    table_of,
 )
 
 log = logging.getLogger(__name__)
 
 # A volunteer gets at most this many new offers from one planning run, to spread the load.
 MAX_OFFERS_PER_VOLUNTEER_PER_RUN = 2
-CANDIDATE_POOL = 60
+# Ranking picks from the least asked volunteers who fit: at least this many, and this many per
+# offer a round makes. A window several times a round lets nearness, a shared language and
+# reliability decide, while offers still spread evenly.
+RANK_WINDOW = 16
+RANK_WINDOW_PER_OFFER = 4
+# How many volunteers a pool walks past at a time while it looks for the next ones who fit.
+WALK_STEP = 64
 
 
 @dataclass
@@ -46,18 +57,96 @@ class PlanReport:
     announcements: int = 0
 
 
+@dataclass(frozen=True, slots=True)
+class DueRequest:
+    """An open request whose next offer round is due, with what planning needs of it."""
+
+    id: int
+    asker_id: int
+    category: str
+    municipality: str
+    district: str
+    day: date | None
+    part_of_day: str | None
+    at_time: time | None
+    languages: tuple[str, ...]
+    round: int
+
+
+Slot = tuple[int, str] | None
+
+
+@dataclass
+class _Lane:
+    """Volunteers of a pool, least asked first: all of them, or those free at one time of week."""
+
+    volunteers: list[Volunteer] = field(default_factory=list)
+    start: int = 0  # everyone before this has had all the offers one run hands out
+
+
+@dataclass
+class _Pool:
+    """The volunteers of one kind of help in some districts, least asked first, as far as the
+    run has needed to look; shared by every request for that help there."""
+
+    walk: Walk
+    lanes: dict[Slot, _Lane] = field(default_factory=lambda: {None: _Lane()})
+    drained: bool = False
+
+    async def extend(self, used_up: Callable[[int], bool]) -> bool:
+        """Walk further down the list; False when there is nobody more."""
+        more = [] if self.drained else await self.walk.take(WALK_STEP, used_up)
+        if not more:
+            self.drained = True
+            return False
+        lanes = self.lanes
+        lanes[None].volunteers.extend(more)
+        for volunteer in more:
+            for slot in volunteer.slots:
+                lane = lanes.get(slot)
+                if lane is None:
+                    lane = lanes[slot] = _Lane()
+                lane.volunteers.append(volunteer)
+        return True
+
+
+@dataclass
+class _Offer:
+    request: DueRequest
+    volunteer: Volunteer
+    round: int
+    number: int  # the volunteer's offers received, this one included
+    earlier_match: int | None  # the match of an earlier round, offered again
+
+
 @dataclass
 class _Run:
-    """What one planning run has handed out so far, and the ranked pools it already looked up."""
+    """What one planning run has decided so far; it is written in bulk at the end."""
 
     deployment: Deployment
     now: datetime
+    candidates: Candidates
     report: PlanReport = field(default_factory=PlanReport)
     per_volunteer: dict[int, int] = field(default_factory=dict)
-    pools: dict[tuple[Need, str, frozenset[str]], list[Volunteer]] = field(default_factory=dict)
+    pools: dict[tuple[str, str, frozenset[str]], _Pool] = field(default_factory=dict)
+    offers: list[_Offer] = field(default_factory=list)
+    requests: list[dict[str, Any]] = field(default_factory=list)
+    deliveries: list[dict[str, Any]] = field(default_factory=list)
+    coordinators: dict[str, list[int]] = field(default_factory=dict)
+    due_at: dict[tuple[Any, ...], datetime] = field(default_factory=dict)
+    circles: dict[tuple[str, str, float], frozenset[str]] = field(default_factory=dict)
+
+    def districts_within(
+        self, municipality: Municipality, district: str, radius_km: float
+    ) -> frozenset[str]:
+        key = (municipality.id, district, radius_km)
+        found = self.circles.get(key)
+        if found is None:
+            found = self.circles[key] = districts_within(municipality, district, radius_km)
+        return found
 
 
-def need_of(request: HelpRequest, deployment: Deployment) -> Need:
+def need_of(request: HelpRequest | DueRequest, deployment: Deployment) -> Need:
     kind = category(deployment, request.category)
     return Need(
         category=request.category,
@@ -69,7 +158,7 @@ def need_of(request: HelpRequest, deployment: Deployment) -> Need:
     )
 
 
-def is_urgent(request: HelpRequest, deployment: Deployment, now: datetime) -> bool:
+def is_urgent(request: HelpRequest | DueRequest, deployment: Deployment, now: datetime) -> bool:
     """A request due within the urgent window (48 hours by default) goes out at once."""
     if request.day is None:
         return False
@@ -79,19 +168,58 @@ def is_urgent(request: HelpRequest, deployment: Deployment, now: datetime) -> bo
 
 async def plan(session: AsyncSession, deployment: Deployment, now: datetime) -> PlanReport:
     """Close what has passed, then start the offer rounds that are due."""
-    run = _Run(deployment, now)
+    run = _Run(deployment, now, Candidates(session))
     await _expire(session, run)
     await _purge(session, run)
-    due = await session.exec(
-        select(HelpRequest)
-        .where(HelpRequest.status == "open", col(HelpRequest.exhausted).is_(False))
-        .where(or_(col(HelpRequest.round) == 0, col(HelpRequest.round_ends_at) <= now))
-        .order_by(col(HelpRequest.created_at), col(HelpRequest.id))
-    )
-    for request in due.all():
-        await _next_round(session, run, request)
+    due = await _due(session, now)
+    earlier = await _earlier_matches(session, [r.id for r in due])
+    for request in due:
+        await _next_round(session, run, request, earlier.get(request.id, {}))
+    await _write(session, run)
     await _announce_opportunities(session, run)
     return run.report
+
+
+async def _due(session: AsyncSession, now: datetime) -> list[DueRequest]:
+    await session.flush()
+    connection = await session.connection()
+    r = table_of(HelpRequest).c
+    rows = await connection.execute(
+        sa.select(
+            r.id,
+            r.asker_id,
+            r.category,
+            r.municipality,
+            r.district,
+            r.day,
+            r.part_of_day,
+            r.at_time,
+            r.languages,
+            r.round,
+        )
+        .where(r.status == "open", r.exhausted.is_(False))
+        .where(or_(r.round == 0, r.round_ends_at <= now))
+        .order_by(r.created_at, r.id)
+    )
+    return [DueRequest(*row[:8], tuple(row[8] or ()), row[9]) for row in rows.all()]
+
+
+async def _earlier_matches(
+    session: AsyncSession, request_ids: list[int]
+) -> dict[int, dict[int, tuple[int, str]]]:
+    """Who was offered these requests already (match id and state): in an earlier round, or
+    before the request came back into matching."""
+    found: dict[int, dict[int, tuple[int, str]]] = {}
+    for start in range(0, len(request_ids), 1_000):
+        rows = await session.exec(
+            select(
+                col(Match.request_id), col(Match.profile_id), col(Match.id), col(Match.state)
+            ).where(col(Match.request_id).in_(request_ids[start : start + 1_000]))
+        )
+        for request_id, profile_id, match_id, state in rows.all():
+            assert match_id is not None
+            found.setdefault(request_id, {})[profile_id] = (match_id, state)
+    return found
 
 
 async def _expire(session: AsyncSession, run: _Run) -> None:
@@ -135,7 +263,12 @@ async def _purge(session: AsyncSession, run: _Run) -> None:
     )
 
 
-async def _next_round(session: AsyncSession, run: _Run, request: HelpRequest) -> None:
+async def _next_round(
+    session: AsyncSession,
+    run: _Run,
+    request: DueRequest,
+    earlier: dict[int, tuple[int, str]],
+) -> None:
     """Offer the request to the next, wider circle of volunteers; widen at once while nobody fits."""
     settings = run.deployment.matching
     municipality = run.deployment.municipality(request.municipality)
@@ -144,158 +277,258 @@ async def _next_round(session: AsyncSession, run: _Run, request: HelpRequest) ->
         return
     # Everyone asked before, except those who only missed out because someone else was quicker
     # (the request may come back into matching when that person cancels).
-    already = set(
-        (
-            await session.exec(
-                select(Match.profile_id).where(
-                    Match.request_id == request.id, Match.state != "taken"
-                )
-            )
-        ).all()
-    )
-    while request.round < settings.rounds:
-        request.round += 1
+    already = {pid for pid, (_match, state) in earlier.items() if state != "taken"}
+    need = need_of(request, run.deployment)
+    number = request.round
+    while number < settings.rounds:
+        number += 1
         run.report.rounds_started += 1
-        index = request.round - 1
+        index = number - 1
         chosen = await _choose(
-            session,
             run,
             request,
+            need,
             municipality,
             settings.radius_km_per_round[index],
             settings.offers_per_round[index],
             already,
         )
         if chosen:
-            await _offer(session, run, request, chosen)
+            _offer(run, request, number, chosen, earlier)
             hours = (
                 settings.urgent_round_hours
                 if is_urgent(request, run.deployment, run.now)
                 else settings.round_hours
             )
-            request.round_ends_at = run.now + timedelta(hours=hours)
-            request.updated_at = run.now
-            session.add(request)
+            run.requests.append(
+                {
+                    "request": request.id,
+                    "new_round": number,
+                    "ends": run.now + timedelta(hours=hours),
+                    "given_up": False,
+                }
+            )
             return
     await _exhaust(session, run, request, municipality)
 
 
 async def _choose(
-    session: AsyncSession,
     run: _Run,
-    request: HelpRequest,
+    request: DueRequest,
+    need: Need,
     municipality: Municipality,
     radius_km: float,
     count: int,
     already: set[int],
 ) -> list[Volunteer]:
-    need = need_of(request, run.deployment)
-    districts = districts_within(municipality, request.district, radius_km)
-    key = (need, municipality.id, districts)
+    """The best `count` among the least asked volunteers who fit the request."""
+    districts = run.districts_within(municipality, request.district, radius_km)
+    key = (municipality.id, need.category, districts)
     pool = run.pools.get(key)
     if pool is None:
-        ids = await candidate_ids(session, need, municipality.id, districts, CANDIDATE_POOL)
-        pool = rank(await load_volunteers(session, ids), need, districts, municipality, run.now)
-        run.pools[key] = pool
-    chosen = []
-    for volunteer in pool:
-        if volunteer.profile_id in already:
-            continue
-        if run.per_volunteer.get(volunteer.profile_id, 0) >= MAX_OFFERS_PER_VOLUNTEER_PER_RUN:
-            continue
-        chosen.append(volunteer)
-        if len(chosen) == count:
+        walk = await run.candidates.walk(municipality.id, need.category, districts)
+        pool = run.pools[key] = _Pool(walk)
+    used = run.per_volunteer
+
+    def used_up(pid: int) -> bool:
+        return used.get(pid, 0) >= MAX_OFFERS_PER_VOLUNTEER_PER_RUN
+
+    # Those free at the requested time are a lane of their own: no need to look at the others.
+    lane = pool.lanes.get(need.slot)
+    if lane is None:
+        lane = pool.lanes[need.slot] = _Lane(
+            [v for v in pool.lanes[None].volunteers if need.slot in v.slots]
+        )
+    window = max(RANK_WINDOW, RANK_WINDOW_PER_OFFER * count)
+    fitting: list[Volunteer] = []
+    position = lane.start
+    while len(fitting) < window:
+        if position == len(lane.volunteers) and not await pool.extend(used_up):
             break
-    return chosen
+        if position == len(lane.volunteers):
+            continue  # the walk went on, but found nobody free at this time yet
+        volunteer = lane.volunteers[position]
+        position += 1
+        if used_up(volunteer.profile_id):
+            if position == lane.start + 1:
+                lane.start = position  # nobody later in this run needs to look at them again
+            continue
+        if volunteer.profile_id not in already and fits(volunteer, need, districts):
+            fitting.append(volunteer)
+    return rank(fitting, need, districts, municipality, run.now)[:count]
 
 
-async def _offer(
-    session: AsyncSession, run: _Run, request: HelpRequest, chosen: list[Volunteer]
+def _offer(
+    run: _Run,
+    request: DueRequest,
+    number: int,
+    chosen: list[Volunteer],
+    earlier: dict[int, tuple[int, str]],
 ) -> None:
-    assert request.id is not None
-    settings = run.deployment.matching
-    urgent = is_urgent(request, run.deployment, run.now)
-    same_day = request.day == run.now.astimezone(run.deployment.tz).date()
-    ids = [v.profile_id for v in chosen]
-    rows = await session.exec(
-        select(VolunteerProfile, User)
-        .join(User, col(User.id) == VolunteerProfile.user_id)
-        .where(col(VolunteerProfile.id).in_(ids))
-    )
-    earlier = {
-        m.profile_id: m
-        for m in (
-            await session.exec(
-                select(Match).where(Match.request_id == request.id, col(Match.profile_id).in_(ids))
+    for volunteer in chosen:
+        pid = volunteer.profile_id
+        run.per_volunteer[pid] = run.per_volunteer.get(pid, 0) + 1
+        previous = earlier.get(pid)
+        run.offers.append(
+            _Offer(
+                request,
+                volunteer,
+                number,
+                volunteer.offers_received + run.per_volunteer[pid],
+                previous[0] if previous else None,
             )
-        ).all()
-    }
-    for profile, user in rows.all():
-        assert profile.id is not None and user.id is not None
-        match = earlier.get(profile.id) or Match(
-            request_id=request.id, profile_id=profile.id, round=request.round, offered_at=run.now
         )
-        match.state, match.round, match.offered_at = "offered", request.round, run.now
-        session.add(match)
-        await session.flush()
-        profile.offers_received += 1
-        profile.last_offered_at = run.now
-        session.add(profile)
-        due = offer_due(
-            run.now,
-            run.deployment.tz,
-            rhythm=profile.rhythm,
-            digest_at=settings.digest_time,
-            weekly_digest_day=settings.weekly_digest_day,
-            quiet_from=user.quiet_from,
-            quiet_until=user.quiet_until,
-            urgent=urgent,
-            same_day=same_day,
-            urgent_ok=profile.urgent_ok,
-        )
-        # One delivery per time the match is offered: a volunteer asked again gets a new message.
-        await enqueue(
-            session,
-            user_id=user.id,
-            kind="offer",
-            subject_id=match.id,
-            due_at=due,
-            now=run.now,
-            extra=f"#{profile.offers_received}",
-        )
-        run.per_volunteer[profile.id] = run.per_volunteer.get(profile.id, 0) + 1
         run.report.offers += 1
 
 
+def _due_at(run: _Run, request: DueRequest, volunteer: Volunteer) -> datetime:
+    """When the offer reaches this volunteer (the same for everyone alike, so computed once)."""
+    reach = run.candidates.reach(volunteer.profile_id)
+    urgent = is_urgent(request, run.deployment, run.now)
+    same_day = request.day == run.now.astimezone(run.deployment.tz).date()
+    key = (reach.rhythm, reach.quiet_from, reach.quiet_until, urgent, same_day, reach.urgent_ok)
+    due = run.due_at.get(key)
+    if due is None:
+        settings = run.deployment.matching
+        due = run.due_at[key] = offer_due(
+            run.now,
+            run.deployment.tz,
+            rhythm=reach.rhythm,
+            digest_at=settings.digest_time,
+            weekly_digest_day=settings.weekly_digest_day,
+            quiet_from=reach.quiet_from,
+            quiet_until=reach.quiet_until,
+            urgent=urgent,
+            same_day=same_day,
+            urgent_ok=reach.urgent_ok,
+        )
+    return due
+
+
+async def _write(session: AsyncSession, run: _Run) -> None:
+    """Write what the run decided: matches, offer counts, rounds and deliveries, in bulk."""
+    await session.flush()
+    connection = await session.connection()
+    now = run.now
+    matches = table_of(Match)
+    new = [offer for offer in run.offers if offer.earlier_match is None]
+    if new:
+        await connection.execute(
+            insert(matches),
+            [
+                {
+                    "request_id": o.request.id,
+                    "profile_id": o.volunteer.profile_id,
+                    "round": o.round,
+                    "state": "offered",
+                    "offered_at": now,
+                }
+                for o in new
+            ],
+        )
+    new_ids = await _match_ids(connection, sorted({o.request.id for o in new}))
+    again = [offer for offer in run.offers if offer.earlier_match is not None]
+    if again:
+        await connection.execute(
+            update(matches)
+            .where(matches.c.id == bindparam("match"))
+            .values(state="offered", round=bindparam("number"), offered_at=now),
+            [{"match": o.earlier_match, "number": o.round} for o in again],
+        )
+    for offer in run.offers:
+        match_id = offer.earlier_match
+        if match_id is None:
+            match_id = new_ids[(offer.request.id, offer.volunteer.profile_id)]
+        reach = run.candidates.reach(offer.volunteer.profile_id)
+        # One delivery per time the match is offered: a volunteer asked again gets a new message.
+        run.deliveries.append(
+            planned(
+                reach.user_id,
+                "offer",
+                match_id,
+                _due_at(run, offer.request, offer.volunteer),
+                now,
+                extra=f"#{offer.number}",
+            )
+        )
+    if run.per_volunteer:
+        profiles = table_of(VolunteerProfile)
+        await connection.execute(
+            update(profiles)
+            .where(profiles.c.id == bindparam("profile"))
+            .values(
+                offers_received=profiles.c.offers_received + bindparam("more"),
+                last_offered_at=now,
+            ),
+            [{"profile": pid, "more": more} for pid, more in run.per_volunteer.items()],
+        )
+    if run.requests:
+        requests = table_of(HelpRequest)
+        await connection.execute(
+            update(requests)
+            .where(requests.c.id == bindparam("request"))
+            .values(
+                round=bindparam("new_round"),
+                round_ends_at=bindparam("ends"),
+                exhausted=bindparam("given_up"),
+                updated_at=now,
+            ),
+            run.requests,
+        )
+    for start in range(0, len(run.deliveries), 5_000):
+        await enqueue_many(session, run.deliveries[start : start + 5_000])
+
+
+async def _match_ids(
+    connection: AsyncConnection, request_ids: list[int]
+) -> dict[tuple[int, int], int]:
+    """The match ids of these requests, by request and profile (each pair is unique)."""
+    matches = table_of(Match).c
+    found: dict[tuple[int, int], int] = {}
+    for start in range(0, len(request_ids), 1_000):
+        rows = await connection.execute(
+            sa.select(matches.request_id, matches.profile_id, matches.id).where(
+                matches.request_id.in_(request_ids[start : start + 1_000])
+            )
+        )
+        for request_id, profile_id, match_id in rows.all():
+            found[(request_id, profile_id)] = match_id
+    return found
+
+
 async def _exhaust(
-    session: AsyncSession, run: _Run, request: HelpRequest, municipality: Municipality
+    session: AsyncSession, run: _Run, request: DueRequest, municipality: Municipality
 ) -> None:
     """Nobody accepted in any round: tell the asker honestly and alert the coordinators."""
-    request.exhausted, request.updated_at = True, run.now
-    session.add(request)
+    settings = run.deployment.matching
+    run.requests.append(
+        {
+            "request": request.id,
+            "new_round": max(request.round, settings.rounds),
+            "ends": None,
+            "given_up": True,
+        }
+    )
     run.report.exhausted += 1
-    await enqueue(
-        session,
-        user_id=request.asker_id,
-        kind="unmatched",
-        subject_id=request.id,
-        due_at=run.now,
-        now=run.now,
-    )
-    if not municipality.coordinators:
-        return
-    coordinators = await session.exec(
-        select(User).where(col(User.key).in_(municipality.coordinators))
-    )
-    for coordinator in coordinators.all():
-        assert coordinator.id is not None
-        await enqueue(
-            session,
-            user_id=coordinator.id,
-            kind="coordinator_alert",
-            subject_id=request.id,
-            due_at=run.now,
-            now=run.now,
+    run.deliveries.append(planned(request.asker_id, "unmatched", request.id, run.now, run.now))
+    coordinators = run.coordinators.get(municipality.id)
+    if coordinators is None:
+        coordinators = run.coordinators[municipality.id] = (
+            [
+                uid
+                for uid in (
+                    await session.exec(
+                        select(col(User.id)).where(col(User.key).in_(municipality.coordinators))
+                    )
+                ).all()
+                if uid is not None
+            ]
+            if municipality.coordinators
+            else []
+        )
+    for coordinator in coordinators:
+        run.deliveries.append(
+            planned(coordinator, "coordinator_alert", request.id, run.now, run.now)
         )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from typing import Any
 
-from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, Table, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from storage.types import UTCDateTime
@@ -81,21 +81,26 @@ class VolunteerProfile(SQLModel, table=True):
 
 class VolunteerCategory(SQLModel, table=True):
     __tablename__ = "volunteer_categories"
+    # Matching walks the volunteers of one kind of help: the index covers that walk.
+    __table_args__ = (Index("ix_volunteer_categories_category_profile", "category", "profile_id"),)
 
     profile_id: int = Field(
         foreign_key="volunteer_profiles.id", primary_key=True, ondelete="CASCADE"
     )
-    category: str = Field(max_length=40, primary_key=True, index=True)
+    category: str = Field(max_length=40, primary_key=True)
 
 
 class VolunteerDistrict(SQLModel, table=True):
     __tablename__ = "volunteer_districts"
+    __table_args__ = (
+        Index("ix_volunteer_districts_place_profile", "municipality", "district", "profile_id"),
+    )
 
     profile_id: int = Field(
         foreign_key="volunteer_profiles.id", primary_key=True, ondelete="CASCADE"
     )
     municipality: str = Field(max_length=40, primary_key=True)
-    district: str = Field(max_length=40, primary_key=True, index=True)
+    district: str = Field(max_length=40, primary_key=True)
 
 
 class VolunteerLanguage(SQLModel, table=True):
@@ -265,3 +270,9 @@ class Report(SQLModel, table=True):
     match_id: int | None = Field(default=None, foreign_key="matches.id", ondelete="SET NULL")
     created_at: datetime = Field(sa_type=UTCDateTime)
     handled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """The table behind a model, for bulk statements that bypass the ORM's unit of work."""
+    table: Table = model.__table__  # type: ignore[attr-defined]
+    return table
