@@ -366,7 +366,7 @@ async def measure(path: Path, volunteers: int, requests: int, profile: Path | No
     from bot.deployment import load_deployment
     from handlers.i18n import Translator
     from handlers.types import Reply
-    from push.deliver import compose_all
+    from push.deliver import Cards, compose_all
     from push.plan import plan
     from storage.db import create_engine, make_sessionmaker
     from storage.models import Delivery, User
@@ -407,6 +407,7 @@ async def measure(path: Path, volunteers: int, requests: int, profile: Path | No
             ).all()
         )
     messages, digests = 0, 0
+    built = Cards(deployment)
     sample: list[Reply] = []  # spread over everyone, not just the first users
     stride = max(1, len(user_ids) // RENDER_SAMPLE)
     for start in range(0, len(user_ids), COMPOSE_USERS_PER_BATCH):
@@ -422,7 +423,7 @@ async def measure(path: Path, volunteers: int, requests: int, profile: Path | No
             for delivery, user in rows.all():
                 by_user.setdefault(delivery.user_id, (user, []))[1].append(delivery)
             recipients = list(by_user.values())
-            messages_of = await compose_all(session, deployment, recipients)
+            messages_of = await compose_all(session, deployment, recipients, built)
             for (_user, deliveries), replies in zip(recipients, messages_of, strict=True):
                 digests += sum(d.kind == "offer" for d in deliveries) > 1
                 for reply, _ids in replies:

@@ -6,6 +6,10 @@ rendered for them; what the asker wrote stays as written.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import date, time
+from typing import Protocol
+
 from bot.deployment import Deployment
 from handlers.i18n import Raw, Text, Written, _, _n, lines, paragraphs
 from handlers.opportunity import REQUIREMENTS
@@ -25,18 +29,41 @@ OFFER_SETTINGS = "act:settings"
 HOURS = (1, 2, 3, 4)
 
 
-def kind_of(deployment: Deployment, request: HelpRequest) -> Text:
+class Requested(Protocol):
+    """What a request card shows: a stored request, or the same facts loaded without the ORM."""
+
+    @property
+    def category(self) -> str: ...
+    @property
+    def municipality(self) -> str: ...
+    @property
+    def district(self) -> str: ...
+    @property
+    def day(self) -> date | None: ...
+    @property
+    def part_of_day(self) -> str | None: ...
+    @property
+    def at_time(self) -> time | None: ...
+    @property
+    def languages(self) -> Sequence[str]: ...
+    @property
+    def description(self) -> str: ...
+    @property
+    def language(self) -> str: ...
+
+
+def kind_of(deployment: Deployment, request: Requested) -> Text:
     kind = category(deployment, request.category)
     return CategoryLabel(kind) if kind else Raw(request.category)
 
 
-def district_of(deployment: Deployment, request: HelpRequest) -> Text:
+def district_of(deployment: Deployment, request: Requested) -> Text:
     municipality = deployment.municipality(request.municipality)
     district = municipality.district(request.district) if municipality else None
     return Raw(district.name if district else request.district)
 
 
-def when_of(request: HelpRequest) -> Text:
+def when_of(request: Requested) -> Text:
     return when_text(
         request.day.isoformat() if request.day else None,
         request.part_of_day,
@@ -44,7 +71,7 @@ def when_of(request: HelpRequest) -> Text:
     )
 
 
-def request_card(deployment: Deployment, request: HelpRequest) -> Text:
+def request_card(deployment: Deployment, request: Requested) -> Text:
     """What a volunteer sees of a request before accepting it: never the address or phone."""
     return lines(
         _(

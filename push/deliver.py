@@ -11,10 +11,11 @@ import asyncio
 import logging
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
 from typing import Protocol
 
+import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -35,6 +36,7 @@ from storage.models import (
     User,
     VolunteerLanguage,
     VolunteerProfile,
+    table_of,
 )
 
 log = logging.getLogger(__name__)
@@ -75,6 +77,7 @@ async def deliver_due(
     worker = worker or uuid.uuid4().hex[:12]
     sent = 0
     limit = asyncio.Semaphore(PARALLEL_RECIPIENTS)
+    built = Cards(deployment)
     while True:
         rows = await claim_due(
             sessions,
@@ -92,7 +95,7 @@ async def deliver_due(
             by_user.setdefault(delivery.user_id, (user, []))[1].append(delivery)
         recipients = list(by_user.values())
         async with sessions() as session:
-            composed = await compose_all(session, deployment, recipients)
+            composed = await compose_all(session, deployment, recipients, built)
 
         async def one(user: User, messages: list[Message]) -> int:
             async with limit:
@@ -137,30 +140,58 @@ async def _deliver_to(
     return sent
 
 
+@dataclass(frozen=True, slots=True)
+class OfferedRequest:
+    """What an offer shows of its request (never the address or phone)."""
+
+    id: int
+    category: str
+    municipality: str
+    district: str
+    day: date | None
+    part_of_day: str | None
+    at_time: time | None
+    languages: tuple[str, ...]
+    description: str
+    language: str
+    updated_at: datetime
+
+
 @dataclass
-class _Batch:
-    """What the deliveries of a batch speak of, loaded together; each request's card built once."""
+class Cards:
+    """Request cards built once and reused while their request is unchanged."""
 
     deployment: Deployment
-    offers: dict[int, HelpRequest]  # match id -> its request, for offers still open
-    opportunities: dict[int, tuple[Opportunity, Organisation]]
-    cards: dict[int, Text]
+    built: dict[tuple[int, datetime], Text] = field(default_factory=dict)
 
-    def card(self, request: HelpRequest) -> Text:
-        assert request.id is not None
-        found = self.cards.get(request.id)
+    def card(self, request: OfferedRequest) -> Text:
+        key = (request.id, request.updated_at)
+        found = self.built.get(key)
         if found is None:
-            found = self.cards[request.id] = cards.request_card(self.deployment, request)
+            found = self.built[key] = cards.request_card(self.deployment, request)
         return found
 
 
+@dataclass
+class _Batch:
+    """What the deliveries of a batch speak of, loaded together."""
+
+    deployment: Deployment
+    offers: dict[int, OfferedRequest]  # match id -> its request, for offers still open
+    opportunities: dict[int, tuple[Opportunity, Organisation]]
+    cards: Cards
+
+
 async def compose_all(
-    session: AsyncSession, deployment: Deployment, recipients: Sequence[Recipient]
+    session: AsyncSession,
+    deployment: Deployment,
+    recipients: Sequence[Recipient],
+    built: Cards | None = None,
 ) -> list[list[Message]]:
     """Each recipient's due deliveries as messages in their language; None for what is obsolete.
 
     Offers due together for one volunteer become one digest. What offers and announcements speak
-    of is loaded for all recipients at once."""
+    of is loaded for all recipients at once; `built` carries request cards from batch to batch."""
     offer_matches = [
         d.subject_id
         for _user, deliveries in recipients
@@ -177,23 +208,39 @@ async def compose_all(
         deployment,
         await _open_offers(session, offer_matches),
         await _open_opportunities(session, announced),
-        {},
+        built or Cards(deployment),
     )
     return [await _compose(session, batch, user, deliveries) for user, deliveries in recipients]
 
 
-async def _open_offers(session: AsyncSession, match_ids: list[int]) -> dict[int, HelpRequest]:
-    found: dict[int, HelpRequest] = {}
+async def _open_offers(session: AsyncSession, match_ids: list[int]) -> dict[int, OfferedRequest]:
+    """The offers among these matches still open, with what their cards show."""
+    m, r = table_of(Match).c, table_of(HelpRequest).c
+    connection = await session.connection()
+    found: dict[int, OfferedRequest] = {}
     for start in range(0, len(match_ids), 1_000):
-        rows = await session.exec(
-            select(col(Match.id), HelpRequest)
-            .join(HelpRequest, col(HelpRequest.id) == Match.request_id)
-            .where(col(Match.id).in_(match_ids[start : start + 1_000]))
-            .where(Match.state == "offered", HelpRequest.status == "open")
+        rows = await connection.execute(
+            sa.select(
+                m.id,
+                r.id,
+                r.category,
+                r.municipality,
+                r.district,
+                r.day,
+                r.part_of_day,
+                r.at_time,
+                r.languages,
+                r.description,
+                r.language,
+                r.updated_at,
+            )
+            .join_from(table_of(Match), table_of(HelpRequest), r.id == m.request_id)
+            .where(m.id.in_(match_ids[start : start + 1_000]))
+            .where(m.state == "offered", r.status == "open")
         )
-        for match_id, request in rows.all():
-            if match_id is not None:
-                found[match_id] = request
+        for match_id, *facts in rows.all():
+            facts[7] = tuple(facts[7] or ())
+            found[match_id] = OfferedRequest(*facts)
     return found
 
 
@@ -245,10 +292,10 @@ def _offers(batch: _Batch, language: str, deliveries: Sequence[Delivery]) -> Mes
         return None, ids
     if len(live) == 1:
         request, match_id = live[0]
-        text, buttons = cards.offer(batch.card(request), match_id)
+        text, buttons = cards.offer(batch.cards.card(request), match_id)
     else:
         text, buttons = cards.digest(
-            [(batch.card(request), match_id) for request, match_id in live]
+            [(batch.cards.card(request), match_id) for request, match_id in live]
         )
     return Reply(text, language, buttons), ids
 

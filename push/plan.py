@@ -15,13 +15,20 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import bindparam, insert, or_, update
-from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.deployment import Deployment, Municipality
 from handlers.vocabulary import category
-from matching.rules import Need, Volunteer, districts_within, fits, rank, slot_of
+from matching.rules import (
+    Need,
+    Volunteer,
+    districts_within,
+    fits,
+    needs_shared_language,
+    rank,
+    slot_of,
+)
 from matching.select import Candidates, Walk, candidate_ids
 from push.outbox import enqueue, enqueue_many, planned
 from push.timing import after_quiet_hours, appointment_start, next_at, offer_due
@@ -46,6 +53,8 @@ RANK_WINDOW = 16
 RANK_WINDOW_PER_OFFER = 4
 # How many volunteers a pool walks past at a time while it looks for the next ones who fit.
 WALK_STEP = 64
+# How many of those free at a time a lane of fitting volunteers looks at at a time.
+SCAN_STEP = 16
 
 
 @dataclass
@@ -74,14 +83,21 @@ class DueRequest:
 
 
 Slot = tuple[int, str] | None
+# A lane's key: the time of week, and the requirements of its requests (shared languages, adults
+# only, verified only); requests with the same key fit exactly the same volunteers of a pool.
+LaneKey = tuple[Slot, frozenset[str] | None, bool, bool]
 
 
 @dataclass
 class _Lane:
-    """Volunteers of a pool, least asked first: all of them, or those free at one time of week."""
+    """Volunteers of a pool, least asked first: all of them, those free at one time of week, or,
+    drawn from those, the ones who fit one kind of request there."""
 
     volunteers: list[Volunteer] = field(default_factory=list)
     start: int = 0  # everyone before this has had all the offers one run hands out
+    source: _Lane | None = None  # the lane of the same time of week a fitting lane draws from
+    keep: Callable[[Volunteer], bool] | None = None
+    scanned: int = 0  # how far down its source a fitting lane has looked
 
 
 @dataclass
@@ -90,22 +106,60 @@ class _Pool:
     run has needed to look; shared by every request for that help there."""
 
     walk: Walk
-    lanes: dict[Slot, _Lane] = field(default_factory=lambda: {None: _Lane()})
+    times: dict[Slot, _Lane] = field(default_factory=lambda: {None: _Lane()})
+    fitting: dict[LaneKey, _Lane] = field(default_factory=dict)
     drained: bool = False
 
-    async def extend(self, used_up: Callable[[int], bool]) -> bool:
+    def lane(self, need: Need, districts: frozenset[str]) -> _Lane:
+        """The lane of those who fit `need`, drawn from those free at its time."""
+        languages = need.languages if needs_shared_language(need) else None
+        key = (need.slot, languages, need.adults_only, need.needs_verification)
+        lane = self.fitting.get(key)
+        if lane is None:
+            source = self.times.get(need.slot)
+            if source is None:
+                everyone = self.times[None].volunteers
+                source = self.times[need.slot] = _Lane(
+                    [v for v in everyone if need.slot in v.slots]
+                )
+            lane = self.fitting[key] = _Lane(
+                source=source, keep=lambda volunteer: fits(volunteer, need, districts)
+            )
+        return lane
+
+    async def more(self, lane: _Lane, used_up: Callable[[int], bool]) -> bool:
+        """Make `lane` longer; False when the pool has nobody more for it."""
+        source = lane.source
+        while True:
+            if source is None:
+                length = len(lane.volunteers)
+                if not await self._extend(used_up):
+                    return False
+                if len(lane.volunteers) > length:
+                    return True
+                continue
+            if lane.scanned == len(source.volunteers) and not await self.more(source, used_up):
+                return False
+            fresh = source.volunteers[lane.scanned : lane.scanned + SCAN_STEP]
+            lane.scanned += len(fresh)
+            length = len(lane.volunteers)
+            lane.volunteers.extend(filter(lane.keep, fresh))
+            if len(lane.volunteers) > length:
+                return True
+
+    async def _extend(self, used_up: Callable[[int], bool]) -> bool:
         """Walk further down the list; False when there is nobody more."""
         more = [] if self.drained else await self.walk.take(WALK_STEP, used_up)
         if not more:
             self.drained = True
             return False
-        lanes = self.lanes
-        lanes[None].volunteers.extend(more)
+        times = self.times
+        times[None].volunteers.extend(more)
         for volunteer in more:
             for slot in volunteer.slots:
-                lane = lanes.get(slot)
+                lane = times.get(slot)
                 if lane is None:
-                    lane = lanes[slot] = _Lane()
+                    lane = times[slot] = _Lane()
                 lane.volunteers.append(volunteer)
         return True
 
@@ -333,27 +387,21 @@ async def _choose(
     def used_up(pid: int) -> bool:
         return used.get(pid, 0) >= MAX_OFFERS_PER_VOLUNTEER_PER_RUN
 
-    # Those free at the requested time are a lane of their own: no need to look at the others.
-    lane = pool.lanes.get(need.slot)
-    if lane is None:
-        lane = pool.lanes[need.slot] = _Lane(
-            [v for v in pool.lanes[None].volunteers if need.slot in v.slots]
-        )
+    # Those who fit the request are a lane of their own: nobody else needs to be looked at.
+    lane = pool.lane(need, districts)
     window = max(RANK_WINDOW, RANK_WINDOW_PER_OFFER * count)
     fitting: list[Volunteer] = []
     position = lane.start
     while len(fitting) < window:
-        if position == len(lane.volunteers) and not await pool.extend(used_up):
+        if position == len(lane.volunteers) and not await pool.more(lane, used_up):
             break
-        if position == len(lane.volunteers):
-            continue  # the walk went on, but found nobody free at this time yet
         volunteer = lane.volunteers[position]
         position += 1
         if used_up(volunteer.profile_id):
             if position == lane.start + 1:
                 lane.start = position  # nobody later in this run needs to look at them again
             continue
-        if volunteer.profile_id not in already and fits(volunteer, need, districts):
+        if volunteer.profile_id not in already:
             fitting.append(volunteer)
     return rank(fitting, need, districts, municipality, run.now)[:count]
 
@@ -412,9 +460,10 @@ async def _write(session: AsyncSession, run: _Run) -> None:
     now = run.now
     matches = table_of(Match)
     new = [offer for offer in run.offers if offer.earlier_match is None]
+    new_ids: dict[tuple[int, int], int] = {}
     if new:
-        await connection.execute(
-            insert(matches),
+        inserted = await connection.execute(
+            insert(matches).returning(matches.c.request_id, matches.c.profile_id, matches.c.id),
             [
                 {
                     "request_id": o.request.id,
@@ -426,7 +475,7 @@ async def _write(session: AsyncSession, run: _Run) -> None:
                 for o in new
             ],
         )
-    new_ids = await _match_ids(connection, sorted({o.request.id for o in new}))
+        new_ids = {(request, profile): match for request, profile, match in inserted.all()}
     again = [offer for offer in run.offers if offer.earlier_match is not None]
     if again:
         await connection.execute(
@@ -477,23 +526,6 @@ async def _write(session: AsyncSession, run: _Run) -> None:
         )
     for start in range(0, len(run.deliveries), 5_000):
         await enqueue_many(session, run.deliveries[start : start + 5_000])
-
-
-async def _match_ids(
-    connection: AsyncConnection, request_ids: list[int]
-) -> dict[tuple[int, int], int]:
-    """The match ids of these requests, by request and profile (each pair is unique)."""
-    matches = table_of(Match).c
-    found: dict[tuple[int, int], int] = {}
-    for start in range(0, len(request_ids), 1_000):
-        rows = await connection.execute(
-            sa.select(matches.request_id, matches.profile_id, matches.id).where(
-                matches.request_id.in_(request_ids[start : start + 1_000])
-            )
-        )
-        for request_id, profile_id, match_id in rows.all():
-            found[(request_id, profile_id)] = match_id
-    return found
 
 
 async def _exhaust(
