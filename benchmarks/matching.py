@@ -8,9 +8,9 @@ same people; generating is not measured), then measures, in a fresh subprocess p
   runs it: every open request gets its first offer round (or widens, or is closed as exhausted),
   creating the matches and the offer deliveries;
 * **compose**: at the digest time (18:00 the same Monday, when daily and weekly digests and every
-  immediate offer are due), `push.deliver.compose_all` for every user with due deliveries, grouped per
-  user and in batches with a session each, as `deliver_due` does; it builds the messages
-  (one digest per volunteer) without rendering them to text. Rendering a sample of the messages
+  immediate offer are due), as `deliver_due` does: `push.outbox.claim_due` claims the due rows
+  batch by batch (with all of their recipients' rows), and `push.deliver.compose_all` builds the
+  messages (one digest per volunteer) without rendering them to text or sending them. Rendering a sample of the messages
   with `Translator().render` is timed on the side and extrapolated, but not counted;
 * time is wall time of plan + compose (and the CPU time they took); memory is the subprocess's
   peak RSS (`VmHWM`), so it includes the interpreter and every import (the RSS after imports is
@@ -59,8 +59,9 @@ DIGEST_AT = datetime(2026, 11, 23, 18, 0, tzinfo=TZ).astimezone(UTC)
 FULL = (100_000, 20_000)
 GOAL_SECONDS = 10.0
 GOAL_MB = 500.0
-COMPOSE_USERS_PER_BATCH = 500
+COMPOSE_BATCH = 1_000  # due rows claimed at a time (and all of their recipients' rows)
 RENDER_SAMPLE = 1_000
+RENDER_STRIDE = 20  # every 20th message is rendered, up to RENDER_SAMPLE
 BASELINE_SAMPLE = 200
 
 # Weights: what people offer and ask for, where they live (Bingen-Stadt is the largest district).
@@ -360,13 +361,14 @@ def memory_mb(field: str) -> float:
 
 
 async def measure(path: Path, volunteers: int, requests: int, profile: Path | None) -> Measurement:
-    from sqlmodel import col, func, select
+    from sqlmodel import func, select
 
     from bot.config import DEFAULT_DEPLOYMENT
     from bot.deployment import load_deployment
     from handlers.i18n import Translator
     from handlers.types import Reply
     from push.deliver import Cards, compose_all
+    from push.outbox import Due, claim_due
     from push.plan import plan
     from storage.db import create_engine, make_sessionmaker
     from storage.models import Delivery, User
@@ -394,44 +396,28 @@ async def measure(path: Path, volunteers: int, requests: int, profile: Path | No
         report = await plan(session, deployment, NOW)
     planned = time.perf_counter()
 
-    unsent = (col(Delivery.sent_at).is_(None), col(Delivery.due_at) <= DIGEST_AT)
-    async with sessions() as session:
-        user_ids = list(
-            (
-                await session.exec(
-                    select(Delivery.user_id)
-                    .where(*unsent)
-                    .distinct()
-                    .order_by(col(Delivery.user_id))
-                )
-            ).all()
-        )
-    messages, digests = 0, 0
+    messages, digests, users = 0, 0, 0
     built = Cards(deployment)
     sample: list[Reply] = []  # spread over everyone, not just the first users
-    stride = max(1, len(user_ids) // RENDER_SAMPLE)
-    for start in range(0, len(user_ids), COMPOSE_USERS_PER_BATCH):
-        batch = user_ids[start : start + COMPOSE_USERS_PER_BATCH]
+    stride = RENDER_STRIDE
+    while rows := await claim_due(
+        sessions, worker="bench", now=DIGEST_AT, lease=timedelta(hours=1), limit=COMPOSE_BATCH
+    ):
+        by_user: dict[int, tuple[User, list[Due]]] = {}
+        for delivery, user in rows:
+            by_user.setdefault(delivery.user_id, (user, []))[1].append(delivery)
+        recipients = list(by_user.values())
+        users += len(recipients)
         async with sessions() as session:
-            rows = await session.exec(
-                select(Delivery, User)
-                .join(User, col(User.id) == Delivery.user_id)
-                .where(*unsent, col(Delivery.user_id).in_(batch))
-                .order_by(col(Delivery.user_id), col(Delivery.due_at), col(Delivery.id))
-            )
-            by_user: dict[int, tuple[User, list[Delivery]]] = {}
-            for delivery, user in rows.all():
-                by_user.setdefault(delivery.user_id, (user, []))[1].append(delivery)
-            recipients = list(by_user.values())
             messages_of = await compose_all(session, deployment, recipients, built)
-            for (_user, deliveries), replies in zip(recipients, messages_of, strict=True):
-                digests += sum(d.kind == "offer" for d in deliveries) > 1
-                for reply, _ids in replies:
-                    if reply is None:
-                        continue
-                    messages += 1
-                    if messages % stride == 0 and len(sample) < RENDER_SAMPLE:
-                        sample.append(reply)
+        for (_user, deliveries), replies in zip(recipients, messages_of, strict=True):
+            digests += sum(d.kind == "offer" for d in deliveries) > 1
+            for reply, _ids in replies:
+                if reply is None:
+                    continue
+                messages += 1
+                if messages % stride == 0 and len(sample) < RENDER_SAMPLE:
+                    sample.append(reply)
     composed, cpu_used = time.perf_counter(), cpu_time() - cpu_started
     event.remove(engine.sync_engine, "before_cursor_execute", count)
     if profiler is not None and profile is not None:
@@ -464,7 +450,7 @@ async def measure(path: Path, volunteers: int, requests: int, profile: Path | No
         rounds_started=report.rounds_started,
         exhausted=report.exhausted,
         expired=report.expired,
-        users_composed=len(user_ids),
+        users_composed=users,
         messages=messages,
         digests=digests,
         render_sample=len(sample),
@@ -645,9 +631,9 @@ def run(volunteers: int, requests: int, sample: int, profile: bool) -> bool:
         f"{platform.python_version()}, {platform.platform()}, load average {load()}"
     )
     print(
-        "plan = push.plan.plan() in one transaction at Mon 10:00; compose = push.deliver.compose_all() "
-        "for every user with deliveries due at Mon 18:00 (digest time), batches of "
-        f"{COMPOSE_USERS_PER_BATCH} users; each size in a fresh subprocess on a fresh SQLite file"
+        "plan = push.plan.plan() in one transaction at Mon 10:00; compose = push.outbox.claim_due() "
+        "and push.deliver.compose_all() for everything due at Mon 18:00 (digest time), "
+        f"{COMPOSE_BATCH:,} rows at a time; each size in a fresh subprocess on a fresh SQLite file"
     )
     print(
         "total s = wall time of plan + compose; cpu s = CPU time they used (all threads; less "

@@ -24,9 +24,8 @@ from bot.deployment import Deployment
 from handlers import cards
 from handlers.i18n import Text
 from handlers.types import Button, Reply
-from push.outbox import claim_due, mark_sent, release
+from push.outbox import Due, claim_due, mark_sent, release
 from storage.models import (
-    Delivery,
     HelpRequest,
     Interest,
     Match,
@@ -90,7 +89,7 @@ async def deliver_due(
         )
         if not rows:
             return sent
-        by_user: dict[int, tuple[User, list[Delivery]]] = {}
+        by_user: dict[int, tuple[User, list[Due]]] = {}
         for delivery, user in rows:
             by_user.setdefault(delivery.user_id, (user, []))[1].append(delivery)
         recipients = list(by_user.values())
@@ -111,7 +110,7 @@ async def deliver_due(
 
 
 Message = tuple[Reply | None, list[int]]
-Recipient = tuple[User, list[Delivery]]
+Recipient = tuple[User, list[Due]]
 
 
 async def _deliver_to(
@@ -258,7 +257,7 @@ async def _open_opportunities(
 
 
 async def _compose(
-    session: AsyncSession, batch: _Batch, user: User, deliveries: Sequence[Delivery]
+    session: AsyncSession, batch: _Batch, user: User, deliveries: Sequence[Due]
 ) -> list[Message]:
     language = user.language
     offers = [d for d in deliveries if d.kind == "offer"]
@@ -271,15 +270,14 @@ async def _compose(
     for delivery in deliveries:
         if delivery.kind in ("offer", "opportunity"):
             continue
-        assert delivery.id is not None
         text, buttons = await _single(session, batch.deployment, user, delivery)
         reply = None if text is None else Reply(text, language, buttons)
         messages.append((reply, [delivery.id]))
     return messages
 
 
-def _offers(batch: _Batch, language: str, deliveries: Sequence[Delivery]) -> Message:
-    ids = [d.id for d in deliveries if d.id is not None]
+def _offers(batch: _Batch, language: str, deliveries: Sequence[Due]) -> Message:
+    ids = [d.id for d in deliveries]
     live = sorted(
         (
             (request, match_id)
@@ -300,8 +298,8 @@ def _offers(batch: _Batch, language: str, deliveries: Sequence[Delivery]) -> Mes
     return Reply(text, language, buttons), ids
 
 
-def _opportunities(batch: _Batch, language: str, deliveries: Sequence[Delivery]) -> Message:
-    ids = [d.id for d in deliveries if d.id is not None]
+def _opportunities(batch: _Batch, language: str, deliveries: Sequence[Due]) -> Message:
+    ids = [d.id for d in deliveries]
     items = [
         batch.opportunities[subject]
         for subject in sorted({d.subject_id for d in deliveries if d.subject_id is not None})
@@ -317,7 +315,7 @@ Rendered = tuple[Text | None, tuple[tuple[Button, ...], ...]]
 
 
 async def _single(
-    session: AsyncSession, deployment: Deployment, user: User, delivery: Delivery
+    session: AsyncSession, deployment: Deployment, user: User, delivery: Due
 ) -> Rendered:
     kind = delivery.kind
     if kind == "interest":
@@ -385,7 +383,7 @@ async def _single(
     return None, ()
 
 
-async def _interest(session: AsyncSession, deployment: Deployment, delivery: Delivery) -> Rendered:
+async def _interest(session: AsyncSession, deployment: Deployment, delivery: Due) -> Rendered:
     found = (
         await session.exec(
             select(Interest, Opportunity, VolunteerProfile)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy import or_, update
 from sqlalchemy.dialects.postgresql import insert as postgres_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -63,6 +65,16 @@ async def enqueue_many(session: AsyncSession, rows: list[dict[str, Any]]) -> Non
     await connection.execute(statement, rows)
 
 
+@dataclass(frozen=True, slots=True)
+class Due:
+    """A claimed delivery: what to say to whom."""
+
+    id: int
+    user_id: int
+    kind: str
+    subject_id: int | None
+
+
 async def claim_due(
     sessions: async_sessionmaker[AsyncSession],
     *,
@@ -72,18 +84,20 @@ async def claim_due(
     limit: int,
     key_prefix: str | None = None,
     user_key: str | None = None,
-) -> list[tuple[Delivery, User]]:
-    """Claim due, unsent deliveries for this worker, oldest first.
+) -> list[tuple[Due, User]]:
+    """Claim due, unsent deliveries for this worker, oldest first, and all of each recipient's
+    (so what is due for one person together goes out together, as one digest).
 
     The claim is a conditional update, so two workers never hold the same row; a claim expires
     after `lease`, so the rows of a worker that died are sent by the next one.
     """
     free = or_(col(Delivery.claimed_until).is_(None), col(Delivery.claimed_until) < now)
+    claimable = (col(Delivery.sent_at).is_(None), col(Delivery.due_at) <= now, free)
     async with sessions() as session, session.begin():
         query = (
-            select(Delivery.id)
+            select(Delivery.user_id)
             .join(User, col(User.id) == Delivery.user_id)
-            .where(col(Delivery.sent_at).is_(None), col(Delivery.due_at) <= now, free)
+            .where(*claimable)
             .order_by(col(Delivery.due_at), col(Delivery.id))
             .limit(limit)
         )
@@ -91,23 +105,37 @@ async def claim_due(
             query = query.where(col(User.key).startswith(key_prefix))
         if user_key is not None:
             query = query.where(User.key == user_key)
-        ids = list((await session.exec(query)).all())
-        if not ids:
+        recipients = sorted(set((await session.exec(query)).all()))
+        if not recipients:
             return []
+        ids = list(
+            (
+                await session.exec(
+                    select(Delivery.id).where(col(Delivery.user_id).in_(recipients), *claimable)
+                )
+            ).all()
+        )
         until = now + lease
         await session.exec(
             update(Delivery)
             .where(col(Delivery.id).in_(ids), col(Delivery.sent_at).is_(None), free)
             .values(claimed_by=worker, claimed_until=until, attempts=Delivery.attempts + 1)
         )
-        claimed = await session.exec(
-            select(Delivery, User)
-            .join(User, col(User.id) == Delivery.user_id)
-            .where(col(Delivery.id).in_(ids), Delivery.claimed_by == worker)
-            .where(Delivery.claimed_until == until)
-            .order_by(col(Delivery.due_at), col(Delivery.id))
+        d = table_of(Delivery).c
+        connection = await session.connection()
+        claimed = [
+            Due(*row)
+            for row in await connection.execute(
+                sa.select(d.id, d.user_id, d.kind, d.subject_id)
+                .where(d.id.in_(ids), d.claimed_by == worker, d.claimed_until == until)
+                .order_by(d.due_at, d.id)
+            )
+        ]
+        users = await session.exec(
+            select(User).where(col(User.id).in_(sorted({due.user_id for due in claimed})))
         )
-        return list(claimed.all())
+        by_id = {user.id: user for user in users.all()}
+        return [(due, by_id[due.user_id]) for due in claimed]
 
 
 async def mark_sent(
