@@ -9,8 +9,9 @@ same people; generating is not measured), then measures, in a fresh subprocess p
   creating the matches and the offer deliveries;
 * **compose**: at the digest time (18:00 the same Monday, when daily and weekly digests and every
   immediate offer are due), as `deliver_due` does: `push.outbox.claim_due` claims the due rows
-  batch by batch (with all of their recipients' rows), and `push.deliver.compose_all` builds the
-  messages (one digest per volunteer) without rendering them to text or sending them. Rendering a sample of the messages
+  batch by batch (with all of their recipients' rows), `push.deliver.compose_all` builds the
+  messages (one digest per volunteer) and `push.outbox.mark_sent` marks the batch sent; the
+  messages are neither rendered to text nor sent. Rendering a sample of the messages
   with `Translator().render` is timed on the side and extrapolated, but not counted;
 * time is wall time of plan + compose (and the CPU time they took); memory is the subprocess's
   peak RSS (`VmHWM`), so it includes the interpreter and every import (the RSS after imports is
@@ -368,7 +369,7 @@ async def measure(path: Path, volunteers: int, requests: int, profile: Path | No
     from handlers.i18n import Translator
     from handlers.types import Reply
     from push.deliver import Cards, compose_all
-    from push.outbox import Due, claim_due
+    from push.outbox import Due, claim_due, mark_sent
     from push.plan import plan
     from storage.db import create_engine, make_sessionmaker
     from storage.models import Delivery, User
@@ -410,6 +411,8 @@ async def measure(path: Path, volunteers: int, requests: int, profile: Path | No
         users += len(recipients)
         async with sessions() as session:
             messages_of = await compose_all(session, deployment, recipients, built)
+        # Sending is not measured; marking the batch sent is, as deliver_due does after sending.
+        await mark_sent(sessions, [delivery.id for delivery, _user in rows], DIGEST_AT)
         for (_user, deliveries), replies in zip(recipients, messages_of, strict=True):
             digests += sum(d.kind == "offer" for d in deliveries) > 1
             for reply, _ids in replies:
@@ -631,8 +634,8 @@ def run(volunteers: int, requests: int, sample: int, profile: bool) -> bool:
         f"{platform.python_version()}, {platform.platform()}, load average {load()}"
     )
     print(
-        "plan = push.plan.plan() in one transaction at Mon 10:00; compose = push.outbox.claim_due() "
-        "and push.deliver.compose_all() for everything due at Mon 18:00 (digest time), "
+        "plan = push.plan.plan() in one transaction at Mon 10:00; compose = push.outbox.claim_due(), "
+        "push.deliver.compose_all() and mark_sent() for everything due at Mon 18:00 (digest time), "
         f"{COMPOSE_BATCH:,} rows at a time; each size in a fresh subprocess on a fresh SQLite file"
     )
     print(

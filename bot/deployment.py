@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tomllib
 from datetime import time
+from functools import cached_property
 from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -139,6 +140,10 @@ class Deployment(_Model):
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @cached_property
+    def categories_by_id(self) -> dict[str, Category]:
+        return {c.id: c for c in self.categories}
 
     def municipality(self, municipality_id: str | None) -> Municipality | None:
         return next((m for m in self.municipalities if m.id == municipality_id), None)

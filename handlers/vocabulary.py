@@ -45,7 +45,7 @@ def category_options(deployment: Deployment) -> list[tuple[str, Text]]:
 
 
 def category(deployment: Deployment, category_id: str) -> Category | None:
-    return next((c for c in deployment.categories if c.id == category_id), None)
+    return deployment.categories_by_id.get(category_id)
 
 
 def home_municipality(ctx: Ctx) -> Municipality:

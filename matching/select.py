@@ -34,9 +34,10 @@ from storage.models import (
 )
 
 # Details are loaded for this many volunteers at a time: few statements, little memory.
-DETAIL_CHUNK = 1_000
+DETAIL_CHUNK = 2_000
 # A walk down a list loads the details of this many volunteers ahead of where it is.
-READ_AHEAD = 1_000
+READ_AHEAD = 256
+MAX_READ_AHEAD = 16_384
 # Names of categories, districts and languages never contain it (they are identifiers).
 SEPARATOR = ","
 
@@ -213,12 +214,14 @@ _SLOTS_BY_BITS = tuple(
 
 
 class Walk:
-    """One pass down a list of candidates, loading their details a good stretch ahead."""
+    """One pass down a list of candidates, loading their details a good stretch ahead (further
+    ahead each time, so a walk that goes deep needs few statements)."""
 
     def __init__(self, candidates: Candidates, ids: Iterator[int]) -> None:
         self._candidates = candidates
         self._ids = ids
         self._ahead: deque[int] = deque()
+        self._stretch = READ_AHEAD
 
     async def take(self, count: int, skip: Callable[[int], bool]) -> list[Volunteer]:
         """The next `count` volunteers `skip` does not rule out; fewer only at the end."""
@@ -226,9 +229,10 @@ class Walk:
         ahead, candidates = self._ahead, self._candidates
         while len(found) < count:
             if not ahead:
-                ahead.extend(islice(self._ids, READ_AHEAD))
+                ahead.extend(islice(self._ids, self._stretch))
                 if not ahead:
                     break
+                self._stretch = min(2 * self._stretch, MAX_READ_AHEAD)
                 await candidates.load(ahead)
             pid = ahead.popleft()
             volunteer = candidates.known(pid)

@@ -158,9 +158,10 @@ class OfferedRequest:
 
 @dataclass
 class Cards:
-    """Request cards built once and reused while their request is unchanged."""
+    """What offers show of their requests, loaded and built once per version of each request."""
 
     deployment: Deployment
+    requests: dict[int, OfferedRequest] = field(default_factory=dict)
     built: dict[tuple[int, datetime], Text] = field(default_factory=dict)
 
     def card(self, request: OfferedRequest) -> Text:
@@ -169,6 +170,36 @@ class Cards:
         if found is None:
             found = self.built[key] = cards.request_card(self.deployment, request)
         return found
+
+    async def load(self, session: AsyncSession, versions: dict[int, datetime]) -> None:
+        """Have these requests (id -> when last changed) at hand, in that version."""
+        stale = [
+            request_id
+            for request_id, updated_at in versions.items()
+            if (known := self.requests.get(request_id)) is None or known.updated_at != updated_at
+        ]
+        r = table_of(HelpRequest).c
+        connection = await session.connection()
+        for start in range(0, len(stale), 1_000):
+            rows = await connection.execute(
+                sa.select(
+                    r.id,
+                    r.category,
+                    r.municipality,
+                    r.district,
+                    r.day,
+                    r.part_of_day,
+                    r.at_time,
+                    r.languages,
+                    r.description,
+                    r.language,
+                    r.updated_at,
+                ).where(r.id.in_(stale[start : start + 1_000]))
+            )
+            for row in rows.all():
+                facts = list(row)
+                facts[7] = tuple(facts[7] or ())
+                self.requests[row[0]] = OfferedRequest(*facts)
 
 
 @dataclass
@@ -203,44 +234,36 @@ async def compose_all(
         for d in deliveries
         if d.kind == "opportunity" and d.subject_id is not None
     ]
+    known = built or Cards(deployment)
     batch = _Batch(
         deployment,
-        await _open_offers(session, offer_matches),
+        await _open_offers(session, known, offer_matches),
         await _open_opportunities(session, announced),
-        built or Cards(deployment),
+        known,
     )
     return [await _compose(session, batch, user, deliveries) for user, deliveries in recipients]
 
 
-async def _open_offers(session: AsyncSession, match_ids: list[int]) -> dict[int, OfferedRequest]:
-    """The offers among these matches still open, with what their cards show."""
+async def _open_offers(
+    session: AsyncSession, known: Cards, match_ids: list[int]
+) -> dict[int, OfferedRequest]:
+    """The offers among these matches still open (match id -> its request)."""
     m, r = table_of(Match).c, table_of(HelpRequest).c
     connection = await session.connection()
-    found: dict[int, OfferedRequest] = {}
+    open_offers: dict[int, int] = {}
+    versions: dict[int, datetime] = {}
     for start in range(0, len(match_ids), 1_000):
         rows = await connection.execute(
-            sa.select(
-                m.id,
-                r.id,
-                r.category,
-                r.municipality,
-                r.district,
-                r.day,
-                r.part_of_day,
-                r.at_time,
-                r.languages,
-                r.description,
-                r.language,
-                r.updated_at,
-            )
+            sa.select(m.id, r.id, r.updated_at)
             .join_from(table_of(Match), table_of(HelpRequest), r.id == m.request_id)
             .where(m.id.in_(match_ids[start : start + 1_000]))
             .where(m.state == "offered", r.status == "open")
         )
-        for match_id, *facts in rows.all():
-            facts[7] = tuple(facts[7] or ())
-            found[match_id] = OfferedRequest(*facts)
-    return found
+        for match_id, request_id, updated_at in rows.all():
+            open_offers[match_id] = request_id
+            versions[request_id] = updated_at
+    await known.load(session, versions)
+    return {match_id: known.requests[request_id] for match_id, request_id in open_offers.items()}
 
 
 async def _open_opportunities(

@@ -96,11 +96,12 @@ async def claim_due(
     async with sessions() as session, session.begin():
         query = (
             select(Delivery.user_id)
-            .join(User, col(User.id) == Delivery.user_id)
             .where(*claimable)
             .order_by(col(Delivery.due_at), col(Delivery.id))
             .limit(limit)
         )
+        if key_prefix is not None or user_key is not None:
+            query = query.join(User, col(User.id) == Delivery.user_id)
         if key_prefix is not None:
             query = query.where(col(User.key).startswith(key_prefix))
         if user_key is not None:
@@ -123,14 +124,12 @@ async def claim_due(
         )
         d = table_of(Delivery).c
         connection = await session.connection()
-        claimed = [
-            Due(*row)
-            for row in await connection.execute(
-                sa.select(d.id, d.user_id, d.kind, d.subject_id)
-                .where(d.id.in_(ids), d.claimed_by == worker, d.claimed_until == until)
-                .order_by(d.due_at, d.id)
-            )
-        ]
+        rows = await connection.execute(
+            sa.select(d.id, d.user_id, d.kind, d.subject_id)
+            .where(d.id.in_(ids), d.claimed_by == worker, d.claimed_until == until)
+            .order_by(d.due_at, d.id)
+        )
+        claimed = [Due(*row) for row in rows.all()]
         users = await session.exec(
             select(User).where(col(User.id).in_(sorted({due.user_id for due in claimed})))
         )

@@ -110,8 +110,9 @@ class _Pool:
     fitting: dict[LaneKey, _Lane] = field(default_factory=dict)
     drained: bool = False
 
-    def lane(self, need: Need, districts: frozenset[str]) -> _Lane:
-        """The lane of those who fit `need`, drawn from those free at its time."""
+    def lane(self, need: Need, districts: frozenset[str], used_up: Callable[[int], bool]) -> _Lane:
+        """The lane of those who fit `need`, drawn from those free at its time (leaving out
+        those who have had all the offers of this run already: they stay out of it)."""
         languages = need.languages if needs_shared_language(need) else None
         key = (need.slot, languages, need.adults_only, need.needs_verification)
         lane = self.fitting.get(key)
@@ -123,7 +124,9 @@ class _Pool:
                     [v for v in everyone if need.slot in v.slots]
                 )
             lane = self.fitting[key] = _Lane(
-                source=source, keep=lambda volunteer: fits(volunteer, need, districts)
+                source=source,
+                keep=lambda v: not used_up(v.profile_id) and fits(v, need, districts),
+                scanned=source.start,
             )
         return lane
 
@@ -189,6 +192,10 @@ class _Run:
     coordinators: dict[str, list[int]] = field(default_factory=dict)
     due_at: dict[tuple[Any, ...], datetime] = field(default_factory=dict)
     circles: dict[tuple[str, str, float], frozenset[str]] = field(default_factory=dict)
+
+    def used_up(self, profile_id: int) -> bool:
+        """Whether the volunteer has had all the offers one run hands out."""
+        return self.per_volunteer.get(profile_id, 0) >= MAX_OFFERS_PER_VOLUNTEER_PER_RUN
 
     def districts_within(
         self, municipality: Municipality, district: str, radius_km: float
@@ -382,13 +389,9 @@ async def _choose(
     if pool is None:
         walk = await run.candidates.walk(municipality.id, need.category, districts)
         pool = run.pools[key] = _Pool(walk)
-    used = run.per_volunteer
-
-    def used_up(pid: int) -> bool:
-        return used.get(pid, 0) >= MAX_OFFERS_PER_VOLUNTEER_PER_RUN
-
+    used_up = run.used_up
     # Those who fit the request are a lane of their own: nobody else needs to be looked at.
-    lane = pool.lane(need, districts)
+    lane = pool.lane(need, districts, used_up)
     window = max(RANK_WINDOW, RANK_WINDOW_PER_OFFER * count)
     fitting: list[Volunteer] = []
     position = lane.start

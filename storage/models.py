@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, Table, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, Table, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from storage.types import UTCDateTime
@@ -245,16 +245,26 @@ class Delivery(SQLModel, table=True):
     """
 
     __tablename__ = "deliveries"
+    # Claiming looks only at what is still to be sent, however long the history grows.
+    __table_args__ = (
+        Index(
+            "ix_deliveries_unsent",
+            "due_at",
+            "id",
+            sqlite_where=text("sent_at IS NULL"),
+            postgresql_where=text("sent_at IS NULL"),
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(max_length=120, unique=True)
     user_id: int = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
     kind: str = Field(max_length=24)
     subject_id: int | None = None
-    due_at: datetime = Field(sa_type=UTCDateTime, index=True)
+    due_at: datetime = Field(sa_type=UTCDateTime)
     claimed_by: str | None = Field(default=None, max_length=40)
     claimed_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     attempts: int = 0
     created_at: datetime = Field(sa_type=UTCDateTime)
 
