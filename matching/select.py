@@ -10,11 +10,10 @@ a planning run actually walks past, loaded in chunks and kept for the rest of th
 from __future__ import annotations
 
 import heapq
-from collections import defaultdict, deque
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import time
-from itertools import islice
 from typing import Any
 
 import sqlalchemy as sa
@@ -35,7 +34,7 @@ from storage.models import (
 
 # Details are loaded for this many volunteers at a time: few statements, little memory.
 DETAIL_CHUNK = 2_000
-# A walk down a list loads the details of this many volunteers ahead of where it is.
+# Details are loaded down a kind's list in stretches: this long at first, twice as long each time.
 READ_AHEAD = 256
 MAX_READ_AHEAD = 16_384
 # Names of categories, districts and languages never contain it (they are identifiers).
@@ -53,30 +52,43 @@ class Reach:
     quiet_until: time
 
 
+@dataclass
+class _Kind:
+    """The active volunteers of one kind of help in a municipality, least asked first."""
+
+    order: list[int]  # profile ids
+    places: dict[int, int]  # profile id -> its place in `order`
+    by_district: dict[str, list[int]]  # the same order, per district
+    loaded: int = 0  # details are loaded for everyone before this place
+    stretch: int = READ_AHEAD
+
+
 class Candidates:
     """The volunteers one planning run may offer requests to, looked up as the run needs them."""
 
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
-        # (municipality, category) -> district -> profile ids, least asked first; and each id's place
-        self._lists: dict[tuple[str, str], dict[str, list[int]]] = {}
-        self._places: dict[tuple[str, str], dict[int, int]] = {}
+        self._kinds: dict[tuple[str, str], _Kind] = {}  # by (municipality, category)
         self._volunteers: dict[int, Volunteer] = {}
         self._reach: dict[int, Reach] = {}
         self._sets: dict[str | None, frozenset[str]] = {}
 
     async def walk(self, municipality: str, category: str, districts: frozenset[str]) -> Walk:
         """Active volunteers of `category` in any of `districts`, least asked first, each once."""
-        key = (municipality, category)
-        if key not in self._lists:
-            await self._load_lists(municipality, category)
-        lists, places = self._lists[key], self._places[key]
+        kind = self._kinds.get((municipality, category))
+        if kind is None:
+            kind = self._kinds[(municipality, category)] = await self._load_kind(
+                municipality, category
+            )
+        lists = kind.by_district
         if len(districts) == 1:
-            return Walk(self, iter(lists.get(next(iter(districts)), ())))
-        merged = heapq.merge(*(lists.get(d, []) for d in sorted(districts)), key=places.__getitem__)
-        return Walk(self, _once(merged))
+            return Walk(self, kind, iter(lists.get(next(iter(districts)), ())))
+        merged = heapq.merge(
+            *(lists.get(d, []) for d in sorted(districts)), key=kind.places.__getitem__
+        )
+        return Walk(self, kind, _once(merged))
 
-    async def _load_lists(self, municipality: str, category: str) -> None:
+    async def _load_kind(self, municipality: str, category: str) -> _Kind:
         profile = VolunteerProfile
         rows = await self._session.exec(
             select(col(VolunteerDistrict.district), col(VolunteerDistrict.profile_id))
@@ -94,13 +106,23 @@ class Candidates:
             )
             .order_by(col(profile.offers_received), col(profile.id))
         )
-        lists: dict[str, list[int]] = defaultdict(list)
+        by_district: dict[str, list[int]] = defaultdict(list)
         places: dict[int, int] = {}
         for district, pid in rows.all():
-            lists[district].append(pid)
+            by_district[district].append(pid)
             places.setdefault(pid, len(places))
-        self._lists[(municipality, category)] = dict(lists)
-        self._places[(municipality, category)] = places
+        return _Kind(list(places), places, dict(by_district))
+
+    async def load_through(self, kind: _Kind, profile_id: int) -> None:
+        """Load details down the kind's list until they are known for `profile_id`: in ever
+        longer stretches of the list, so a run that goes deep needs few statements, and one
+        that needs a few volunteers loads few."""
+        place = kind.places[profile_id]
+        while kind.loaded <= place:
+            stretch = kind.order[kind.loaded : kind.loaded + kind.stretch]
+            await self.load(stretch)
+            kind.loaded += len(stretch)
+            kind.stretch = min(2 * kind.stretch, MAX_READ_AHEAD)
 
     def known(self, profile_id: int) -> Volunteer | None:
         return self._volunteers.get(profile_id)
@@ -152,7 +174,7 @@ class Candidates:
                 p.offers_accepted,
                 p.helps_done,
                 p.last_offered_at,
-                u.unreachable_at,
+                u.unreachable_at.is_(None),  # reachable
                 u.quiet_from,
                 u.quiet_until,
                 joined(VolunteerCategory, col(VolunteerCategory.category)),
@@ -174,7 +196,7 @@ class Candidates:
                 minor=row[2] == "minor",
                 verified=row[3],
                 paused=row[4],
-                reachable=row[11] is None,
+                reachable=bool(row[11]),
                 offers_received=row[7],
                 offers_accepted=row[8],
                 helps_done=row[9],
@@ -214,30 +236,28 @@ _SLOTS_BY_BITS = tuple(
 
 
 class Walk:
-    """One pass down a list of candidates, loading their details a good stretch ahead (further
-    ahead each time, so a walk that goes deep needs few statements)."""
+    """One pass down (part of) a kind's list of candidates."""
 
-    def __init__(self, candidates: Candidates, ids: Iterator[int]) -> None:
+    def __init__(self, candidates: Candidates, kind: _Kind, ids: Iterator[int]) -> None:
         self._candidates = candidates
+        self._kind = kind
         self._ids = ids
-        self._ahead: deque[int] = deque()
-        self._stretch = READ_AHEAD
 
     async def take(self, count: int, skip: Callable[[int], bool]) -> list[Volunteer]:
         """The next `count` volunteers `skip` does not rule out; fewer only at the end."""
         found: list[Volunteer] = []
-        ahead, candidates = self._ahead, self._candidates
-        while len(found) < count:
-            if not ahead:
-                ahead.extend(islice(self._ids, self._stretch))
-                if not ahead:
-                    break
-                self._stretch = min(2 * self._stretch, MAX_READ_AHEAD)
-                await candidates.load(ahead)
-            pid = ahead.popleft()
+        candidates = self._candidates
+        for pid in self._ids:
+            if skip(pid):
+                continue
             volunteer = candidates.known(pid)
-            if volunteer is not None and not skip(pid):
+            if volunteer is None:
+                await candidates.load_through(self._kind, pid)
+                volunteer = candidates.known(pid)
+            if volunteer is not None:
                 found.append(volunteer)
+                if len(found) == count:
+                    break
         return found
 
 

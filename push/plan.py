@@ -143,7 +143,13 @@ class _Pool:
                 continue
             if lane.scanned == len(source.volunteers) and not await self.more(source, used_up):
                 return False
-            fresh = source.volunteers[lane.scanned : lane.scanned + SCAN_STEP]
+            # Those at the head of the source who have had all their offers stay out of every
+            # lane drawn from it from now on.
+            everyone = source.volunteers
+            while source.start < len(everyone) and used_up(everyone[source.start].profile_id):
+                source.start += 1
+            lane.scanned = max(lane.scanned, source.start)
+            fresh = everyone[lane.scanned : lane.scanned + SCAN_STEP]
             lane.scanned += len(fresh)
             length = len(lane.volunteers)
             lane.volunteers.extend(filter(lane.keep, fresh))
