@@ -147,16 +147,17 @@ class Candidates:
                 .scalar_subquery()
             )
 
+        # Bit weekday * 3 + part for each slot; numbers inlined, so PostgreSQL knows their type.
+        def number(value: int) -> Any:
+            return sa.literal_column(str(value), sa.Integer)
+
         part_number = sa.case(
-            *((col(VolunteerSlot.part) == part, number) for number, part in enumerate(PARTS)),
+            *((col(VolunteerSlot.part) == part, number(n)) for n, part in enumerate(PARTS)),
             else_=None,
         )
+        slot_bit = col(VolunteerSlot.weekday) * number(len(PARTS)) + part_number
         slot_mask = (
-            sa.select(
-                sa.func.sum(
-                    sa.literal(1).op("<<")(col(VolunteerSlot.weekday) * len(PARTS) + part_number)
-                )
-            )
+            sa.select(sa.func.sum(number(1).op("<<")(slot_bit)))
             .where(col(VolunteerSlot.profile_id) == p.id)
             .scalar_subquery()
         )
