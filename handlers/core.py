@@ -17,8 +17,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
-from sqlalchemy.orm.attributes import flag_modified
-from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.deployment import Deployment
@@ -42,7 +40,7 @@ from handlers.flow import (
 from handlers.i18n import Text, Translator, _, paragraphs
 from handlers.onboarding import needs_consent
 from handlers.types import Button, Incoming, Reply, Turn
-from storage.models import Conversation, User
+from storage.conversations import load_turn, save_state
 
 log = logging.getLogger(__name__)
 
@@ -95,25 +93,16 @@ class DialogueCore:
         async with lock, self.sessions() as session, session.begin():
             ctx = await self._load(session, incoming)
             turn = await self._dispatch(ctx)
-            if ctx.conversation.flow:
-                ctx.conversation.updated_at = ctx.now
-                # Steps change the draft in place, which JSON columns do not notice by themselves.
-                flag_modified(ctx.conversation, "data")
-                session.add(ctx.conversation)
-            elif await session.get(Conversation, ctx.conversation.key) is not None:
-                await session.delete(ctx.conversation)
+            # Every message stores the state it leaves, so a restart or another worker resumes it.
+            ctx.conversation.updated_at = ctx.now
+            await save_state(session, ctx.conversation)
             return turn
 
     async def _load(self, session: AsyncSession, incoming: Incoming) -> Ctx:
-        user = (await session.exec(select(User).where(User.key == incoming.user_key))).first()
+        user, conversation = await load_turn(session, incoming.user_key)
         if user is not None and user.unreachable_at is not None:
             user.unreachable_at = None  # they wrote to us, so they can be reached again
             session.add(user)
-        conversation = await session.get(Conversation, incoming.user_key)
-        if conversation is None:
-            conversation = Conversation(
-                key=incoming.user_key, flow="", step="", updated_at=self.clock()
-            )
         return Ctx(
             incoming=incoming,
             session=session,
@@ -291,7 +280,10 @@ class DialogueCore:
             await self._fresh_start(ctx)
         return await self._apply(ctx, outcome)
 
-    async def _press(self, ctx: Ctx, step: Step, payload: str) -> Turn:
+    async def _press(
+        self, ctx: Ctx, step: Step, payload: str, shown: list[Button] | None = None
+    ) -> Turn:
+        """A button of the open question; `shown` are its buttons if they were built already."""
         if payload not in ctx.conversation.options:
             log.info(
                 "refused a button that is not on offer in %s.%s",
@@ -301,7 +293,9 @@ class DialogueCore:
             return await self._retry(
                 ctx, _("This button is no longer valid. Here is where we are now:")
             )
-        chosen = await self._label_of(ctx, payload)
+        if shown is None:
+            shown = await self._buttons(ctx)
+        chosen = next((b.label for b in shown if b.payload == payload), None)
         if payload == BACK:
             target = self._back_target(ctx, step) or ctx.conversation.step
             ctx.data.pop(EDITING, None)
@@ -333,9 +327,10 @@ class DialogueCore:
                     limit=MAX_TEXT_LENGTH,
                 ),
             )
-        payload = await self._payload_for_label(ctx, text)
+        shown = await self._buttons(ctx)
+        payload = self._payload_for_label(ctx, shown, text)
         if payload is not None:
-            return await self._press(ctx, step, payload)
+            return await self._press(ctx, step, payload, shown)
         if step.on_text is None:
             return await self._retry(ctx, _("Please choose one of the buttons below."))
         return await self._apply(ctx, await resolve(step.on_text(ctx, text)))
@@ -344,15 +339,12 @@ class DialogueCore:
         prompt = await self._prompt(ctx)
         return [button for row in prompt.choices for button in row]
 
-    async def _label_of(self, ctx: Ctx, payload: str) -> Text | None:
-        return next((b.label for b in await self._buttons(ctx) if b.payload == payload), None)
-
-    async def _payload_for_label(self, ctx: Ctx, text: str) -> str | None:
+    def _payload_for_label(self, ctx: Ctx, shown: list[Button], text: str) -> str | None:
         """Accept a typed answer when it names exactly one of the buttons on offer."""
         wanted = _normalise(text)
         matches = [
             b.payload
-            for b in await self._buttons(ctx)
+            for b in shown
             if b.payload in ctx.conversation.options
             and _normalise(self.tr.render(b.label, ctx.language)) == wanted
         ]

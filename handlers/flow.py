@@ -20,7 +20,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.deployment import Deployment
 from handlers.i18n import Text, Translator
 from handlers.types import Button, Incoming
-from storage.models import Conversation, User
+from storage.conversations import DialogueState
+from storage.models import User
 
 T = TypeVar("T")
 
@@ -39,7 +40,7 @@ class Ctx:
     session: AsyncSession
     deployment: Deployment
     tr: Translator
-    conversation: Conversation
+    conversation: DialogueState
     user: User | None
     now: datetime
 
