@@ -7,6 +7,7 @@ location keyboard where a step asks for a place, the pressed message marked with
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 
@@ -53,8 +54,20 @@ class TelegramChannel:
         self, chat_id: int, incoming: Incoming, pressed: Pressed | None = None
     ) -> None:
         """Handle one update from a private chat."""
-        if pressed is not None:
-            await self.sender.answer_callback(pressed.callback_id)
+        # The button's spinner stops while the core works: the answer carries nothing the
+        # person reads, so neither it nor the reply waits for the other.
+        answered = (
+            asyncio.ensure_future(self.sender.answer_callback(pressed.callback_id))
+            if pressed is not None
+            else None
+        )
+        try:
+            await self._respond(chat_id, incoming, pressed)
+        finally:
+            if answered is not None:
+                await answered
+
+    async def _respond(self, chat_id: int, incoming: Incoming, pressed: Pressed | None) -> None:
         try:
             turn = await self.core.handle(incoming)
         except Exception:

@@ -126,7 +126,7 @@ class Sender:
         chat = self._chat(chat_id)
         async with chat.lock:
             if counts:
-                await asyncio.sleep(chat.spacer.reserve())
+                await _pause(chat.spacer.reserve())
             try:
                 return await self._retrying(call, chat.spacer)
             except Unreachable:
@@ -139,7 +139,7 @@ class Sender:
     async def _retrying(self, call: Callable[[], Awaitable[T]], chat: Spacer | None = None) -> T:
         transient_failures = 0
         while True:
-            await asyncio.sleep(self.overall.reserve())
+            await _pause(self.overall.reserve())
             try:
                 return await call()
             except RetryLater as error:
@@ -158,6 +158,12 @@ class Sender:
 
 
 _PRUNE_AT = 10_000
+
+
+async def _pause(seconds: float) -> None:
+    """Wait for a send slot; a slot that is free now costs no trip through the event loop."""
+    if seconds > 0:
+        await asyncio.sleep(seconds)
 
 
 class _Chat:
