@@ -15,9 +15,9 @@ from typing import Any
 from sqlalchemy import String, Table, bindparam, delete, insert, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import Conversation, User
+from storage.models import Conversation, User, table_of
 
-CONVERSATIONS: Table = Conversation.__table__  # type: ignore[attr-defined]
+CONVERSATIONS: Table = table_of(Conversation)
 _STATE_COLUMNS = ("language", "flow", "step", "data", "stack", "options", "updated_at")
 
 
