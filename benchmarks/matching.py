@@ -584,13 +584,13 @@ def print_profile(path: Path, top: int = 25) -> None:
     calls = Counter[str]()
     for (filename, _line, name), (_cc, ncalls, *_rest) in stats.stats.items():  # type: ignore[attr-defined]
         if name in {
-            "candidate_ids",
-            "load_volunteers",
-            "enqueue",
-            "_offer",
+            "_load_kind",
+            "_load_details",
+            "enqueue_many",
             "_choose",
-            "compose",
-            "flush",
+            "_write",
+            "claim_due",
+            "compose_all",
             "execute",
         }:
             calls[f"{Path(filename).name}:{name}"] += ncalls
