@@ -14,9 +14,10 @@ from sqlmodel import col, select
 from benchmarks.matching import DIGEST_AT, NOW, generate
 from bot.config import DEFAULT_DEPLOYMENT
 from bot.deployment import Deployment, load_deployment
+from handlers.i18n import Translator
 from matching.rules import Volunteer, districts_within, fits
 from matching.select import Candidates
-from push.deliver import compose_all
+from push.deliver import Cards, compose_all
 from push.outbox import Due, claim_due
 from push.plan import MAX_OFFERS_PER_VOLUNTEER_PER_RUN, PlanReport, need_of, plan
 from storage import create_engine, make_sessionmaker
@@ -178,3 +179,47 @@ async def test_each_volunteer_gets_one_digest_with_all_their_offers(
     assert set(seen) == set(offered)
     assert set(seen.values()) == {1}
     assert len(matches) == sum(len(subjects) for subjects in offered.values())
+
+
+async def test_a_changed_request_is_shown_as_it_is_now(
+    tmp_path: Path, deployment: Deployment
+) -> None:
+    """Cards are built once per version of a request: a change shows in the next digest."""
+    path = tmp_path / "changed.db"
+    await planned(path, deployment, 300, 30)
+    engine = create_engine(f"sqlite+aiosqlite:///{path}")
+    sessions = make_sessionmaker(engine)
+    cards = Cards(deployment)
+    tr = Translator()
+    try:
+        rows = await claim_due(
+            sessions, worker="test", now=DIGEST_AT, lease=timedelta(hours=1), limit=10_000
+        )
+        by_user: dict[int, tuple[User, list[Due]]] = {}
+        for due, user in rows:
+            if due.kind == "offer":
+                by_user.setdefault(due.user_id, (user, []))[1].append(due)
+        recipient = next(iter(by_user.values()))
+        offer = recipient[1][0]
+
+        async def shown() -> str:
+            async with sessions() as session:
+                [[(reply, _ids)]] = await compose_all(session, deployment, [recipient], cards)
+            assert reply is not None
+            return tr.render(reply.text, "de")
+
+        async with sessions() as session:
+            match = await session.get(Match, offer.subject_id)
+            assert match is not None
+            request = await session.get(HelpRequest, match.request_id)
+            assert request is not None
+            before = request.description
+        assert before in await shown()
+        async with sessions() as session, session.begin():
+            request.description = "Bitte die Pakete von der Post holen."
+            request.updated_at = NOW + timedelta(hours=1)
+            session.add(request)
+        assert "Bitte die Pakete von der Post holen." in await shown()
+        assert before not in await shown()
+    finally:
+        await engine.dispose()
