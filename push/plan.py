@@ -30,7 +30,7 @@ from matching.rules import (
     slot_of,
 )
 from matching.select import Candidates, Walk, candidate_ids
-from push.outbox import enqueue, enqueue_many, planned
+from push.outbox import enqueue_many, planned
 from push.timing import after_quiet_hours, appointment_start, next_at, offer_due
 from storage.models import (
     HelpRequest,
@@ -180,6 +180,7 @@ class _Offer:
     round: int
     number: int  # the volunteer's offers received, this one included
     earlier_match: int | None  # the match of an earlier round, offered again
+    urgent: bool  # the request is due soon: it goes out at once
 
 
 @dataclass
@@ -304,14 +305,7 @@ async def _expire(session: AsyncSession, run: _Run) -> None:
     for request in passed.all():
         request.status, request.updated_at = "expired", run.now
         session.add(request)
-        await enqueue(
-            session,
-            user_id=request.asker_id,
-            kind="expired",
-            subject_id=request.id,
-            due_at=run.now,
-            now=run.now,
-        )
+        run.deliveries.append(planned(request.asker_id, "expired", request.id, run.now, run.now))
         run.report.expired += 1
 
 
@@ -361,12 +355,9 @@ async def _next_round(
             already,
         )
         if chosen:
-            _offer(run, request, number, chosen, earlier)
-            hours = (
-                settings.urgent_round_hours
-                if is_urgent(request, run.deployment, run.now)
-                else settings.round_hours
-            )
+            urgent = is_urgent(request, run.deployment, run.now)
+            _offer(run, request, number, chosen, earlier, urgent)
+            hours = settings.urgent_round_hours if urgent else settings.round_hours
             run.requests.append(
                 {
                     "request": request.id,
@@ -421,6 +412,7 @@ def _offer(
     number: int,
     chosen: list[Volunteer],
     earlier: dict[int, tuple[int, str]],
+    urgent: bool,
 ) -> None:
     for volunteer in chosen:
         pid = volunteer.profile_id
@@ -433,16 +425,17 @@ def _offer(
                 number,
                 volunteer.offers_received + run.per_volunteer[pid],
                 previous[0] if previous else None,
+                urgent,
             )
         )
         run.report.offers += 1
 
 
-def _due_at(run: _Run, request: DueRequest, volunteer: Volunteer) -> datetime:
-    """When the offer reaches this volunteer (the same for everyone alike, so computed once)."""
-    reach = run.candidates.reach(volunteer.profile_id)
-    urgent = is_urgent(request, run.deployment, run.now)
-    same_day = request.day == run.now.astimezone(run.deployment.tz).date()
+def _due_at(run: _Run, offer: _Offer) -> datetime:
+    """When the offer reaches its volunteer (the same for everyone alike, so computed once)."""
+    reach = run.candidates.reach(offer.volunteer.profile_id)
+    urgent = offer.urgent
+    same_day = offer.request.day == run.now.astimezone(run.deployment.tz).date()
     key = (reach.rhythm, reach.quiet_from, reach.quiet_until, urgent, same_day, reach.urgent_ok)
     due = run.due_at.get(key)
     if due is None:
@@ -504,7 +497,7 @@ async def _write(session: AsyncSession, run: _Run) -> None:
                 reach.user_id,
                 "offer",
                 match_id,
-                _due_at(run, offer.request, offer.volunteer),
+                _due_at(run, offer),
                 now,
                 extra=f"#{offer.number}",
             )
@@ -613,6 +606,7 @@ async def _announce_opportunities(session: AsyncSession, run: _Run) -> None:
             .join(VolunteerProfile, col(VolunteerProfile.user_id) == User.id)
             .where(col(VolunteerProfile.id).in_(ids))
         )
+        announced = []
         for user in people.all():
             assert user.id is not None
             due = after_quiet_hours(
@@ -624,12 +618,6 @@ async def _announce_opportunities(session: AsyncSession, run: _Run) -> None:
                 user.quiet_from,
                 user.quiet_until,
             )
-            await enqueue(
-                session,
-                user_id=user.id,
-                kind="opportunity",
-                subject_id=opportunity.id,
-                due_at=due,
-                now=run.now,
-            )
-            run.report.announcements += 1
+            announced.append(planned(user.id, "opportunity", opportunity.id, due, run.now))
+        await enqueue_many(session, announced)
+        run.report.announcements += len(announced)
