@@ -16,7 +16,7 @@ from handlers.core import DialogueCore, utcnow
 from handlers.flows import FLOWS
 from handlers.i18n import Translator
 from handlers.offers import ACTIONS
-from storage import create_engine, make_sessionmaker, migrate
+from storage import create_engine, make_sessionmaker, migrate, pool_size
 
 
 @dataclass(frozen=True)
@@ -48,6 +48,7 @@ async def running_app(
             actions=ACTIONS,
             clock=clock,
             messages_per_minute=settings.messages_per_minute,
+            transactions_at_once=pool_size(engine),
         )
         yield App(settings, deployment, engine, sessions, translator, core)
     finally:

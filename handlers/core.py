@@ -12,7 +12,7 @@ import logging
 import unicodedata
 import weakref
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -21,6 +21,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.deployment import Deployment
 from handlers import commands, privacy
+from handlers.batching import Batches
 from handlers.flow import (
     EDITING,
     SUMMARY,
@@ -40,7 +41,8 @@ from handlers.flow import (
 from handlers.i18n import Text, Translator, _, paragraphs
 from handlers.onboarding import needs_consent
 from handlers.types import Button, Incoming, Reply, Turn
-from storage.conversations import load_turn, save_state
+from storage.conversations import DialogueState, load_turns, save_states
+from storage.models import User
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +76,7 @@ class DialogueCore:
         actions: Mapping[str, Action] | None = None,
         clock: Callable[[], datetime] = utcnow,
         messages_per_minute: int = MESSAGES_PER_MINUTE,
+        transactions_at_once: int = 1,
     ) -> None:
         self.sessions = sessions
         self.deployment = deployment
@@ -84,22 +87,48 @@ class DialogueCore:
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
         self._recent: dict[str, deque[float]] = {}
         self.messages_per_minute = messages_per_minute
+        # Messages of different people that arrive together share a transaction; SQLite has one
+        # writer, so `transactions_at_once` is 1 there, and may be more on PostgreSQL.
+        self._together: Batches[Incoming, Turn] = Batches(
+            self._handle_together, parallel=transactions_at_once
+        )
 
     async def handle(self, incoming: Incoming) -> Turn:
         """Answer one message; messages of one person are handled one after the other."""
         lock = self._locks.get(incoming.user_key)
         if lock is None:
             lock = self._locks[incoming.user_key] = asyncio.Lock()
-        async with lock, self.sessions() as session, session.begin():
-            ctx = await self._load(session, incoming)
-            turn = await self._dispatch(ctx)
-            # Every message stores the state it leaves, so a restart or another worker resumes it.
-            ctx.conversation.updated_at = ctx.now
-            await save_state(session, ctx.conversation)
-            return turn
+        async with lock:
+            return await self._together.submit(incoming)
 
-    async def _load(self, session: AsyncSession, incoming: Incoming) -> Ctx:
-        user, conversation = await load_turn(session, incoming.user_key)
+    async def _handle_together(self, incomings: Sequence[Incoming]) -> list[Turn]:
+        """Messages of different people in one transaction: one read of their states, one write.
+
+        The messages are handled one after the other, each seeing what those before it changed;
+        the per-person locks keep two messages of one person out of the same group. The replies
+        are returned only after the transaction committed.
+        """
+        turns: list[Turn] = []
+        states: list[DialogueState] = []
+        async with self.sessions() as session, session.begin():
+            loaded = await load_turns(session, [incoming.user_key for incoming in incomings])
+            for incoming in incomings:
+                ctx = self._context(session, incoming, *loaded[incoming.user_key])
+                turns.append(await self._dispatch(ctx))
+                # Every message stores the state it leaves, so a restart or another worker
+                # resumes it.
+                ctx.conversation.updated_at = ctx.now
+                states.append(ctx.conversation)
+            await save_states(session, states)
+        return turns
+
+    def _context(
+        self,
+        session: AsyncSession,
+        incoming: Incoming,
+        user: User | None,
+        conversation: DialogueState,
+    ) -> Ctx:
         if user is not None and user.unreachable_at is not None:
             user.unreachable_at = None  # they wrote to us, so they can be reached again
             session.add(user)

@@ -1,13 +1,15 @@
 """Loading and storing one person's dialogue state, the hot path of every incoming message.
 
-Every message reads the person and their conversation and writes the conversation back. Both
-reads are one statement, and the conversation travels as a plain `DialogueState` written with
-one Core statement: the ORM's unit of work costs more than the rest of a turn. Nothing is
-cached between messages, so any number of bot processes can share the database.
+Every message reads the person and their conversation and writes the conversation back. Messages
+that are handled together (see `DialogueCore`) are read with one statement and written with one
+statement per kind of write; the conversation travels as a plain `DialogueState` written with Core
+statements, since the ORM's unit of work costs more than the rest of a turn. Nothing is cached
+between messages, so any number of bot processes can share the database.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -39,15 +41,21 @@ class DialogueState:
     stored: bool = False
 
 
-def _turn_query() -> Any:
-    """The person (an ORM object, as steps change it) and their conversation row, in one statement.
+def _turns_query() -> Any:
+    """People (ORM objects, as steps change them) and their conversation rows, in one statement.
 
     Either may be missing (a dialogue starts before consent; a registered person may have no open
-    dialogue), so both are joined to the wanted key rather than to each other.
+    dialogue), so both are joined to the wanted keys that exist in either table.
     """
-    wanted = select(bindparam("key", type_=String).label("key")).subquery("wanted")
+    keys = bindparam("keys", type_=String, expanding=True)
+    wanted = (
+        select(CONVERSATIONS.c.key.label("key"))
+        .where(CONVERSATIONS.c.key.in_(keys))
+        .union(select(User.key.label("key")).where(User.key.in_(keys)))  # type: ignore[attr-defined]
+        .subquery("wanted")
+    )
     return (
-        select(User, *(CONVERSATIONS.c[name] for name in ("key", *_STATE_COLUMNS)))
+        select(wanted.c.key, User, *(CONVERSATIONS.c[name] for name in ("key", *_STATE_COLUMNS)))
         .select_from(wanted)
         .outerjoin(User, User.key == wanted.c.key)  # type: ignore[arg-type]
         .outerjoin(CONVERSATIONS, CONVERSATIONS.c.key == wanted.c.key)
@@ -55,7 +63,7 @@ def _turn_query() -> Any:
 
 
 # Built once: building a statement and its cache key costs more than running it on SQLite.
-_LOAD = _turn_query()
+_LOAD = _turns_query()
 _UPDATE = (
     update(CONVERSATIONS)
     .where(CONVERSATIONS.c.key == bindparam("state_key"))
@@ -65,38 +73,58 @@ _INSERT = insert(CONVERSATIONS).values({name: bindparam(name) for name in ("key"
 _DELETE = delete(CONVERSATIONS).where(CONVERSATIONS.c.key == bindparam("state_key"))
 
 
-async def load_turn(session: AsyncSession, key: str) -> tuple[User | None, DialogueState]:
-    """The person behind `key` (None before consent) and their dialogue state (empty if none)."""
-    row = (await session.exec(_LOAD, params={"key": key})).one()
-    user: User | None = row[0]
-    if row[1] is None:
-        return user, DialogueState(key=key)
-    language, flow, step, data, stack, options, updated_at = row[2:]
-    return user, DialogueState(
-        key=key,
-        flow=flow,
-        step=step,
-        updated_at=updated_at,
-        language=language,
-        data=data,
-        stack=stack,
-        options=options,
-        stored=True,
-    )
+async def load_turns(
+    session: AsyncSession, keys: Sequence[str]
+) -> dict[str, tuple[User | None, DialogueState]]:
+    """For each key, the person behind it (None before consent) and their dialogue state."""
+    loaded: dict[str, tuple[User | None, DialogueState]] = {
+        key: (None, DialogueState(key=key)) for key in keys
+    }
+    for row in await session.exec(_LOAD, params={"keys": list(keys)}):
+        key, user = row[0], row[1]
+        if row[2] is None:  # no conversation row
+            loaded[key] = (user, DialogueState(key=key))
+            continue
+        language, flow, step, data, stack, options, updated_at = row[3:]
+        loaded[key] = (
+            user,
+            DialogueState(
+                key=key,
+                flow=flow,
+                step=step,
+                updated_at=updated_at,
+                language=language,
+                data=data,
+                stack=stack,
+                options=options,
+                stored=True,
+            ),
+        )
+    return loaded
 
 
-async def save_state(session: AsyncSession, state: DialogueState) -> None:
-    """Write the state in the caller's transaction: update, insert, or delete once it ended."""
+async def save_states(session: AsyncSession, states: Iterable[DialogueState]) -> None:
+    """Write the states in the caller's transaction: update, insert, or delete those that ended.
+
+    Each kind of write is one statement for all states, whatever their number.
+    """
     # Plain Core statements on the session's connection: the ORM has nothing to track here.
-    connection = await session.connection()
-    if not state.flow:
+    updates: list[dict[str, Any]] = []
+    inserts: list[dict[str, Any]] = []
+    deletes: list[dict[str, Any]] = []
+    for state in states:
+        if not state.flow:
+            if state.stored:
+                deletes.append({"state_key": state.key})
+                state.stored = False
+            continue
+        values = {name: getattr(state, name) for name in _STATE_COLUMNS}
         if state.stored:
-            await connection.execute(_DELETE, {"state_key": state.key})
-            state.stored = False
-        return
-    values = {name: getattr(state, name) for name in _STATE_COLUMNS}
-    if state.stored:
-        await connection.execute(_UPDATE, {"state_key": state.key, **values})
-    else:
-        await connection.execute(_INSERT, {"key": state.key, **values})
-        state.stored = True
+            updates.append({"state_key": state.key, **values})
+        else:
+            inserts.append({"key": state.key, **values})
+            state.stored = True
+    connection = await session.connection()
+    for statement, rows in ((_DELETE, deletes), (_UPDATE, updates), (_INSERT, inserts)):
+        if rows:
+            await connection.execute(statement, rows)

@@ -45,6 +45,12 @@ def create_engine(url: str = DEFAULT_DATABASE_URL, **kwargs: Any) -> AsyncEngine
     return engine
 
 
+def pool_size(engine: AsyncEngine) -> int:
+    """How many connections the engine keeps: 1 for SQLite, so transactions there take turns."""
+    size = getattr(engine.pool, "size", None)
+    return max(1, size()) if callable(size) else 1
+
+
 def _sqlite_begin_immediate(connection: Connection) -> None:
     """Take SQLite's write lock when a transaction starts, not at its first write.
 
