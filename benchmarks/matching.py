@@ -51,6 +51,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import event, insert, text
 
+from bot.process import tune_garbage_collector
+
 ROOT = Path(__file__).resolve().parent.parent
 SEED = 20261123
 TZ = ZoneInfo("Europe/Berlin")
@@ -728,6 +730,7 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse(argv)
     log_quietly()
+    tune_garbage_collector()  # as `ehrenamt run`, `scheduler` and `push` do; the baseline too
     if args.measure is not None:
         result = asyncio.run(measure(args.measure, args.volunteers, args.requests, args.profile_to))
         print(json.dumps(asdict(result)))

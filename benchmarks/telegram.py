@@ -47,6 +47,7 @@ from bot.channels.telegram.channel import TelegramChannel, user_key
 from bot.channels.telegram.runner import AiogramFront, Front, PtbFront, build_front
 from bot.channels.telegram.sender import Sender
 from bot.config import Settings
+from bot.process import tune_garbage_collector
 from storage.queries import mark_unreachable
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -584,6 +585,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # A bot that failed is killed mid-request; the stand-in's server would log each cut connection.
     logging.getLogger("aiohttp.server").setLevel(logging.CRITICAL)
     if args.serve is not None:
+        tune_garbage_collector()  # the bot's process, as `ehrenamt run` sets it up
         asyncio.run(serve_main(args))
         return 0
     worked = asyncio.run(run(args.users, args.rounds, args.framework_list, args.profile))

@@ -14,6 +14,7 @@ from sqlmodel import col, select
 from bot.app import running_app
 from bot.channels.console import ConsoleChannel
 from bot.config import Settings
+from bot.process import tune_garbage_collector
 from handlers.core import utcnow
 from handlers.safeguarding import block
 from push.outbox import enqueue
@@ -95,6 +96,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # statements with their parameters, which hold what people typed.
     for noisy in ("httpx", "aiosqlite", "asyncpg", "sqlalchemy.engine"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    tune_garbage_collector()
     if args.command == "chat":
         asyncio.run(_chat(settings, user=args.user, language=args.language))
     elif args.command in ("run", "scheduler"):
