@@ -24,7 +24,6 @@ from matching.rules import (
     Need,
     Volunteer,
     districts_within,
-    fits,
     needs_shared_language,
     rank,
     slot_of,
@@ -110,7 +109,7 @@ class _Pool:
     fitting: dict[LaneKey, _Lane] = field(default_factory=dict)
     drained: bool = False
 
-    def lane(self, need: Need, districts: frozenset[str], used_up: Callable[[int], bool]) -> _Lane:
+    def lane(self, need: Need, used_up: Callable[[int], bool]) -> _Lane:
         """The lane of those who fit `need`, drawn from those free at its time (leaving out
         those who have had all the offers of this run already: they stay out of it)."""
         languages = need.languages if needs_shared_language(need) else None
@@ -124,9 +123,7 @@ class _Pool:
                     [v for v in everyone if need.slot in v.slots]
                 )
             lane = self.fitting[key] = _Lane(
-                source=source,
-                keep=lambda v: not used_up(v.profile_id) and fits(v, need, districts),
-                scanned=source.start,
+                source=source, keep=_keeps(need, used_up), scanned=source.start
             )
         return lane
 
@@ -173,6 +170,24 @@ class _Pool:
         return True
 
 
+def _keeps(need: Need, used_up: Callable[[int], bool]) -> Callable[[Volunteer], bool]:
+    """Who of a pool's volunteers free at the need's time fits it and may still be offered it.
+
+    The rest of `fits` holds for everyone there already: the pool has the kind of help and the
+    districts, the time lane the time. `rank` checks `fits` in full on those it is given.
+    """
+    languages = need.languages if needs_shared_language(need) else None
+    adults_only, verified_only = need.adults_only, need.needs_verification
+    if languages is None and not adults_only and not verified_only:
+        return lambda v: not used_up(v.profile_id)
+    return lambda v: (
+        not used_up(v.profile_id)
+        and (languages is None or not languages.isdisjoint(v.languages))
+        and not (adults_only and v.minor)
+        and not (verified_only and not v.verified)
+    )
+
+
 @dataclass
 class _Offer:
     request: DueRequest
@@ -192,6 +207,7 @@ class _Run:
     candidates: Candidates
     report: PlanReport = field(default_factory=PlanReport)
     per_volunteer: dict[int, int] = field(default_factory=dict)
+    used_up: set[int] = field(default_factory=set)  # who has had all the offers one run hands out
     pools: dict[tuple[str, str, frozenset[str]], _Pool] = field(default_factory=dict)
     offers: list[_Offer] = field(default_factory=list)
     requests: list[dict[str, Any]] = field(default_factory=list)
@@ -199,10 +215,6 @@ class _Run:
     coordinators: dict[str, list[int]] = field(default_factory=dict)
     due_at: dict[tuple[Any, ...], datetime] = field(default_factory=dict)
     circles: dict[tuple[str, str, float], frozenset[str]] = field(default_factory=dict)
-
-    def used_up(self, profile_id: int) -> bool:
-        """Whether the volunteer has had all the offers one run hands out."""
-        return self.per_volunteer.get(profile_id, 0) >= MAX_OFFERS_PER_VOLUNTEER_PER_RUN
 
     def districts_within(
         self, municipality: Municipality, district: str, radius_km: float
@@ -386,9 +398,9 @@ async def _choose(
     if pool is None:
         walk = await run.candidates.walk(municipality.id, need.category, districts)
         pool = run.pools[key] = _Pool(walk)
-    used_up = run.used_up
+    used_up = run.used_up.__contains__
     # Those who fit the request are a lane of their own: nobody else needs to be looked at.
-    lane = pool.lane(need, districts, used_up)
+    lane = pool.lane(need, used_up)
     window = max(RANK_WINDOW, RANK_WINDOW_PER_OFFER * count)
     fitting: list[Volunteer] = []
     position = lane.start
@@ -416,7 +428,9 @@ def _offer(
 ) -> None:
     for volunteer in chosen:
         pid = volunteer.profile_id
-        run.per_volunteer[pid] = run.per_volunteer.get(pid, 0) + 1
+        offered = run.per_volunteer[pid] = run.per_volunteer.get(pid, 0) + 1
+        if offered >= MAX_OFFERS_PER_VOLUNTEER_PER_RUN:
+            run.used_up.add(pid)
         previous = earlier.get(pid)
         run.offers.append(
             _Offer(
