@@ -371,7 +371,7 @@ async def measure(path: Path, volunteers: int, requests: int, profile: Path | No
     from handlers.i18n import Translator
     from handlers.types import Reply
     from push.deliver import Cards, compose_all
-    from push.outbox import Due, claim_due, mark_sent
+    from push.outbox import Addressee, Due, claim_due, mark_sent
     from push.plan import plan
     from storage.db import create_engine, make_sessionmaker
     from storage.models import Delivery, User
@@ -406,7 +406,7 @@ async def measure(path: Path, volunteers: int, requests: int, profile: Path | No
     while rows := await claim_due(
         sessions, worker="bench", now=DIGEST_AT, lease=timedelta(hours=1), limit=COMPOSE_BATCH
     ):
-        by_user: dict[int, tuple[User, list[Due]]] = {}
+        by_user: dict[int, tuple[Addressee, list[Due]]] = {}
         for delivery, user in rows:
             by_user.setdefault(delivery.user_id, (user, []))[1].append(delivery)
         recipients = list(by_user.values())

@@ -13,7 +13,7 @@ import heapq
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import time
+from datetime import UTC, datetime, time
 from typing import Any
 
 import sqlalchemy as sa
@@ -72,6 +72,7 @@ class Candidates:
         self._volunteers: dict[int, Volunteer] = {}
         self._reach: dict[int, Reach] = {}
         self._sets: dict[str | None, frozenset[str]] = {}
+        self._times: dict[str, time] = {}
 
     async def walk(self, municipality: str, category: str, districts: frozenset[str]) -> Walk:
         """Active volunteers of `category` in any of `districts`, least asked first, each once."""
@@ -174,10 +175,12 @@ class Candidates:
                 p.offers_received,
                 p.offers_accepted,
                 p.helps_done,
-                p.last_offered_at,
+                # Times as text, parsed below: the driver's parsers cost more than the rest of
+                # a row, and most volunteers share the same few quiet hours.
+                sa.cast(p.last_offered_at, sa.String),
                 u.unreachable_at.is_(None),  # reachable
-                u.quiet_from,
-                u.quiet_until,
+                sa.cast(u.quiet_from, sa.String),
+                sa.cast(u.quiet_until, sa.String),
                 joined(VolunteerCategory, col(VolunteerCategory.category)),
                 joined(VolunteerDistrict, col(VolunteerDistrict.district)),
                 joined(VolunteerLanguage, col(VolunteerLanguage.language)),
@@ -201,9 +204,11 @@ class Candidates:
                 offers_received=row[7],
                 offers_accepted=row[8],
                 helps_done=row[9],
-                last_offered_at=row[10],
+                last_offered_at=_moment(row[10]),
             )
-            self._reach[pid] = Reach(row[1], row[5], row[6], row[12], row[13])
+            self._reach[pid] = Reach(
+                row[1], row[5], row[6], self._time(row[12]), self._time(row[13])
+            )
 
     def _set(self, joined: str | None) -> frozenset[str]:
         """A set of names from their aggregated string; most volunteers share their few districts
@@ -211,6 +216,12 @@ class Candidates:
         found = self._sets.get(joined)
         if found is None:
             found = self._sets[joined] = frozenset(joined.split(SEPARATOR) if joined else ())
+        return found
+
+    def _time(self, text: str) -> time:
+        found = self._times.get(text)
+        if found is None:
+            found = self._times[text] = time.fromisoformat(text)
         return found
 
     def _slot_set(self, mask: int) -> frozenset[tuple[int, str]]:
@@ -260,6 +271,11 @@ class Walk:
                 if len(found) == count:
                     break
         return found
+
+
+def _moment(text: str | None) -> datetime | None:
+    """A stored point in time (naive UTC, as `UTCDateTime` keeps it) from its text."""
+    return None if text is None else datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
 def _once(ids: Iterable[int]) -> Iterator[int]:

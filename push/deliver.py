@@ -24,7 +24,7 @@ from bot.deployment import Deployment
 from handlers import cards
 from handlers.i18n import Text
 from handlers.types import Button, Reply
-from push.outbox import Due, claim_due, mark_sent, release
+from push.outbox import Addressee, Due, claim_due, mark_sent, release
 from storage.models import (
     HelpRequest,
     Interest,
@@ -32,7 +32,6 @@ from storage.models import (
     Opportunity,
     Organisation,
     Report,
-    User,
     VolunteerLanguage,
     VolunteerProfile,
     table_of,
@@ -49,7 +48,7 @@ PARALLEL_RECIPIENTS = 40
 class Outbound(Protocol):
     """Where pushes leave the bot: a channel that can reach some users."""
 
-    async def push(self, user: User, reply: Reply) -> bool:
+    async def push(self, user: Addressee, reply: Reply) -> bool:
         """Deliver; True when done (sent, or the person cannot be reached), False to retry later."""
         ...
 
@@ -89,14 +88,14 @@ async def deliver_due(
         )
         if not rows:
             return sent
-        by_user: dict[int, tuple[User, list[Due]]] = {}
+        by_user: dict[int, tuple[Addressee, list[Due]]] = {}
         for delivery, user in rows:
             by_user.setdefault(delivery.user_id, (user, []))[1].append(delivery)
         recipients = list(by_user.values())
         async with sessions() as session:
             composed = await compose_all(session, deployment, recipients, built)
 
-        async def one(user: User, messages: list[Message]) -> int:
+        async def one(user: Addressee, messages: list[Message]) -> int:
             async with limit:
                 return await _deliver_to(sessions, outbound, user, messages, now)
 
@@ -110,13 +109,13 @@ async def deliver_due(
 
 
 Message = tuple[Reply | None, list[int]]
-Recipient = tuple[User, list[Due]]
+Recipient = tuple[Addressee, list[Due]]
 
 
 async def _deliver_to(
     sessions: async_sessionmaker[AsyncSession],
     outbound: Outbound,
-    user: User,
+    user: Addressee,
     messages: list[Message],
     now: datetime,
 ) -> int:
@@ -280,7 +279,7 @@ async def _open_opportunities(
 
 
 async def _compose(
-    session: AsyncSession, batch: _Batch, user: User, deliveries: Sequence[Due]
+    session: AsyncSession, batch: _Batch, user: Addressee, deliveries: Sequence[Due]
 ) -> list[Message]:
     language = user.language
     offers = [d for d in deliveries if d.kind == "offer"]
@@ -338,7 +337,7 @@ Rendered = tuple[Text | None, tuple[tuple[Button, ...], ...]]
 
 
 async def _single(
-    session: AsyncSession, deployment: Deployment, user: User, delivery: Due
+    session: AsyncSession, deployment: Deployment, user: Addressee, delivery: Due
 ) -> Rendered:
     kind = delivery.kind
     if kind == "interest":

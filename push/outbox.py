@@ -66,6 +66,16 @@ async def enqueue_many(session: AsyncSession, rows: list[dict[str, Any]]) -> Non
 
 
 @dataclass(frozen=True, slots=True)
+class Addressee:
+    """Whom claimed deliveries go to: what composing and sending need to know of the person."""
+
+    id: int
+    key: str
+    language: str
+    unreachable_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
 class Due:
     """A claimed delivery: what to say to whom."""
 
@@ -84,7 +94,7 @@ async def claim_due(
     limit: int,
     key_prefix: str | None = None,
     user_key: str | None = None,
-) -> list[tuple[Due, User]]:
+) -> list[tuple[Due, Addressee]]:
     """Claim due, unsent deliveries for this worker, oldest first, and all of each recipient's
     (so what is due for one person together goes out together, as one digest).
 
@@ -130,10 +140,13 @@ async def claim_due(
             .order_by(d.due_at, d.id)
         )
         claimed = [Due(*row) for row in rows.all()]
-        users = await session.exec(
-            select(User).where(col(User.id).in_(sorted({due.user_id for due in claimed})))
+        u = table_of(User).c
+        users = await connection.execute(
+            sa.select(u.id, u.key, u.language, u.unreachable_at).where(
+                u.id.in_(sorted({due.user_id for due in claimed}))
+            )
         )
-        by_id = {user.id: user for user in users.all()}
+        by_id = {row[0]: Addressee(*row) for row in users.all()}
         return [(due, by_id[due.user_id]) for due in claimed]
 
 

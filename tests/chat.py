@@ -8,7 +8,7 @@ from bot.app import App
 from handlers.types import Incoming, Location, Reply, Turn
 from push.deliver import Audience
 from push.jobs import TickReport, tick
-from storage.models import User
+from push.outbox import Addressee
 
 
 @dataclass
@@ -118,7 +118,7 @@ class Inbox:
         self.app = app
         self.pushes: dict[str, list[Shown]] = {}
 
-    async def push(self, user: User, reply: Reply) -> bool:
+    async def push(self, user: Addressee, reply: Reply) -> bool:
         tr = self.app.translator
         buttons = [
             [(tr.render(b.label, reply.language), b.payload) for b in row] for row in reply.buttons

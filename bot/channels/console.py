@@ -20,7 +20,7 @@ from bot.app import App
 from handlers.types import Incoming, Location, Reply, Turn
 from push.deliver import Audience
 from push.jobs import tick
-from storage.models import User
+from push.outbox import Addressee
 
 ATTACHMENTS = {":sticker": "sticker", ":photo": "photo", ":voice": "voice"}
 
@@ -78,7 +78,7 @@ class ConsoleChannel:
         if reply.request_location:
             self.out.write("  (:location LAT LON)\n")
 
-    async def push(self, user: User, reply: Reply) -> bool:
+    async def push(self, user: Addressee, reply: Reply) -> bool:
         """Show a push (the `Outbound` of the outbox for this console's person)."""
         self._show_reply(reply)
         self.out.flush()

@@ -17,7 +17,7 @@ from handlers.commands import DESCRIPTIONS
 from handlers.core import DialogueCore
 from handlers.i18n import Translator, _
 from handlers.types import Incoming, Location, Reply, Turn
-from storage.models import User
+from push.outbox import Addressee
 
 log = logging.getLogger(__name__)
 
@@ -111,7 +111,7 @@ class TelegramChannel:
             )
         return await self.sender.send_message(chat_id, text[:4096], self.markup(reply))
 
-    async def push(self, user: User, reply: Reply) -> bool:
+    async def push(self, user: Addressee, reply: Reply) -> bool:
         """Deliver a scheduled push (the `Outbound` of the outbox); False means try again later."""
         chat_id = chat_of(user.key)
         if chat_id is None:
