@@ -90,22 +90,26 @@ class Candidates:
         return Walk(self, kind, _once(merged))
 
     async def _load_kind(self, municipality: str, category: str) -> _Kind:
-        profile = VolunteerProfile
-        rows = await self._session.exec(
-            select(col(VolunteerDistrict.district), col(VolunteerDistrict.profile_id))
-            .join(
-                VolunteerCategory,
-                col(VolunteerCategory.profile_id) == col(VolunteerDistrict.profile_id),
+        d, c = table_of(VolunteerDistrict).c, table_of(VolunteerCategory).c
+        p, u = table_of(VolunteerProfile).c, table_of(User).c
+        # A Core statement: hundreds of thousands of plain rows, nothing for the ORM to do.
+        connection = await self._session.connection()
+        rows = await connection.execute(
+            sa.select(d.district, d.profile_id)
+            .join_from(
+                table_of(VolunteerDistrict),
+                table_of(VolunteerCategory),
+                c.profile_id == d.profile_id,
             )
-            .join(profile, col(profile.id) == col(VolunteerDistrict.profile_id))
-            .join(User, col(User.id) == col(profile.user_id))
+            .join(table_of(VolunteerProfile), p.id == d.profile_id)
+            .join(table_of(User), u.id == p.user_id)
             .where(
-                col(VolunteerCategory.category) == category,
-                col(VolunteerDistrict.municipality) == municipality,
-                col(profile.paused).is_(false()),
-                col(User.unreachable_at).is_(None),
+                c.category == category,
+                d.municipality == municipality,
+                p.paused.is_(false()),
+                u.unreachable_at.is_(None),
             )
-            .order_by(col(profile.offers_received), col(profile.id))
+            .order_by(p.offers_received, p.id)
         )
         by_district: dict[str, list[int]] = defaultdict(list)
         places: dict[int, int] = {}

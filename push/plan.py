@@ -404,6 +404,7 @@ async def _choose(
     window = max(RANK_WINDOW, RANK_WINDOW_PER_OFFER * count)
     fitting: list[Volunteer] = []
     position = lane.start
+    skipped = 0
     while len(fitting) < window:
         if position == len(lane.volunteers) and not await pool.more(lane, used_up):
             break
@@ -412,9 +413,16 @@ async def _choose(
         if used_up(volunteer.profile_id):
             if position == lane.start + 1:
                 lane.start = position  # nobody later in this run needs to look at them again
+            else:
+                skipped += 1
             continue
         if volunteer.profile_id not in already:
             fitting.append(volunteer)
+    if skipped > window:
+        # Those who have had their offers stay in the lane behind others; drop them, so the
+        # next requests of this lane do not walk past them again.
+        rest = lane.volunteers[lane.start :]
+        lane.volunteers[lane.start :] = [v for v in rest if not used_up(v.profile_id)]
     return rank(fitting, need, districts, municipality, run.now)[:count]
 
 
