@@ -108,6 +108,8 @@ class _Pool:
     times: dict[Slot, _Lane] = field(default_factory=lambda: {None: _Lane()})
     fitting: dict[LaneKey, _Lane] = field(default_factory=dict)
     drained: bool = False
+    # How a volunteer joins the lane of each time of week they are free (walked: every one).
+    adders: dict[Slot, Callable[[Volunteer], None]] = field(default_factory=dict)
 
     def lane(self, need: Need, used_up: Callable[[int], bool]) -> _Lane:
         """The lane of those who fit `need`, drawn from those free at its time (leaving out
@@ -122,6 +124,7 @@ class _Pool:
                 source = self.times[need.slot] = _Lane(
                     [v for v in everyone if need.slot in v.slots]
                 )
+                self.adders[need.slot] = source.volunteers.append
             lane = self.fitting[key] = _Lane(
                 source=source, keep=_keeps(need, used_up), scanned=source.start
             )
@@ -159,14 +162,15 @@ class _Pool:
         if not more:
             self.drained = True
             return False
-        times = self.times
-        times[None].volunteers.extend(more)
+        self.times[None].volunteers.extend(more)
+        adders = self.adders
         for volunteer in more:
             for slot in volunteer.slots:
-                lane = times.get(slot)
-                if lane is None:
-                    lane = times[slot] = _Lane()
-                lane.volunteers.append(volunteer)
+                add = adders.get(slot)
+                if add is None:
+                    lane = self.times[slot] = _Lane()
+                    add = adders[slot] = lane.volunteers.append
+                add(volunteer)
         return True
 
 
