@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -26,6 +27,24 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             raise ValueError("naive datetimes are ambiguous; pass an aware datetime")
         return value.astimezone(UTC).replace(tzinfo=None)
+
+    def bind_processor(self, dialect: Dialect) -> Callable[[Any], Any] | None:
+        """Convert as usual, but the same point in time passed again (a run's `now` on tens of
+        thousands of rows written in bulk) is converted once."""
+        process = super().bind_processor(dialect)
+        if process is None:
+            return None
+        last: list[tuple[Any, Any]] = [(None, None)]
+
+        def remembering(value: Any) -> Any:
+            seen, converted = last[0]  # one tuple, replaced whole: safe across threads
+            if value is seen and value is not None:
+                return converted
+            converted = process(value)
+            last[0] = (value, converted)
+            return converted
+
+        return remembering
 
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
         if value is None:
