@@ -119,27 +119,16 @@ async def claim_due(
         recipients = sorted(set((await session.exec(query)).all()))
         if not recipients:
             return []
-        ids = list(
-            (
-                await session.exec(
-                    select(Delivery.id).where(col(Delivery.user_id).in_(recipients), *claimable)
-                )
-            ).all()
-        )
-        until = now + lease
-        await session.exec(
-            update(Delivery)
-            .where(col(Delivery.id).in_(ids), col(Delivery.sent_at).is_(None), free)
-            .values(claimed_by=worker, claimed_until=until, attempts=Delivery.attempts + 1)
-        )
         d = table_of(Delivery).c
         connection = await session.connection()
+        # One conditional update claims them and returns what was claimed.
         rows = await connection.execute(
-            sa.select(d.id, d.user_id, d.kind, d.subject_id)
-            .where(d.id.in_(ids), d.claimed_by == worker, d.claimed_until == until)
-            .order_by(d.due_at, d.id)
+            update(table_of(Delivery))
+            .where(d.user_id.in_(recipients), *claimable)
+            .values(claimed_by=worker, claimed_until=now + lease, attempts=d.attempts + 1)
+            .returning(d.id, d.user_id, d.kind, d.subject_id, d.due_at)
         )
-        claimed = [Due(*row) for row in rows.all()]
+        claimed = [Due(*row[:4]) for row in sorted(rows.all(), key=lambda row: (row[4], row[0]))]
         u = table_of(User).c
         users = await connection.execute(
             sa.select(u.id, u.key, u.language, u.unreachable_at).where(
