@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -58,14 +59,29 @@ def build_bot(token: str, api_url: str) -> Bot:
     return Bot(token, session=session)
 
 
+# Keyboards built into aiogram's models, by their JSON: the same questions are asked again and
+# again, and validating a keyboard of ten buttons costs as much as sending the message.
+KEYBOARDS_KEPT = 512
+
+
 class AiogramTransport:
     def __init__(self, bot: Bot) -> None:
         self.bot = bot
+        self._keyboards: dict[str, Any] = {}
 
-    @staticmethod
-    def _markup(markup: Markup | None) -> Any:
+    def _markup(self, markup: Markup | None) -> Any:
         if markup is None:
             return None
+        key = json.dumps(markup, ensure_ascii=False)
+        built = self._keyboards.get(key)
+        if built is None:
+            if len(self._keyboards) >= KEYBOARDS_KEPT:
+                self._keyboards.clear()
+            built = self._keyboards[key] = self._build_markup(markup)
+        return built
+
+    @staticmethod
+    def _build_markup(markup: Markup) -> Any:
         if "inline_keyboard" in markup:
             return InlineKeyboardMarkup.model_validate(markup)
         if "keyboard" in markup:
