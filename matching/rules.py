@@ -135,5 +135,11 @@ def rank(
     now: datetime,
 ) -> list[Volunteer]:
     """The volunteers who fit, best first (ties broken by profile id, so runs are repeatable)."""
-    fitting = [v for v in volunteers if fits(v, need, districts)]
+    return best_first([v for v in volunteers if fits(v, need, districts)], need, municipality, now)
+
+
+def best_first(
+    fitting: Iterable[Volunteer], need: Need, municipality: Municipality, now: datetime
+) -> list[Volunteer]:
+    """Volunteers known to fit, best first: `rank` without the hard filters."""
     return sorted(fitting, key=lambda v: (-score(v, need, municipality, now), v.profile_id))

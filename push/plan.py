@@ -23,9 +23,9 @@ from handlers.vocabulary import category
 from matching.rules import (
     Need,
     Volunteer,
+    best_first,
     districts_within,
     needs_shared_language,
-    rank,
     slot_of,
 )
 from matching.select import Candidates, Walk, candidate_ids
@@ -427,7 +427,8 @@ async def _choose(
         # next requests of this lane do not walk past them again.
         rest = lane.volunteers[lane.start :]
         lane.volunteers[lane.start :] = [v for v in rest if not used_up(v.profile_id)]
-    return rank(fitting, need, districts, municipality, run.now)[:count]
+    # The lane holds only those who fit (see `_keeps`); `tests/test_planning.py` checks every offer.
+    return best_first(fitting, need, municipality, run.now)[:count]
 
 
 def _offer(
