@@ -13,6 +13,7 @@ import unicodedata
 import weakref
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -59,6 +60,16 @@ MENU_FLOW, MENU_STEP = "menu", "main"
 ONBOARDING_FLOW = "onboarding"
 
 
+@dataclass(frozen=True, slots=True)
+class _Arrived:
+    """A message as it arrived: when, and whether it was one too many (counted once, on arrival,
+    even if its group is handled again)."""
+
+    incoming: Incoming
+    at: datetime
+    flooding: bool
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
@@ -89,7 +100,7 @@ class DialogueCore:
         self.messages_per_minute = messages_per_minute
         # Messages of different people that arrive together share a transaction; SQLite has one
         # writer, so `transactions_at_once` is 1 there, and may be more on PostgreSQL.
-        self._together: Batches[Incoming, Turn] = Batches(
+        self._together: Batches[_Arrived, Turn] = Batches(
             self._handle_together, parallel=transactions_at_once
         )
 
@@ -99,9 +110,11 @@ class DialogueCore:
         if lock is None:
             lock = self._locks[incoming.user_key] = asyncio.Lock()
         async with lock:
-            return await self._together.submit(incoming)
+            now = self.clock()
+            flooding = self._flooding(incoming.user_key, now)
+            return await self._together.submit(_Arrived(incoming, now, flooding))
 
-    async def _handle_together(self, incomings: Sequence[Incoming]) -> list[Turn]:
+    async def _handle_together(self, arrivals: Sequence[_Arrived]) -> list[Turn]:
         """Messages of different people in one transaction: one read of their states, one write.
 
         The messages are handled one after the other, each seeing what those before it changed;
@@ -111,10 +124,11 @@ class DialogueCore:
         turns: list[Turn] = []
         states: list[DialogueState] = []
         async with self.sessions() as session, session.begin():
-            loaded = await load_turns(session, [incoming.user_key for incoming in incomings])
-            for incoming in incomings:
-                ctx = self._context(session, incoming, *loaded[incoming.user_key])
-                turns.append(await self._dispatch(ctx))
+            loaded = await load_turns(session, [a.incoming.user_key for a in arrivals])
+            for arrival in arrivals:
+                user, conversation = loaded[arrival.incoming.user_key]
+                ctx = self._context(session, arrival, user, conversation)
+                turns.append(await self._dispatch(ctx, arrival.flooding))
                 # Every message stores the state it leaves, so a restart or another worker
                 # resumes it.
                 ctx.conversation.updated_at = ctx.now
@@ -125,7 +139,7 @@ class DialogueCore:
     def _context(
         self,
         session: AsyncSession,
-        incoming: Incoming,
+        arrival: _Arrived,
         user: User | None,
         conversation: DialogueState,
     ) -> Ctx:
@@ -133,22 +147,22 @@ class DialogueCore:
             user.unreachable_at = None  # they wrote to us, so they can be reached again
             session.add(user)
         return Ctx(
-            incoming=incoming,
+            incoming=arrival.incoming,
             session=session,
             deployment=self.deployment,
             tr=self.tr,
             conversation=conversation,
             user=user,
-            now=self.clock(),
+            now=arrival.at,
         )
 
-    async def _dispatch(self, ctx: Ctx) -> Turn:
+    async def _dispatch(self, ctx: Ctx, flooding: bool) -> Turn:
         incoming = ctx.incoming
         text = clean_text(incoming.text or "")
         name = text[1:].split(" ", 1)[0].split("@", 1)[0].lower() if text.startswith("/") else ""
         if ctx.user is not None and ctx.user.blocked_at is not None and name not in RIGHTS:
             return Turn([Reply(self._blocked(ctx), ctx.language)], language=ctx.language)
-        if self._flooding(ctx):
+        if flooding:
             return Turn(
                 [
                     Reply(
@@ -247,10 +261,10 @@ class DialogueCore:
             contact=ctx.deployment.agency.contact,
         )
 
-    def _flooding(self, ctx: Ctx) -> bool:
+    def _flooding(self, key: str, at: datetime) -> bool:
         """More than `messages_per_minute` messages from one person within a minute."""
-        now = ctx.now.timestamp()
-        recent = self._recent.setdefault(ctx.incoming.user_key, deque())
+        now = at.timestamp()
+        recent = self._recent.setdefault(key, deque())
         while recent and recent[0] < now - 60:
             recent.popleft()
         recent.append(now)

@@ -176,11 +176,11 @@ async def test_a_message_that_fails_fails_only_its_sender(
     dispatch = app.core._dispatch
     handled: Counter[str] = Counter()
 
-    async def failing_for_one(ctx):  # type: ignore[no-untyped-def]
+    async def failing_for_one(ctx, flooding):  # type: ignore[no-untyped-def]
         handled[ctx.incoming.user_key] += 1
         if ctx.incoming.user_key == broken.user_key:
             raise RuntimeError("a bug in a step")
-        return await dispatch(ctx)
+        return await dispatch(ctx, flooding)
 
     monkeypatch.setattr(app.core, "_dispatch", failing_for_one)
     commits = count_commits(app)
@@ -192,6 +192,8 @@ async def test_a_message_that_fails_fails_only_its_sender(
     assert all(isinstance(result, str) and "Wie möchten Sie" in result for result in results[3:])
     # They were handled together with the broken message, then again without it.
     assert handled[people[0].user_key] == 2
+    # ... but each message counted once towards the flood limit: /start, language, consent.
+    assert len(app.core._recent[people[0].user_key]) == 3
     assert commits[0] == len(people)
     stored = {user.key for user in await users(app)}
     assert stored == {person.user_key for person in people}  # consent stored, but not broken's
