@@ -1,4 +1,4 @@
-"""Settings of the Python process that the bot, the scheduler and `ehrenamt push` run in."""
+"""Settings of the Python process every `ehrenamt` command runs in."""
 
 from __future__ import annotations
 
