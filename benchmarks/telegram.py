@@ -15,7 +15,9 @@ together with the simulated people. Both get the same updates: every person send
 three buttons (language, consent and role in the full stack; the echo bot's button) and then sends
 `/help` `--rounds` times, each next update only after they saw the answer to the previous one, as a
 person would; people write concurrently. The clock runs from the first update until every reply
-has arrived, after a short warm-up with other people that is not counted.
+has arrived, after a short warm-up with other people that is not counted. Each bot runs
+`--repeat` times (3), the two alternately, and the ratio compares their median runs: one run of
+the echo bot takes about a second, short enough for a busy moment of the machine to skew it.
 
 Telegram lets a bot send 30 messages a second (one a second per chat); the `Sender` enforces that
 and would cap both bots at 30 updates a second. To measure what the bot can process, the full stack
@@ -418,12 +420,20 @@ HEADER = (
 )
 
 
+def median(runs: list[Result]) -> Result:
+    """The run with the median rate (the first failed one, if a run failed)."""
+    failed = [result for result in runs if result.error is not None]
+    if failed:
+        return failed[0]
+    return sorted(runs, key=lambda result: result.rate)[len(runs) // 2]
+
+
 def ratio_line(framework: str, echo: Result, full: Result) -> tuple[str, bool]:
     if echo.error is not None or full.error is not None:
         return f"{framework:<10} ratio full/echo: n/a, a run failed: goal NOT met", False
     ratio = full.rate / echo.rate
     met = ratio >= GOAL
-    line = f"{framework:<10} ratio full/echo: {ratio:.2f} (goal >= {GOAL:.2f}): "
+    line = f"{framework:<10} ratio of the medians, full/echo: {ratio:.2f} (goal >= {GOAL:.2f}): "
     line += "goal met" if met else "goal NOT met"
     if echo.bot_cpu and full.bot_cpu:
         per_update = (echo.bot_cpu / echo.updates) / (full.bot_cpu / full.updates)
@@ -492,7 +502,9 @@ def load() -> str:
         return "n/a"
 
 
-async def run(users: int, rounds: int, frameworks: Sequence[str], profile: bool) -> bool:
+async def run(
+    users: int, rounds: int, repeat: int, frameworks: Sequence[str], profile: bool
+) -> bool:
     """Measure and print the table; True when every run worked (whether or not the goal is met)."""
     per_user = len(script("full", rounds))
     print(
@@ -505,7 +517,9 @@ async def run(users: int, rounds: int, frameworks: Sequence[str], profile: bool)
     )
     print(
         "setup: bot in a subprocess polling the Bot API stand-in; stand-in and people in this "
-        "process; each person sends the next update after seeing the reply to the previous one"
+        "process; each person sends the next update after seeing the reply to the previous one; "
+        f"each bot runs {repeat} times, echo and full stack alternately, and the ratio compares "
+        "their median runs"
     )
     print(
         "full stack: running_app on a SQLite file, framework front, TelegramChannel and a Sender "
@@ -516,26 +530,30 @@ async def run(users: int, rounds: int, frameworks: Sequence[str], profile: bool)
         print("profiling the full stack (bot process): its rates are lower than unprofiled")
     print()
     print(HEADER)
-    results: list[tuple[Result, Result]] = []
+    results: list[Result] = []
     goals: list[bool] = []
     with tempfile.TemporaryDirectory(prefix="bench-telegram-") as tmp:
         workdir = Path(tmp)
         for framework in frameworks:
-            pair: list[Result] = []
-            for bot in BOTS:
-                stats = workdir / f"{framework}-{bot}.prof" if profile and bot == "full" else None
-                result = await measure(framework, bot, users, rounds, workdir, stats)
-                pair.append(result)
-                print(row(result), flush=True)
-            echo, full = pair
+            runs: dict[str, list[Result]] = {bot: [] for bot in BOTS}
+            for number in range(repeat):  # alternately, so a slow spell hits both bots
+                rundir = workdir / f"run-{number}"  # a fresh database for every run
+                rundir.mkdir(exist_ok=True)
+                for bot in BOTS:
+                    profiled = profile and bot == "full" and number == 0
+                    stats = rundir / f"{framework}-{bot}.prof" if profiled else None
+                    result = await measure(framework, bot, users, rounds, rundir, stats)
+                    runs[bot].append(result)
+                    print(row(result), flush=True)
+            echo, full = median(runs["echo"]), median(runs["full"])
             line, met = ratio_line(framework, echo, full)
             print(line, flush=True)
-            results.append((echo, full))
+            results += runs["echo"] + runs["full"]
             goals.append(met)
             if profile and full.error is None:
                 print()
                 print(f"{framework} full stack profile (bot process, main thread, measured part):")
-                print_profile(workdir / f"{framework}-full.prof")
+                print_profile(workdir / "run-0" / f"{framework}-full.prof")
                 print()
     print()
     print(
@@ -545,7 +563,7 @@ async def run(users: int, rounds: int, frameworks: Sequence[str], profile: bool)
     print(f"load average now: {load()} (other work on the machine makes the rates noisy)")
     verdict = "goal met" if all(goals) else "goal NOT met"
     print(f"overall: {verdict} (full stack >= {GOAL:.0%} of the echo bot's updates/s)")
-    failed = [result for pair in results for result in pair if result.error is not None]
+    failed = [result for result in results if result.error is not None]
     if failed:
         print(f"{len(failed)} run(s) FAILED: the bot lost updates or logged errors (see above)")
     return not failed
@@ -558,6 +576,9 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--users", type=int, default=200, help="people writing at once")
     parser.add_argument("--rounds", type=int, default=3, help="/help messages per person")
+    parser.add_argument(
+        "--repeat", type=int, default=3, help="runs of each bot; the ratio compares the medians"
+    )
     parser.add_argument(
         "--frameworks", default=",".join(FRAMEWORKS), help="comma-separated: ptb,aiogram"
     )
@@ -573,8 +594,11 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     frameworks = [name.strip() for name in args.frameworks.split(",") if name.strip()]
     unknown = [name for name in frameworks if name not in FRAMEWORKS]
-    if unknown or not frameworks or args.users < 1 or args.rounds < 0:
-        parser.error(f"use --frameworks from {','.join(FRAMEWORKS)}, --users >= 1, --rounds >= 0")
+    if unknown or not frameworks or args.users < 1 or args.rounds < 0 or args.repeat < 1:
+        parser.error(
+            f"use --frameworks from {','.join(FRAMEWORKS)}, --users >= 1, --rounds >= 0, "
+            "--repeat >= 1"
+        )
     args.framework_list = frameworks
     return args
 
@@ -588,7 +612,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         tune_garbage_collector()  # the bot's process, as `ehrenamt run` sets it up
         asyncio.run(serve_main(args))
         return 0
-    worked = asyncio.run(run(args.users, args.rounds, args.framework_list, args.profile))
+    worked = asyncio.run(
+        run(args.users, args.rounds, args.repeat, args.framework_list, args.profile)
+    )
     return 0 if worked else 1
 
 
