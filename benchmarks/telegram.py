@@ -608,8 +608,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     # A bot that failed is killed mid-request; the stand-in's server would log each cut connection.
     logging.getLogger("aiohttp.server").setLevel(logging.CRITICAL)
+    # The bot's process as `ehrenamt run` sets it up, and the stand-in's the same way.
+    tune_garbage_collector()
     if args.serve is not None:
-        tune_garbage_collector()  # the bot's process, as `ehrenamt run` sets it up
         asyncio.run(serve_main(args))
         return 0
     worked = asyncio.run(
