@@ -11,9 +11,10 @@ import pytest
 from sqlalchemy import event
 
 from bot.app import App
+from handlers import core
 from handlers.batching import Batches
-from handlers.types import Incoming
-from tests.chat import Chat, onboard
+from storage.conversations import load_turns
+from tests.chat import Chat
 from tests.test_onboarding import conversations, users
 
 StartApp = Callable[[], AbstractAsyncContextManager[App]]
@@ -200,11 +201,21 @@ async def test_a_message_that_fails_fails_only_its_sender(
 
 
 async def test_two_messages_of_one_person_sent_at_once_are_handled_one_after_the_other(
-    app: App, chat: Callable[..., Chat]
+    chat: Callable[..., Chat], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    erika = await onboard(chat("erika"), "volunteer")
-    first = app.core.handle(Incoming(erika.user_key, text="/help", language_code="de"))
-    second = app.core.handle(Incoming(erika.user_key, text="/menu", language_code="de"))
-    help_turn, menu_turn = await asyncio.gather(first, second)
-    assert help_turn.replies and menu_turn.replies
-    assert len(await conversations(app)) == 1
+    erika = chat("erika")
+    await erika.send("/start")
+    groups: list[list[str]] = []
+
+    async def recording(session, keys):  # type: ignore[no-untyped-def]
+        groups.append(list(keys))
+        return await load_turns(session, keys)
+
+    monkeypatch.setattr(core, "load_turns", recording)
+    language, consent = await asyncio.gather(
+        erika.press_payload("lang:de"), erika.press_payload("consent:yes")
+    )
+
+    assert "Sind Sie einverstanden?" in language
+    assert "Wie möchten Sie" in consent  # the second saw what the first stored
+    assert groups == [[erika.user_key], [erika.user_key]]
