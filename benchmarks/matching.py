@@ -17,7 +17,9 @@ same people; generating is not measured), then measures, in a fresh subprocess p
   peak RSS (`VmHWM`), so it includes the interpreter and every import (the RSS after imports is
   printed as well).
 
-It measures the full size and half the data (growth close to 2x means linear), and a naive
+It measures the full size and half the data (growth close to 2x means linear), each `--repeat`
+times (3) on a fresh copy of the same generated file, and compares the median runs: a run lasts
+seconds, and on a shared machine a slow spell can stretch one by a third. And a naive
 baseline: every volunteer, as `matching.rules.Volunteer` in memory, ranked by `matching.rules.rank`
 against every request of a sample (the first round's district), extrapolated to all requests.
 `--profile` profiles the full-size run with cProfile and prints where the time goes.
@@ -36,13 +38,14 @@ import platform
 import pstats
 import random
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
 import time
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock_time
 from pathlib import Path
@@ -625,7 +628,13 @@ def load() -> str:
         return "?"
 
 
-def run(volunteers: int, requests: int, sample: int, profile: bool) -> bool:
+def median(runs: list[Measurement]) -> Measurement:
+    """The run with the median time, carrying the highest peak memory of all runs."""
+    middle = sorted(runs, key=lambda run: run.seconds)[len(runs) // 2]
+    return replace(middle, peak_rss_mb=max(run.peak_rss_mb for run in runs))
+
+
+def run(volunteers: int, requests: int, sample: int, repeat: int, profile: bool) -> bool:
     half = (volunteers // 2, requests // 2)
     print(
         f"Matching benchmark: plan every offer and compose every digest; {volunteers:,} volunteers "
@@ -638,7 +647,9 @@ def run(volunteers: int, requests: int, sample: int, profile: bool) -> bool:
     print(
         "plan = push.plan.plan() in one transaction at Mon 10:00; compose = push.outbox.claim_due(), "
         "push.deliver.compose_all() and mark_sent() for everything due at Mon 18:00 (digest time), "
-        f"{COMPOSE_BATCH:,} rows at a time; each size in a fresh subprocess on a fresh SQLite file"
+        f"{COMPOSE_BATCH:,} rows at a time; each size {repeat} times, each time in a fresh "
+        "subprocess on a fresh copy of the generated SQLite file; the goal and the growth compare "
+        "the median runs (with the highest peak memory of the runs)"
     )
     print(
         "total s = wall time of plan + compose; cpu s = CPU time they used (all threads; less "
@@ -654,16 +665,22 @@ def run(volunteers: int, requests: int, sample: int, profile: bool) -> bool:
         workdir = Path(tmp)
         print(HEADER, flush=True)
         for size in (half, (volunteers, requests)):
-            path = workdir / f"{size[0]}-{size[1]}.db"
+            generated_at = workdir / f"{size[0]}-{size[1]}.db"
             started = time.perf_counter()
-            asyncio.run(generate(path, *size))
+            asyncio.run(generate(generated_at, *size))
             generated = time.perf_counter() - started
             if size == (volunteers, requests):
-                base = baseline(path, sample)
+                base = baseline(generated_at, sample)
             stats = workdir / "plan.prof" if profile and size == (volunteers, requests) else None
-            result = measure_in_subprocess(path, *size, stats)
-            results[size] = result
-            print(row(result) + f"   (data generated in {generated:.1f} s)", flush=True)
+            runs: list[Measurement] = []
+            for number in range(repeat):
+                path = workdir / f"run-{number}.db"  # every run plans on the same fresh data
+                shutil.copyfile(generated_at, path)
+                runs.append(measure_in_subprocess(path, *size, stats if number == 0 else None))
+                note = f"   (data generated in {generated:.1f} s)" if number == 0 else ""
+                print(row(runs[-1]) + note, flush=True)
+                path.unlink()
+            results[size] = median(runs)
             if stats is not None:
                 print()
                 print("profile of the full-size run (cProfile, sorted by own time):")
@@ -718,12 +735,17 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
         default=BASELINE_SAMPLE,
         help="requests ranked by the naive baseline (extrapolated to all)",
     )
+    parser.add_argument(
+        "--repeat", type=int, default=3, help="runs of each size; the median run counts"
+    )
     parser.add_argument("--profile", action="store_true", help="cProfile the full-size run")
     parser.add_argument("--measure", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--profile-to", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    if args.volunteers < 2 or args.requests < 2 or args.baseline_sample < 1:
-        parser.error("use --volunteers >= 2, --requests >= 2, --baseline-sample >= 1")
+    if args.volunteers < 2 or args.requests < 2 or args.baseline_sample < 1 or args.repeat < 1:
+        parser.error(
+            "use --volunteers >= 2, --requests >= 2, --baseline-sample >= 1, --repeat >= 1"
+        )
     return args
 
 
@@ -735,7 +757,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         result = asyncio.run(measure(args.measure, args.volunteers, args.requests, args.profile_to))
         print(json.dumps(asdict(result)))
         return 0
-    run(args.volunteers, args.requests, args.baseline_sample, args.profile)
+    run(args.volunteers, args.requests, args.baseline_sample, args.repeat, args.profile)
     return 0  # a report: the verdict is printed, not signalled
 
 
