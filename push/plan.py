@@ -51,9 +51,9 @@ MAX_OFFERS_PER_VOLUNTEER_PER_RUN = 2
 RANK_WINDOW = 16
 RANK_WINDOW_PER_OFFER = 4
 # How many volunteers a pool walks past at a time while it looks for the next ones who fit.
-WALK_STEP = 64
+WALK_STEP = 256
 # How many of those free at a time a lane of fitting volunteers looks at at a time.
-SCAN_STEP = 16
+SCAN_STEP = 64
 
 
 @dataclass
