@@ -373,8 +373,8 @@ async def measure(path: Path, volunteers: int, requests: int, profile: Path | No
     from bot.deployment import load_deployment
     from handlers.i18n import Translator
     from handlers.types import Reply
-    from push.deliver import Cards, compose_all
-    from push.outbox import Addressee, Due, claim_due, mark_sent
+    from push.deliver import Cards, by_recipient, compose_all
+    from push.outbox import claim_due, mark_sent
     from push.plan import plan
     from storage.db import create_engine, make_sessionmaker
     from storage.models import Delivery, User
@@ -409,10 +409,7 @@ async def measure(path: Path, volunteers: int, requests: int, profile: Path | No
     while rows := await claim_due(
         sessions, worker="bench", now=DIGEST_AT, lease=timedelta(hours=1), limit=COMPOSE_BATCH
     ):
-        by_user: dict[int, tuple[Addressee, list[Due]]] = {}
-        for delivery, user in rows:
-            by_user.setdefault(delivery.user_id, (user, []))[1].append(delivery)
-        recipients = list(by_user.values())
+        recipients = by_recipient(rows)
         users += len(recipients)
         async with sessions() as session:
             messages_of = await compose_all(session, deployment, recipients, built)

@@ -9,8 +9,8 @@ import gc
 # 700, most of them live through a young collection, are promoted, and each time enough were
 # promoted every object in the process is scanned again: a third of a large planning run went
 # there. Collecting the young every 200,000 allocations lets such batches die young (a young
-# collection then takes tens of milliseconds at most, in a large planning run). Reference counting frees everything else as before;
-# reference cycles wait a little longer to be freed.
+# collection then takes tens of milliseconds at most, in a large planning run). Reference
+# counting frees everything else as before; reference cycles wait a little longer to be freed.
 GC_THRESHOLDS = (200_000, 20, 20)
 
 

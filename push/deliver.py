@@ -88,10 +88,7 @@ async def deliver_due(
         )
         if not rows:
             return sent
-        by_user: dict[int, tuple[Addressee, list[Due]]] = {}
-        for delivery, user in rows:
-            by_user.setdefault(delivery.user_id, (user, []))[1].append(delivery)
-        recipients = list(by_user.values())
+        recipients = by_recipient(rows)
         async with sessions() as session:
             composed = await compose_all(session, deployment, recipients, built)
 
@@ -110,6 +107,14 @@ async def deliver_due(
 
 Message = tuple[Reply | None, list[int]]
 Recipient = tuple[Addressee, list[Due]]
+
+
+def by_recipient(claimed: Sequence[tuple[Due, Addressee]]) -> list[Recipient]:
+    """Claimed rows grouped per person, in the order claimed: what `compose_all` takes."""
+    grouped: dict[int, Recipient] = {}
+    for due, addressee in claimed:
+        grouped.setdefault(due.user_id, (addressee, []))[1].append(due)
+    return list(grouped.values())
 
 
 async def _deliver_to(

@@ -17,8 +17,8 @@ from bot.deployment import Deployment, load_deployment
 from handlers.i18n import Translator
 from matching.rules import Volunteer, districts_within, fits
 from matching.select import Candidates
-from push.deliver import Cards, compose_all
-from push.outbox import Addressee, Due, claim_due
+from push.deliver import Cards, by_recipient, compose_all
+from push.outbox import claim_due
 from push.plan import MAX_OFFERS_PER_VOLUNTEER_PER_RUN, PlanReport, need_of, plan
 from storage import create_engine, make_sessionmaker
 from storage.models import Delivery, HelpRequest, Match, VolunteerProfile
@@ -153,10 +153,7 @@ async def test_each_volunteer_gets_one_digest_with_all_their_offers(
         while rows := await claim_due(
             sessions, worker="test", now=DIGEST_AT, lease=timedelta(hours=1), limit=7
         ):
-            by_user: dict[int, tuple[Addressee, list[Due]]] = {}
-            for due, user in rows:
-                by_user.setdefault(due.user_id, (user, []))[1].append(due)
-            recipients = list(by_user.values())
+            recipients = by_recipient(rows)
             async with sessions() as session:
                 composed = await compose_all(session, deployment, recipients)
             for (user, deliveries), messages in zip(recipients, composed, strict=True):
@@ -195,11 +192,8 @@ async def test_a_changed_request_is_shown_as_it_is_now(
         rows = await claim_due(
             sessions, worker="test", now=DIGEST_AT, lease=timedelta(hours=1), limit=10_000
         )
-        by_user: dict[int, tuple[Addressee, list[Due]]] = {}
-        for due, user in rows:
-            if due.kind == "offer":
-                by_user.setdefault(due.user_id, (user, []))[1].append(due)
-        recipient = next(iter(by_user.values()))
+        offers = [(due, user) for due, user in rows if due.kind == "offer"]
+        recipient = by_recipient(offers)[0]
         offer = recipient[1][0]
 
         async def shown() -> str:
