@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import cProfile
+import hashlib
 import io
 import json
 import logging
@@ -335,6 +336,7 @@ class Measurement:
     render_sample: int
     render_seconds: float  # for the sample
     deliveries: dict[str, int]
+    checksum: str  # of every planned offer and delivery: equal runs planned exactly the same
 
     @property
     def seconds(self) -> float:
@@ -441,6 +443,7 @@ async def measure(path: Path, volunteers: int, requests: int, profile: Path | No
         kinds = (
             await session.exec(select(Delivery.kind, func.count()).group_by(Delivery.kind))
         ).all()
+        checksum = await planned_checksum(session)
     await engine.dispose()
     return Measurement(
         volunteers=volunteers,
@@ -461,7 +464,36 @@ async def measure(path: Path, volunteers: int, requests: int, profile: Path | No
         render_sample=len(sample),
         render_seconds=render_seconds,
         deliveries={kind: int(count) for kind, count in kinds},
+        checksum=checksum,
     )
+
+
+async def planned_checksum(session: Any) -> str:
+    """A digest of what planning decided: every match (request, volunteer, round, state) and every
+    delivery (recipient, kind, what it is about, due time), sorted, with offers named by request
+    and volunteer rather than by row id. Two runs on the same data print the same checksum exactly
+    when they planned the same offers for the same people at the same moments."""
+    matches = (
+        await session.exec(text("SELECT id, request_id, profile_id, round, state FROM matches"))
+    ).all()
+    by_id = {row[0]: (row[1], row[2]) for row in matches}
+    deliveries = (
+        await session.exec(text("SELECT key, user_id, kind, subject_id, due_at FROM deliveries"))
+    ).all()
+    planned = sorted(repr(tuple(row[1:])) for row in matches)
+    planned += sorted(
+        repr(
+            (
+                user,
+                kind,
+                by_id.get(subject) if kind == "offer" else subject,
+                key.partition("#")[2],
+                due,
+            )
+        )
+        for key, user, kind, subject, due in deliveries
+    )
+    return hashlib.sha256("\n".join(planned).encode()).hexdigest()[:16]
 
 
 def measure_in_subprocess(
@@ -678,6 +710,8 @@ def run(volunteers: int, requests: int, sample: int, repeat: int, profile: bool)
                 print(row(runs[-1]) + note, flush=True)
                 path.unlink()
             results[size] = median(runs)
+            if len({r.checksum for r in runs}) > 1:
+                print(f"runs of the same data planned differently: {[r.checksum for r in runs]}")
             if stats is not None:
                 print()
                 print("profile of the full-size run (cProfile, sorted by own time):")
@@ -688,6 +722,10 @@ def run(volunteers: int, requests: int, sample: int, repeat: int, profile: bool)
     print(
         "deliveries after planning (full size): "
         + ", ".join(f"{kind} {count:,}" for kind, count in sorted(full.deliveries.items()))
+    )
+    print(
+        f"checksum of the planned offers and deliveries: {full.checksum} (full size), "
+        f"{smaller.checksum} (half); the same data and code plan the same"
     )
     growth = full.seconds / smaller.seconds if smaller.seconds else float("inf")
     memory_growth = (full.peak_rss_mb - full.rss_after_imports_mb) / max(
