@@ -371,8 +371,6 @@ def memory_mb(field: str) -> float:
 async def measure(path: Path, volunteers: int, requests: int, profile: Path | None) -> Measurement:
     from sqlmodel import func, select
 
-    from bot.config import DEFAULT_DEPLOYMENT
-    from bot.deployment import load_deployment
     from handlers.i18n import Translator
     from handlers.types import Reply
     from push.deliver import Cards, by_recipient, compose_all
@@ -380,6 +378,7 @@ async def measure(path: Path, volunteers: int, requests: int, profile: Path | No
     from push.plan import plan
     from storage.db import create_engine, make_sessionmaker
     from storage.models import Delivery, User
+    from town.deployment import DEFAULT_DEPLOYMENT, load_deployment
 
     deployment = load_deployment(DEFAULT_DEPLOYMENT)
     translator = Translator()
@@ -530,11 +529,10 @@ def baseline(path: Path, sample: int, seed: int = SEED) -> Baseline:
     """Every volunteer (in memory, as the rules see them) ranked against every sampled request."""
     import sqlite3
 
-    from bot.config import DEFAULT_DEPLOYMENT
-    from bot.deployment import load_deployment
     from matching.rules import Volunteer, districts_within, rank
     from push.plan import need_of
     from storage.models import HelpRequest
+    from town.deployment import DEFAULT_DEPLOYMENT, load_deployment
 
     deployment = load_deployment(DEFAULT_DEPLOYMENT)
     municipality = deployment.municipality("bingen")

@@ -11,12 +11,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.config import Settings
-from bot.deployment import Deployment, load_deployment
 from handlers.core import DialogueCore, utcnow
 from handlers.flows import FLOWS
 from handlers.i18n import Translator
 from handlers.offers import ACTIONS
 from storage import create_engine, make_sessionmaker, migrate, pool_size
+from town.deployment import Deployment, load_deployment
 
 
 @dataclass(frozen=True)

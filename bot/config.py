@@ -10,9 +10,9 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from storage.db import DEFAULT_DATABASE_URL
+from town.deployment import DEFAULT_DEPLOYMENT
 
 _SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
-DEFAULT_DEPLOYMENT = Path(__file__).resolve().parent / "deployments" / "bingen.toml"
 
 
 class Settings(BaseSettings):

@@ -10,7 +10,6 @@ from collections.abc import Sequence
 from datetime import date, time
 from typing import Protocol
 
-from bot.deployment import Deployment
 from handlers.i18n import Raw, Text, Written, _, _n, lines, paragraphs
 from handlers.opportunity import REQUIREMENTS
 from handlers.opportunity import when_text as opportunity_when
@@ -18,6 +17,7 @@ from handlers.request import when_text
 from handlers.types import Button
 from handlers.vocabulary import CategoryLabel, Joined, category, language_names
 from storage.models import HelpRequest, Opportunity, Organisation, VolunteerProfile
+from town.deployment import Deployment
 
 # Buttons on pushed messages: "act:<action>:..." (see handlers.offers.ACTIONS).
 ACCEPT = "act:offer:yes:"

@@ -20,7 +20,6 @@ from typing import Any
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.deployment import Deployment
 from handlers import commands, privacy
 from handlers.batching import Batches
 from handlers.flow import (
@@ -44,6 +43,7 @@ from handlers.onboarding import needs_consent
 from handlers.types import Button, Incoming, Reply, Turn
 from storage.conversations import DialogueState, load_turns, save_states
 from storage.models import User
+from town.deployment import Deployment
 
 log = logging.getLogger(__name__)
 

@@ -17,11 +17,11 @@ from typing import Any, TypeAlias, TypeVar
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.deployment import Deployment
 from handlers.i18n import Text, Translator
 from handlers.types import Button, Incoming
 from storage.conversations import DialogueState
 from storage.models import User
+from town.deployment import Deployment
 
 T = TypeVar("T")
 

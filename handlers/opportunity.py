@@ -13,7 +13,6 @@ from typing import Any
 
 from sqlmodel import col, select
 
-from bot.deployment import Municipality
 from handlers.flow import EDITING, SUMMARY, Ctx, Flow, Goto, Outcome, Prompt, Retry, Step, resolve
 from handlers.i18n import DateText, Msg, Raw, Text, _, lines, paragraphs
 from handlers.organisation import APPROVED, load_organisation, one_line
@@ -38,6 +37,7 @@ from handlers.widgets import (
     single_choice,
 )
 from storage.models import Opportunity, Organisation
+from town.deployment import Municipality
 
 TITLE_LIMIT = 80
 DESCRIPTION_LIMIT = 500

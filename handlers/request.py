@@ -14,7 +14,6 @@ from typing import Any
 from sqlmodel import col, func, select
 
 from handlers.flow import EDITING, SUMMARY, Ctx, Flow, Goto, Outcome, Prompt, Retry, Step
-from handlers.geo import nearest_district
 from handlers.i18n import DateText, Msg, Raw, Text, TimeText, _, lines, paragraphs
 from handlers.types import Button
 from handlers.vocabulary import (
@@ -30,6 +29,7 @@ from handlers.vocabulary import (
 from handlers.when import MAX_DAYS_AHEAD, local_now, parse_date, parse_time, quick_days, today
 from handlers.widgets import PICK, after, free_text, goto, multi_select, rows, single_choice
 from storage.models import HelpRequest
+from town.geo import nearest_district
 
 FLEXIBLE = "flexible"
 SUBMIT = "submit"

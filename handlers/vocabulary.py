@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.deployment import Category, Deployment, Municipality
 from handlers.flow import Ctx
 from handlers.i18n import LanguageName, Msg, Raw, Text, Translator, WeekdayName, _
+from town.deployment import Category, Deployment, Municipality
 
 PARTS_OF_DAY: dict[str, Msg] = {
     "morning": _("morning"),

@@ -12,7 +12,6 @@ from sqlalchemy import delete
 from sqlmodel import select
 
 from handlers.flow import EDITING, SUMMARY, Ctx, Flow, Goto, Outcome, Prompt, Retry, Step
-from handlers.geo import nearest_district
 from handlers.i18n import Msg, Raw, Text, Written, _, lines, paragraphs
 from handlers.types import Button
 from handlers.vocabulary import (
@@ -42,6 +41,7 @@ from storage.models import (
     VolunteerProfile,
     VolunteerSlot,
 )
+from town.geo import nearest_district
 
 AGE_GROUPS: dict[str, Msg] = {"adult": _("18 or older"), "minor": _("Under 18")}
 COMMITMENTS: dict[str, Msg] = {

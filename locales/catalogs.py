@@ -28,7 +28,7 @@ KEYWORDS: dict[str, Any] = {"_": None, "_n": (1, 2)}
 METHOD_MAP = [
     ("bot/**.py", "python"),
     ("handlers/**.py", "python"),
-    ("bot/deployments/**.toml", "locales.catalogs:extract_deployment"),
+    ("town/deployments/**.toml", "locales.catalogs:extract_deployment"),
 ]
 # Telegram refuses messages longer than this.
 TELEGRAM_TEXT_LIMIT = 4096

@@ -14,8 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
-from bot.deployment import Municipality
-from handlers.geo import distance_km
+from town.deployment import Municipality
+from town.geo import distance_km
 
 GERMAN = "de"
 PARTS = ("morning", "afternoon", "evening")

@@ -20,7 +20,6 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.deployment import Deployment
 from handlers import cards
 from handlers.i18n import Text
 from handlers.types import Button, Reply
@@ -36,6 +35,7 @@ from storage.models import (
     VolunteerProfile,
     table_of,
 )
+from town.deployment import Deployment
 
 log = logging.getLogger(__name__)
 

@@ -6,10 +6,10 @@ from datetime import datetime, time, timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.deployment import Deployment
 from push.outbox import enqueue
 from push.timing import after_quiet_hours, appointment_start
 from storage.models import HelpRequest, Match, User
+from town.deployment import Deployment
 
 EVENING_BEFORE = time(18, 0)
 FOLLOW_UP_AFTER = timedelta(hours=3)

@@ -18,7 +18,6 @@ from sqlalchemy import bindparam, insert, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.deployment import Deployment, Municipality
 from handlers.vocabulary import category
 from matching.rules import (
     Need,
@@ -40,6 +39,7 @@ from storage.models import (
     VolunteerProfile,
     table_of,
 )
+from town.deployment import Deployment, Municipality
 
 log = logging.getLogger(__name__)
 

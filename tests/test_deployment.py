@@ -8,8 +8,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from bot.config import DEFAULT_DEPLOYMENT
-from bot.deployment import Deployment, load_deployment
+from town.deployment import DEFAULT_DEPLOYMENT, Deployment, load_deployment
 
 
 def test_default_deployment_describes_bingen_and_its_districts() -> None:

@@ -9,8 +9,6 @@ from zoneinfo import ZoneInfo
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.config import DEFAULT_DEPLOYMENT
-from bot.deployment import load_deployment
 from matching.rules import (
     PARTS,
     Need,
@@ -22,6 +20,7 @@ from matching.rules import (
     slot_of,
 )
 from push.timing import after_quiet_hours, in_quiet_hours, next_at, offer_due
+from town.deployment import DEFAULT_DEPLOYMENT, load_deployment
 
 DEPLOYMENT = load_deployment(DEFAULT_DEPLOYMENT)
 BINGEN = DEPLOYMENT.municipalities[0]

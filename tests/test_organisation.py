@@ -18,11 +18,12 @@ from sqlmodel import col, select
 
 from bot import cli
 from bot.app import App, running_app
-from bot.config import DEFAULT_DEPLOYMENT, Settings
+from bot.config import Settings
 from handlers import opportunity, organisation
 from storage.models import Opportunity, Organisation, User
 from tests.chat import Chat, onboard
 from tests.conftest import FrozenClock
+from town.deployment import DEFAULT_DEPLOYMENT
 
 StartApp = Callable[[], AbstractAsyncContextManager[App]]
 

@@ -12,8 +12,6 @@ from sqlalchemy import text
 from sqlmodel import col, select
 
 from benchmarks.matching import DIGEST_AT, NOW, generate
-from bot.config import DEFAULT_DEPLOYMENT
-from bot.deployment import Deployment, load_deployment
 from handlers.i18n import Translator
 from matching.rules import Volunteer, districts_within, fits
 from matching.select import Candidates
@@ -22,6 +20,7 @@ from push.outbox import claim_due
 from push.plan import MAX_OFFERS_PER_VOLUNTEER_PER_RUN, PlanReport, need_of, plan
 from storage import create_engine, make_sessionmaker
 from storage.models import Delivery, HelpRequest, Match, VolunteerProfile
+from town.deployment import DEFAULT_DEPLOYMENT, Deployment, load_deployment
 
 
 @pytest.fixture

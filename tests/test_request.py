@@ -12,10 +12,11 @@ import tomli_w
 from sqlmodel import select
 
 from bot.app import App, running_app
-from bot.config import DEFAULT_DEPLOYMENT, Settings
+from bot.config import Settings
 from storage.models import HelpRequest
 from tests.chat import Chat, onboard
 from tests.conftest import FrozenClock
+from town.deployment import DEFAULT_DEPLOYMENT
 
 StartApp = Callable[[], AbstractAsyncContextManager[App]]
 KEMPTEN = (49.9688, 7.9330)

@@ -1,4 +1,7 @@
-"""The deployment file: the agency, its municipalities and districts, and the help categories."""
+"""The deployment file: the agency, its municipalities and districts, and the help categories.
+
+The town's configuration is the floor of the house: it imports nothing of the project.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +20,9 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+
+# The deployment a first run uses: the volunteer exchange of Bingen am Rhein.
+DEFAULT_DEPLOYMENT = Path(__file__).resolve().parent / "deployments" / "bingen.toml"
 
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from bot.deployment import District, Municipality
+from town.deployment import District, Municipality
 
 EARTH_RADIUS_KM = 6371.0
 

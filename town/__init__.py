@@ -1,0 +1,1 @@
+"""The town's configuration: agency, municipalities, districts, help categories and geography."""
