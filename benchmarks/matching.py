@@ -8,9 +8,9 @@ same people; generating is not measured), then measures, in a fresh subprocess p
   runs it: every open request gets its first offer round (or widens, or is closed as exhausted),
   creating the matches and the offer deliveries;
 * **compose**: at the digest time (18:00 the same Monday, when daily and weekly digests and every
-  immediate offer are due), as `deliver_due` does: `push.outbox.claim_due` claims the due rows
+  immediate offer are due), as `deliver_due` does: `storage.outbox.claim_due` claims the due rows
   batch by batch (with all of their recipients' rows), `push.deliver.compose_all` builds the
-  messages (one digest per volunteer) and `push.outbox.mark_sent` marks the batch sent; the
+  messages (one digest per volunteer) and `storage.outbox.mark_sent` marks the batch sent; the
   messages are neither rendered to text nor sent. Rendering a sample of the messages
   with `Translator().render` is timed on the side and extrapolated, but not counted;
 * time is wall time of plan + compose (and the CPU time they took); memory is the subprocess's
@@ -374,10 +374,10 @@ async def measure(path: Path, volunteers: int, requests: int, profile: Path | No
     from handlers.i18n import Translator
     from handlers.types import Reply
     from push.deliver import Cards, by_recipient, compose_all
-    from push.outbox import claim_due, mark_sent
     from push.plan import plan
     from storage.db import create_engine, make_sessionmaker
     from storage.models import Delivery, User
+    from storage.outbox import claim_due, mark_sent
     from town.deployment import DEFAULT_DEPLOYMENT, load_deployment
 
     deployment = load_deployment(DEFAULT_DEPLOYMENT)
@@ -672,7 +672,7 @@ def run(volunteers: int, requests: int, sample: int, repeat: int, profile: bool)
         f"{platform.python_version()}, {platform.platform()}, load average {load()}"
     )
     print(
-        "plan = push.plan.plan() in one transaction at Mon 10:00; compose = push.outbox.claim_due(), "
+        "plan = push.plan.plan() in one transaction at Mon 10:00; compose = storage.outbox.claim_due(), "
         "push.deliver.compose_all() and mark_sent() for everything due at Mon 18:00 (digest time), "
         f"{COMPOSE_BATCH:,} rows at a time; each size {repeat} times, each time in a fresh "
         "subprocess on a fresh copy of the generated SQLite file; the goal and the growth compare "

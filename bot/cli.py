@@ -17,9 +17,9 @@ from bot.config import Settings
 from bot.process import tune_garbage_collector
 from handlers.core import utcnow
 from handlers.safeguarding import block
-from push.outbox import enqueue
 from storage import create_engine, migrate
 from storage.models import Organisation, User
+from storage.outbox import enqueue
 
 ORGANISATION_STATUSES = ("pending", "approved", "rejected")
 

@@ -9,8 +9,8 @@ from handlers.flow import EDITING, Ctx, Flow, Goto, Outcome, Prompt, Step
 from handlers.i18n import DateText, Msg, Text, _, _n, paragraphs
 from handlers.types import Button
 from handlers.vocabulary import CategoryLabel, category
-from push.outbox import enqueue
 from storage.models import HelpRequest, Match, VolunteerProfile
+from storage.outbox import enqueue
 
 PREFIX = "req:"
 NEW = "requests:new"

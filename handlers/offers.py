@@ -15,11 +15,10 @@ from sqlalchemy import update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from exchange.followthrough import plan_follow_through
 from handlers import cards, volunteer
 from handlers.flow import EDITING, Action, Ctx, Goto, Outcome, Retry
 from handlers.i18n import Raw, _
-from push.followthrough import plan_follow_through
-from push.outbox import enqueue
 from storage.models import (
     Delivery,
     HelpRequest,
@@ -31,6 +30,7 @@ from storage.models import (
     User,
     VolunteerProfile,
 )
+from storage.outbox import enqueue
 
 log = logging.getLogger(__name__)
 

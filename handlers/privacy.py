@@ -17,7 +17,6 @@ from handlers.flow import Ctx, End, Flow, Goto, Outcome, Prompt, Step
 from handlers.i18n import _
 from handlers.offers import send_back_to_matching
 from handlers.types import Button, OutgoingFile
-from push.outbox import enqueue
 from storage.models import (
     Conversation,
     Delivery,
@@ -33,6 +32,7 @@ from storage.models import (
     VolunteerProfile,
     VolunteerSlot,
 )
+from storage.outbox import enqueue
 
 ERASE = "privacy:erase"
 KEEP = "privacy:keep"

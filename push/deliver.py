@@ -23,7 +23,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from handlers import cards
 from handlers.i18n import Text
 from handlers.types import Button, Reply
-from push.outbox import Addressee, Due, claim_due, mark_sent, release
 from storage.models import (
     HelpRequest,
     Interest,
@@ -35,6 +34,7 @@ from storage.models import (
     VolunteerProfile,
     table_of,
 )
+from storage.outbox import Addressee, Due, claim_due, mark_sent, release
 from town.deployment import Deployment
 
 log = logging.getLogger(__name__)

@@ -18,6 +18,7 @@ from sqlalchemy import bindparam, insert, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from exchange.timing import after_quiet_hours, appointment_start, next_at, offer_due
 from handlers.vocabulary import category
 from matching.rules import (
     Need,
@@ -28,8 +29,6 @@ from matching.rules import (
     slot_of,
 )
 from matching.select import Candidates, Walk, candidate_ids
-from push.outbox import enqueue_many, planned
-from push.timing import after_quiet_hours, appointment_start, next_at, offer_due
 from storage.models import (
     HelpRequest,
     Match,
@@ -39,6 +38,7 @@ from storage.models import (
     VolunteerProfile,
     table_of,
 )
+from storage.outbox import enqueue_many, planned
 from town.deployment import Deployment, Municipality
 
 log = logging.getLogger(__name__)

@@ -8,7 +8,7 @@ from bot.app import App
 from handlers.types import Incoming, Location, Reply, Turn
 from push.deliver import Audience
 from push.jobs import TickReport, tick
-from push.outbox import Addressee
+from storage.outbox import Addressee
 
 
 @dataclass

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from hypothesis import given
 from hypothesis import strategies as st
 
+from exchange.timing import after_quiet_hours, in_quiet_hours, next_at, offer_due
 from matching.rules import (
     PARTS,
     Need,
@@ -19,7 +20,6 @@ from matching.rules import (
     rank,
     slot_of,
 )
-from push.timing import after_quiet_hours, in_quiet_hours, next_at, offer_due
 from town.deployment import DEFAULT_DEPLOYMENT, load_deployment
 
 DEPLOYMENT = load_deployment(DEFAULT_DEPLOYMENT)

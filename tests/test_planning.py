@@ -16,10 +16,10 @@ from handlers.i18n import Translator
 from matching.rules import Volunteer, districts_within, fits
 from matching.select import Candidates
 from push.deliver import Cards, by_recipient, compose_all
-from push.outbox import claim_due
 from push.plan import MAX_OFFERS_PER_VOLUNTEER_PER_RUN, PlanReport, need_of, plan
 from storage import create_engine, make_sessionmaker
 from storage.models import Delivery, HelpRequest, Match, VolunteerProfile
+from storage.outbox import claim_due
 from town.deployment import DEFAULT_DEPLOYMENT, Deployment, load_deployment
 
 

@@ -20,7 +20,7 @@ from bot.app import App
 from handlers.types import Incoming, Location, Reply, Turn
 from push.deliver import Audience
 from push.jobs import tick
-from push.outbox import Addressee
+from storage.outbox import Addressee
 
 ATTACHMENTS = {":sticker": "sticker", ":photo": "photo", ":voice": "voice"}
 

@@ -17,7 +17,7 @@ from handlers.commands import DESCRIPTIONS
 from handlers.core import DialogueCore
 from handlers.i18n import Translator, _
 from handlers.types import Incoming, Location, Reply, Turn
-from push.outbox import Addressee
+from storage.outbox import Addressee
 
 log = logging.getLogger(__name__)
 

@@ -6,9 +6,9 @@ from datetime import datetime, time, timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from push.outbox import enqueue
-from push.timing import after_quiet_hours, appointment_start
+from exchange.timing import after_quiet_hours, appointment_start
 from storage.models import HelpRequest, Match, User
+from storage.outbox import enqueue
 from town.deployment import Deployment
 
 EVENING_BEFORE = time(18, 0)
