@@ -177,7 +177,7 @@ async def measure(framework: str, messages: int, workdir: Path) -> Result:
             try:
                 with patch.object(push.jobs, "deliver_due", timed_delivery):
                     started = time.perf_counter()
-                    report = await tick(app, bot.channel, TELEGRAM_AUDIENCE)
+                    report = await tick(app.pushing, bot.channel, TELEGRAM_AUDIENCE)
                     seconds = time.perf_counter() - started
             finally:
                 await bot.stop()

@@ -50,7 +50,7 @@ from bot.channels.telegram.runner import AiogramFront, Front, PtbFront, build_fr
 from bot.channels.telegram.sender import Sender
 from bot.config import Settings
 from bot.process import tune_garbage_collector
-from storage.queries import mark_unreachable
+from exchange.people import mark_unreachable
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "123456:BENCHMARK"
@@ -146,7 +146,8 @@ async def serve(settings: Settings, bot: str, stop: asyncio.Event, profile: Path
         front = build_front(settings)
 
         async def unreachable(chat_id: int) -> None:
-            await mark_unreachable(app.sessions, user_key(chat_id), app.core.clock())
+            async with app.sessions() as session, session.begin():
+                await mark_unreachable(session, user_key(chat_id), app.core.clock())
 
         sender = Sender(front.transport, on_unreachable=unreachable, **NO_LIMITS)
         channel = TelegramChannel(app.core, app.translator, sender)

@@ -5,16 +5,16 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.config import Settings
-from handlers.core import DialogueCore, utcnow
-from handlers.flows import FLOWS
-from handlers.i18n import Translator
-from handlers.offers import ACTIONS
+from engine.core import DialogueCore, utcnow
+from engine.i18n import Translator
+from handlers.dialogues import DIALOGUES
+from push.jobs import Pushing
 from storage import create_engine, make_sessionmaker, migrate, pool_size
 from town.deployment import Deployment, load_deployment
 
@@ -27,6 +27,12 @@ class App:
     sessions: async_sessionmaker[AsyncSession]
     translator: Translator
     core: DialogueCore
+
+    @property
+    def pushing(self) -> Pushing:
+        """What the scheduled work needs of the app."""
+        lease = timedelta(seconds=self.settings.push_lease_seconds)
+        return Pushing(self.sessions, self.deployment, self.core.clock, lease)
 
 
 @asynccontextmanager
@@ -44,8 +50,7 @@ async def running_app(
             sessions=sessions,
             deployment=deployment,
             translator=translator,
-            flows=FLOWS,
-            actions=ACTIONS,
+            dialogues=DIALOGUES,
             clock=clock,
             messages_per_minute=settings.messages_per_minute,
             transactions_at_once=pool_size(engine),

@@ -9,19 +9,15 @@ import signal
 import sys
 from collections.abc import Sequence
 
-from sqlmodel import col, select
-
 from bot.app import running_app
 from bot.channels.console import ConsoleChannel
 from bot.config import Settings
 from bot.process import tune_garbage_collector
-from handlers.core import utcnow
-from handlers.safeguarding import block
+from exchange import organisations, people, safeguarding
 from storage import create_engine, migrate
-from storage.models import Organisation, User
-from storage.outbox import enqueue
+from storage.models import Organisation, OrganisationStatus
 
-ORGANISATION_STATUSES = ("pending", "approved", "rejected")
+ORGANISATION_STATUSES = [status.value for status in OrganisationStatus]
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -175,10 +171,7 @@ async def list_organisations(
 ) -> list[Organisation]:
     """The registered organisations, oldest first; only those with `status` if given."""
     async with running_app(settings) as app, app.sessions() as session:
-        query = select(Organisation).order_by(col(Organisation.id))
-        if status is not None:
-            query = query.where(Organisation.status == status)
-        return list((await session.exec(query)).all())
+        return await organisations.listing(session, OrganisationStatus(status) if status else None)
 
 
 async def decide_organisation(
@@ -186,38 +179,27 @@ async def decide_organisation(
 ) -> Organisation:
     """Approve or reject a pending organisation; AdminError if there is none or it is not pending."""
     async with running_app(settings) as app, app.sessions() as session, session.begin():
-        organisation = await session.get(Organisation, organisation_id)
-        if organisation is None:
-            raise AdminError(f"There is no organisation with id {organisation_id}.")
-        if organisation.status != "pending":
-            raise AdminError(
-                f"Organisation {organisation_id} ({_printable(organisation.name)}) is "
-                f"{organisation.status}; "
-                "only pending organisations can be approved or rejected."
+        try:
+            return await organisations.decide(
+                session, organisation_id, approve=approve, now=app.core.clock()
             )
-        organisation.status = "approved" if approve else "rejected"
-        now = utcnow()
-        if approve:
-            organisation.approved_at = now
-        session.add(organisation)
-        await enqueue(
-            session,
-            user_id=organisation.owner_id,
-            kind="organisation_decided",
-            subject_id=organisation.id,
-            due_at=now,
-            now=now,
-        )
-    return organisation
+        except organisations.NotDecidable as refused:
+            found = refused.organisation
+            if found is None:
+                raise AdminError(f"There is no organisation with id {organisation_id}.") from None
+            raise AdminError(
+                f"Organisation {organisation_id} ({_printable(found.name)}) is {found.status}; "
+                "only pending organisations can be approved or rejected."
+            ) from None
 
 
 async def block_user(settings: Settings, key: str) -> None:
     """Block the person with this user key; AdminError if there is none."""
     async with running_app(settings) as app, app.sessions() as session, session.begin():
-        user = (await session.exec(select(User).where(User.key == key))).first()
+        user = await people.by_key(session, key)
         if user is None:
             raise AdminError(f"There is nobody with the key {_printable(key)}.")
-        await block(session, user, utcnow())
+        await safeguarding.block(session, user, app.core.clock())
 
 
 def _organisation_table(organisations: Sequence[Organisation]) -> str:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from storage.models import Rhythm
+
 
 def in_quiet_hours(moment: time, quiet_from: time, quiet_until: time) -> bool:
     """Whether a local time lies in the quiet hours (which may run over midnight)."""
@@ -54,9 +56,9 @@ def offer_due(
     same-day urgent request for a volunteer who opted into those.
     """
     local_now = now.astimezone(tz)
-    if urgent or rhythm == "immediate":
+    if urgent or rhythm == Rhythm.IMMEDIATE:
         due = local_now
-    elif rhythm == "daily":
+    elif rhythm == Rhythm.DAILY:
         due = next_at(local_now, digest_at)
     else:
         due = next_at(local_now, digest_at, weekly_digest_day)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from handlers.flow import Ctx, Flow, Outcome, Prompt, Return, Step
-from handlers.i18n import Raw, _
-from handlers.types import Button
+from engine.i18n import Raw, _
+from engine.steps import Ctx, Flow, Outcome, Prompt, Return, Step
+from engine.types import Button
+from exchange import people
+from handlers.targets import LANGUAGE_FLOW
 from locales import LANGUAGES
 
 PREFIX = "lang:"
@@ -31,8 +33,7 @@ def set_language(ctx: Ctx, payload: str) -> None:
     """Store the chosen language: on the user once they consented, else on the conversation only."""
     code = payload.removeprefix(PREFIX)
     if ctx.user is not None:
-        ctx.user.language = code
-        ctx.session.add(ctx.user)
+        people.set_language(ctx.session, ctx.user, code)
     ctx.conversation.language = code
 
 
@@ -45,4 +46,4 @@ def _chosen(ctx: Ctx, payload: str) -> Outcome:
     return Return(notes=(_("From now on I will write to you in English."),))
 
 
-FLOW = Flow("language", start="choose", steps={"choose": Step(ask=_ask, on_choice=_chosen)})
+FLOW = Flow(LANGUAGE_FLOW, start="choose", steps={"choose": Step(ask=_ask, on_choice=_chosen)})

@@ -2,89 +2,110 @@
 
 from __future__ import annotations
 
-from handlers import organisation, request
-from handlers.commands import help_text
-from handlers.flow import Call, Ctx, Flow, Goto, Outcome, Prompt, Retry, Step
-from handlers.i18n import Msg, _, paragraphs
-from handlers.onboarding import (
-    ORGANISATION,
-    RELATIVE,
-    SEEKER,
-    VOLUNTEER,
-    ask_role,
-    role_chosen,
+from engine.commands import help_text
+from engine.i18n import Msg, _, paragraphs
+from engine.steps import Call, Ctx, Flow, Goto, Outcome, Prompt, Say, Step
+from engine.types import Button
+from handlers import organisation, profile, request
+from handlers.onboarding import ask_role, role_chosen
+from handlers.targets import (
+    LANGUAGE,
+    MAIN_MENU,
+    MENU,
+    MY_REQUESTS,
+    NEW_PROFILE,
+    NEW_REQUEST,
+    NEW_REQUEST_FOR_SOMEONE,
+    ORGANISATION_CARD,
+    PROFILE_CARD,
+    REGISTER_ORGANISATION,
 )
-from handlers.profile import open_profile
-from handlers.types import Button
+from storage.models import Role
 
 PROFILE = "menu:profile"
 ASK_HELP = "menu:ask"
-MY_REQUESTS = "menu:requests"
+REQUESTS = "menu:requests"
 CHANGE_ROLE = "menu:role"
-LANGUAGE = "menu:language"
+CHANGE_LANGUAGE = "menu:language"
 HELP = "menu:help"
 
-ROLE_INTROS: dict[str, Msg] = {
-    VOLUNTEER: _(
+ROLE_INTROS: dict[Role, Msg] = {
+    Role.VOLUNTEER: _(
         "🙋 You take part as a volunteer. In your profile you say what help you offer, where "
         "and when; we then send you requests that fit."
     ),
-    SEEKER: _(
+    Role.SEEKER: _(
         "🤝 You are looking for help, for example with shopping or a visit to the doctor. "
         "Tell us what you need and we look for a volunteer."
     ),
-    RELATIVE: _(
+    Role.RELATIVE: _(
         "👪 You ask for help for someone else, a relative or a neighbour. You stay the contact "
         "and we keep you informed."
     ),
-    ORGANISATION: _(
+    Role.ORGANISATION: _(
         "🏛️ You represent an organisation. Once a coordinator has approved it, you can post "
         "opportunities for volunteers."
     ),
 }
 
 
-def _role_actions(ctx: Ctx, role: str | None) -> tuple[tuple[Button, ...], ...]:
-    if role == VOLUNTEER:
+def _role_actions(ctx: Ctx, role: Role | None) -> tuple[tuple[Button, ...], ...]:
+    if role == Role.VOLUNTEER:
         return ((Button(PROFILE, _("👤 My volunteer profile")),),)
-    if role in (SEEKER, RELATIVE):
-        ask = _("🆘 Ask for help") if role == SEEKER else _("👪 Ask for help for someone")
-        return ((Button(ASK_HELP, ask),), (Button(MY_REQUESTS, _("📋 My requests")),))
+    if role in (Role.SEEKER, Role.RELATIVE):
+        ask = _("🆘 Ask for help") if role == Role.SEEKER else _("👪 Ask for help for someone")
+        return ((Button(ASK_HELP, ask),), (Button(REQUESTS, _("📋 My requests")),))
     return organisation.menu_buttons(ctx)
 
 
 def _ask_main(ctx: Ctx) -> Prompt:
     role = ctx.user.role if ctx.user is not None else None
-    intro = ROLE_INTROS.get(role or "", _("Please tell us how you would like to take part."))
+    intro = ROLE_INTROS.get(role) if role else None
     buttons = (
         *_role_actions(ctx, role),
         (Button(CHANGE_ROLE, _("🔄 Change my role") if role else _("Choose my role")),),
-        (Button(LANGUAGE, _("🌐 Language")), Button(HELP, _("❓ Help"))),
+        (Button(CHANGE_LANGUAGE, _("🌐 Language")), Button(HELP, _("❓ Help"))),
     )
-    return Prompt(paragraphs(_("🏠 Main menu"), intro), buttons)
+    text = intro or _("Please tell us how you would like to take part.")
+    return Prompt(paragraphs(_("🏠 Main menu"), text), buttons)
 
 
 async def _main_chosen(ctx: Ctx, payload: str) -> Outcome:
     role = ctx.user.role if ctx.user is not None else None
     if payload == PROFILE:
-        return await open_profile(ctx)
+        return await profile.open_profile(ctx)
     if payload == ASK_HELP:
-        return request.start(for_someone_else=role == RELATIVE)
-    if payload == MY_REQUESTS:
-        return Goto("list", flow="requests")
+        return request.start(for_someone_else=role == Role.RELATIVE)
+    if payload == REQUESTS:
+        return Goto(MY_REQUESTS)
     if payload == CHANGE_ROLE:
         return Goto("role")
-    if payload == LANGUAGE:
-        return Call("language")
+    if payload == CHANGE_LANGUAGE:
+        return Call(LANGUAGE)
     outcome = await organisation.menu_chosen(ctx, payload)
-    return outcome if outcome is not None else Retry(help_text(ctx))
+    return outcome if outcome is not None else Say(help_text(ctx))
 
 
 FLOW = Flow(
-    "menu",
+    MENU,
     start="main",
     steps={
-        "main": Step(ask=_ask_main, on_choice=_main_chosen, cancel=False),
-        "role": Step(ask=ask_role, on_choice=role_chosen, back="main"),
+        "main": Step(
+            ask=_ask_main,
+            on_choice=_main_chosen,
+            next=(
+                NEW_PROFILE,
+                PROFILE_CARD,
+                NEW_REQUEST,
+                NEW_REQUEST_FOR_SOMEONE,
+                MY_REQUESTS,
+                "role",
+                LANGUAGE,
+                REGISTER_ORGANISATION,
+                ORGANISATION_CARD,
+            ),
+            cancel=False,
+        ),
+        "role": Step(ask=ask_role, on_choice=role_chosen, next=(MAIN_MENU,), back="main"),
     },
 )

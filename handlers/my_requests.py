@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
-from sqlmodel import col, select
+from typing import Any
 
+from engine.i18n import DateText, Text, _, _n, paragraphs
+from engine.steps import EDITING, Ctx, Flow, Goto, Outcome, Prompt, Step
+from engine.types import Button
+from exchange import requests
 from handlers import request
-from handlers.flow import EDITING, Ctx, Flow, Goto, Outcome, Prompt, Step
-from handlers.i18n import DateText, Msg, Text, _, _n, paragraphs
-from handlers.types import Button
-from handlers.vocabulary import CategoryLabel, category
-from storage.models import HelpRequest, Match, VolunteerProfile
-from storage.outbox import enqueue
+from handlers.targets import (
+    MAIN_MENU,
+    MY_REQUESTS_FLOW,
+    NEW_REQUEST,
+    NEW_REQUEST_FOR_SOMEONE,
+    REQUEST_AGAIN,
+)
+from storage.models import HelpRequest, RequestStatus, Role
+from vocabulary.labels import REQUEST_STATUSES, kind_label
 
 PREFIX = "req:"
 NEW = "requests:new"
@@ -21,48 +28,45 @@ CONFIRM = "requests:withdraw:yes"
 KEEP = "requests:withdraw:no"
 LIST_LIMIT = 20
 
-STATUS: dict[str, Msg] = {
-    "open": _("🔎 looking for a volunteer"),
-    "matched": _("🤝 volunteer found"),
-    "done": _("✔️ done"),
-    "cancelled": _("✖ withdrawn"),
-    "expired": _("⌛ date passed"),
-}
-ACTIVE = ("open", "matched")
+
+def draft_of(request: HelpRequest) -> dict[str, Any]:
+    """A stored request as a draft of the request flow, to show it or ask for the same help again."""
+    return {
+        "for_other": request.for_other,
+        "name": request.person_name,
+        "phone": request.person_phone,
+        "category": request.category,
+        "district": request.district,
+        "address": request.address,
+        "languages": list(request.languages),
+        "description": request.description,
+    }
 
 
-async def _own_requests(ctx: Ctx) -> list[HelpRequest]:
-    assert ctx.user is not None
-    query = (
-        select(HelpRequest)
-        .where(HelpRequest.asker_id == ctx.user.id)
-        .order_by(col(HelpRequest.created_at).desc())
-        .limit(LIST_LIMIT)
-    )
-    return list((await ctx.session.exec(query)).all())
+def _status(item: HelpRequest) -> Text:
+    return REQUEST_STATUSES.get(item.status, REQUEST_STATUSES[RequestStatus.OPEN])
 
 
 async def _request(ctx: Ctx) -> HelpRequest | None:
     """The request this dialogue is about, only if it belongs to the person."""
-    found = await ctx.session.get(HelpRequest, ctx.data.get("request_id"))
-    if found is None or ctx.user is None or found.asker_id != ctx.user.id:
+    if ctx.user is None or ctx.user.id is None:
         return None
-    return found
+    return await requests.own(ctx.session, ctx.user.id, ctx.data.get("request_id"))
 
 
 def _label(ctx: Ctx, item: HelpRequest) -> Text:
-    kind = category(ctx.deployment, item.category)
     when: Text = DateText(item.day, short=True) if item.day else _("flexible")
     return _(
         "{kind} · {when} · {status}",
-        kind=CategoryLabel(kind) if kind else item.category,
+        kind=kind_label(ctx.deployment, item.category),
         when=when,
-        status=STATUS.get(item.status, STATUS["open"]),
+        status=_status(item),
     )
 
 
 async def _ask_list(ctx: Ctx) -> Prompt:
-    items = await _own_requests(ctx)
+    assert ctx.user is not None and ctx.user.id is not None
+    items = await requests.asked_by(ctx.session, ctx.user.id, LIST_LIMIT)
     menu = (Button(MENU, _("🏠 Main menu")),)
     if not items:
         return Prompt(
@@ -79,9 +83,9 @@ async def _ask_list(ctx: Ctx) -> Prompt:
 
 async def _list_chosen(ctx: Ctx, payload: str) -> Outcome:
     if payload == MENU:
-        return Goto("main", flow="menu")
+        return Goto(MAIN_MENU)
     if payload == NEW:
-        return request.start(ctx.user is not None and ctx.user.role == "relative")
+        return request.start(ctx.user is not None and ctx.user.role == Role.RELATIVE)
     ctx.data["request_id"] = int(payload.removeprefix(PREFIX))
     return Goto("detail")
 
@@ -90,15 +94,15 @@ async def _ask_detail(ctx: Ctx) -> Prompt:
     item = await _request(ctx)
     if item is None:
         return Prompt(_("This request no longer exists."), ())
-    draft = request.draft_of(item)
+    draft = draft_of(item)
     draft.update(
         day=item.day.isoformat() if item.day else None,
         part=item.part_of_day,
         at_time=item.at_time.strftime("%H:%M") if item.at_time else None,
     )
-    status = _("Status: {status}", status=STATUS.get(item.status, STATUS["open"]))
+    status = _("Status: {status}", status=_status(item))
     buttons: list[tuple[Button, ...]] = []
-    if item.status in ACTIVE:
+    if item.status in requests.ACTIVE:
         buttons.append((Button(WITHDRAW, _("✖ Withdraw request")),))
     buttons.append((Button(AGAIN, _("🔁 Ask for this help again")),))
     return Prompt(paragraphs(request.summary_text(ctx, draft), status), tuple(buttons))
@@ -110,32 +114,8 @@ async def _detail_chosen(ctx: Ctx, payload: str) -> Outcome:
         return Goto("list")
     if payload == WITHDRAW:
         return Goto("withdraw")
-    draft = {**request.draft_of(item), EDITING: True}
-    return Goto("day", flow="request", data=draft)
-
-
-async def _tell_volunteer(ctx: Ctx, item: HelpRequest) -> None:
-    """The volunteer who accepted learns that they need not come."""
-    found = (
-        await ctx.session.exec(
-            select(Match, VolunteerProfile)
-            .join(VolunteerProfile, col(VolunteerProfile.id) == Match.profile_id)
-            .where(Match.request_id == item.id, Match.state == "accepted")
-        )
-    ).first()
-    if found is None:
-        return
-    match, profile = found
-    match.state = "cancelled"
-    ctx.session.add(match)
-    await enqueue(
-        ctx.session,
-        user_id=profile.user_id,
-        kind="request_withdrawn",
-        subject_id=match.id,
-        due_at=ctx.now,
-        now=ctx.now,
-    )
+    draft = {**draft_of(item), EDITING: True}
+    return Goto(REQUEST_AGAIN, data=draft)
 
 
 def _ask_withdraw(ctx: Ctx) -> Prompt:
@@ -149,21 +129,28 @@ async def _withdraw_chosen(ctx: Ctx, payload: str) -> Outcome:
     item = await _request(ctx)
     if payload == KEEP or item is None:
         return Goto("detail")
-    if item.status in ACTIVE:
-        if item.status == "matched":
-            await _tell_volunteer(ctx, item)
-        item.status = "cancelled"
-        item.updated_at = ctx.now
-        ctx.session.add(item)
+    await requests.withdraw(ctx.session, item, ctx.now)
     return Goto("list", notes=(_("The request has been withdrawn."),))
 
 
 FLOW = Flow(
-    "requests",
+    MY_REQUESTS_FLOW,
     start="list",
     steps={
-        "list": Step(ask=_ask_list, on_choice=_list_chosen, cancel=False),
-        "detail": Step(ask=_ask_detail, on_choice=_detail_chosen, back="list"),
-        "withdraw": Step(ask=_ask_withdraw, on_choice=_withdraw_chosen, back="detail"),
+        "list": Step(
+            ask=_ask_list,
+            on_choice=_list_chosen,
+            next=(MAIN_MENU, NEW_REQUEST, NEW_REQUEST_FOR_SOMEONE, "detail"),
+            cancel=False,
+        ),
+        "detail": Step(
+            ask=_ask_detail,
+            on_choice=_detail_chosen,
+            next=("list", "withdraw", REQUEST_AGAIN),
+            back="list",
+        ),
+        "withdraw": Step(
+            ask=_ask_withdraw, on_choice=_withdraw_chosen, next=("detail", "list"), back="detail"
+        ),
     },
 )

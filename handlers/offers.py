@@ -1,236 +1,139 @@
 """The buttons on pushed messages: accept or decline an offer, cancel, report how it went.
 
 These buttons live on messages the person did not ask for, so they are not among the current
-step's options. Each action checks instead that the match it names belongs to the person pressing,
-and that it is still in the state the button was made for.
+step's options. Each action reads its button (`vocabulary.actions`), lets the domain check that
+the match it names is the person's and still in the state the button was made for, and answers.
 """
 
 from __future__ import annotations
 
-import logging
-import secrets
-from datetime import datetime
-
-from sqlalchemy import update
-from sqlmodel import col, select
-from sqlmodel.ext.asyncio.session import AsyncSession
-
-from exchange.followthrough import plan_follow_through
-from handlers import cards, volunteer
-from handlers.flow import EDITING, Action, Ctx, Goto, Outcome, Retry
-from handlers.i18n import Raw, _
-from storage.models import (
-    Delivery,
-    HelpRequest,
-    Interest,
-    Match,
-    Opportunity,
-    Organisation,
-    Report,
-    User,
-    VolunteerProfile,
-)
-from storage.outbox import enqueue
-
-log = logging.getLogger(__name__)
-
-
-# Short, easy to say and to hear at a door, in any language.
-SAFETY_WORDS = (
-    "Apfel", "Birne", "Sonne", "Mond", "Stern", "Blume", "Rose", "Tulpe", "Wolke", "Regen",
-    "Fluss", "Rhein", "Berg", "Wald", "Baum", "Vogel", "Fisch", "Katze", "Hase", "Igel",
-    "Brot", "Kaffee", "Tee", "Honig", "Zucker", "Kirsche", "Pflaume", "Traube", "Nuss", "Kerze",
-)  # fmt: skip
-
-
-def safety_word() -> str:
-    return f"{secrets.choice(SAFETY_WORDS)} {secrets.randbelow(90) + 10}"
+from engine.i18n import Raw, Text, _, lines, paragraphs
+from engine.steps import EDITING, Action, Ctx, Goto, Outcome, Retry, Say
+from engine.types import Button
+from exchange import matches, opportunities
+from exchange.matches import Answer, Found, Recorded
+from handlers import volunteer
+from handlers.targets import PROFILE_RHYTHM
+from storage.models import Feedback, HelpRequest
+from town.deployment import Deployment
+from vocabulary import actions
+from vocabulary.actions import fields, last_field, number
+from vocabulary.cards import for_whom, request_card
 
 
 def _refused() -> Outcome:
     return Retry(_("This button is no longer valid. Here is where we are now:"))
 
 
-def _parts(payload: str) -> tuple[str, str]:
-    """The two fields after `act:<action>:`; empty where missing."""
-    fields = [*payload.split(":")[2:], "", ""]
-    return fields[0], fields[1]
-
-
-def _number(text: str) -> int | None:
-    return int(text) if text.isdigit() and len(text) < 12 else None
-
-
-async def _match_of(
-    ctx: Ctx, match_id: int | None, *, as_asker: bool = False
-) -> tuple[Match, HelpRequest, VolunteerProfile] | None:
-    """The match, if it was offered to the person pressing (or, `as_asker`, if they asked)."""
-    if match_id is None or ctx.user is None:
-        return None
-    whose = (
-        HelpRequest.asker_id == ctx.user.id if as_asker else VolunteerProfile.user_id == ctx.user.id
-    )
-    found = (
-        await ctx.session.exec(
-            select(Match, HelpRequest, VolunteerProfile)
-            .join(HelpRequest, col(HelpRequest.id) == Match.request_id)
-            .join(VolunteerProfile, col(VolunteerProfile.id) == Match.profile_id)
-            .where(Match.id == match_id, whose)
+def accepted(
+    deployment: Deployment, request: HelpRequest, match_id: int, safety_word: str | None
+) -> tuple[Text, tuple[tuple[Button, ...], ...]]:
+    """The volunteer's confirmation, now with the meeting address and phone number."""
+    parts: list[Text] = [
+        _("🤝 Thank you! You help {whom}.", whom=for_whom(request)),
+        request_card(deployment, request),
+    ]
+    details: list[Text] = []
+    if request.address:
+        details.append(_("📍 Address: {address}", address=Raw(request.address)))
+    if request.person_phone:
+        details.append(_("📞 Phone: {phone}", phone=Raw(request.person_phone)))
+    if details:
+        parts.append(lines(*details))
+    if safety_word:
+        parts.append(
+            _(
+                "🔑 Safety word: {word}. Say it at the door, so they know it is you.",
+                word=Raw(safety_word),
+            )
         )
-    ).first()
-    if found is None:
-        log.warning("refused a button naming a match that is not the user's")
-    return found
+    parts.append(_("We will remind you the evening before and two hours before."))
+    buttons = ((Button(f"{actions.CANCEL_MATCH}{match_id}", _("I cannot come after all")),),)
+    return paragraphs(*parts), buttons
 
 
-async def send_back_to_matching(
-    session: AsyncSession, match: Match, request: HelpRequest, now: datetime
-) -> None:
-    """A volunteer who had accepted drops out: the request is matched anew from the first round
-    (those who missed out before are asked again) and the asker is told."""
-    match.state, match.answered_at = "cancelled", now
-    session.add(match)
-    if request.status != "matched":
-        return
-    request.status, request.round, request.round_ends_at = "open", 0, now
-    request.exhausted, request.updated_at = False, now
-    session.add(request)
-    await enqueue(
-        session,
-        user_id=request.asker_id,
-        kind="match_cancelled",
-        subject_id=match.id,
-        due_at=now,
-        now=now,
-    )
+def _taken() -> Text:
+    return _("Thank you! Someone else was quicker this time; the request is taken.")
+
+
+def _declined() -> Text:
+    return _("All right, thank you for letting us know.")
+
+
+async def _offered(ctx: Ctx, raw_id: str) -> Found | None:
+    match_id = number(raw_id)
+    if match_id is None or ctx.user is None or ctx.user.id is None:
+        return None
+    return await matches.offered_to(ctx.session, match_id, ctx.user.id)
 
 
 async def answer_offer(ctx: Ctx, payload: str) -> Outcome:
     """Accept or decline an offer; the first acceptance wins, atomically."""
-    verdict, raw_id = _parts(payload)
-    found = await _match_of(ctx, _number(raw_id))
-    if found is None:
+    verdict, raw_id = fields(payload)
+    found = await _offered(ctx, raw_id)
+    if found is None or ctx.user is None or verdict not in (actions.YES, actions.NO):
         return _refused()
-    match, request, profile = found
-    if match.state == "accepted":
-        return Retry(_("You have already accepted this request. Thank you!"))
-    if match.state != "offered" or request.status != "open":
-        return Retry(cards.taken() if verdict == "yes" else cards.declined())
-    if verdict == "no":
-        match.state, match.answered_at = "declined", ctx.now
-        ctx.session.add(match)
-        return Retry(cards.declined())
-    # The request row is the first thing written, so two volunteers accepting at once queue on
-    # it (and the second finds it taken) instead of each locking their own match first.
-    won = await ctx.session.exec(
-        update(HelpRequest)
-        .where(col(HelpRequest.id) == request.id, col(HelpRequest.status) == "open")
-        .values(status="matched", updated_at=ctx.now)
+    answer = await matches.answer_offer(
+        ctx.session, ctx.deployment, found, ctx.user, accept=verdict == actions.YES, now=ctx.now
     )
-    match.answered_at = ctx.now
-    if won.rowcount != 1:
-        match.state = "taken"
-        ctx.session.add(match)
-        return Retry(cards.taken())
-    request.status = "matched"
-    match.state = "accepted"
-    match.safety_word = safety_word()
-    profile.offers_accepted += 1
-    ctx.session.add_all([match, profile])
-    await ctx.session.exec(
-        update(Match)
-        .where(
-            col(Match.request_id) == match.request_id,
-            col(Match.state) == "offered",
-            col(Match.id) != match.id,
-        )
-        .values(state="taken")
+    if answer == Answer.ALREADY_ACCEPTED:
+        return Say(_("You have already accepted this request. Thank you!"))
+    if answer == Answer.TAKEN:
+        return Say(_taken())
+    if answer == Answer.DECLINED:
+        return Say(_declined())
+    text, _buttons = accepted(
+        ctx.deployment, found.request, found.match_id, found.match.safety_word
     )
-    asker = await ctx.session.get(User, request.asker_id)
-    assert asker is not None and ctx.user is not None and match.id is not None
-    await plan_follow_through(ctx.session, ctx.deployment, ctx.now, request, match, ctx.user, asker)
-    text, _buttons = cards.accepted(ctx.deployment, request, match.id, match.safety_word)
-    return Retry(text)
+    return Say(text)
 
 
 async def cancel_match(ctx: Ctx, payload: str) -> Outcome:
     """The volunteer cannot come after all: the request goes back into matching."""
-    found = await _match_of(ctx, _number(payload.rsplit(":", 1)[-1]))
+    found = await _offered(ctx, last_field(payload))
     if found is None:
         return _refused()
-    match, request, _profile = found
-    if match.state != "accepted":
-        return Retry(_("This is no longer planned."))
-    await send_back_to_matching(ctx.session, match, request, ctx.now)
-    return Retry(_("Thank you for telling us. We will look for someone else."))
+    if not await matches.cancel_by_volunteer(ctx.session, found, ctx.now):
+        return Say(_("This is no longer planned."))
+    return Say(_("Thank you for telling us. We will look for someone else."))
 
 
 async def report_done(ctx: Ctx, payload: str) -> Outcome:
     """The volunteer says whether the help took place and how many hours it took."""
-    raw_id, answer = _parts(payload)
-    found = await _match_of(ctx, _number(raw_id))
+    raw_id, answer = fields(payload)
+    found = await _offered(ctx, raw_id)
     if found is None:
         return _refused()
-    match, request, profile = found
-    if match.state not in ("accepted",):
-        return Retry(_("Thank you, we have already noted this."))
-    hours = _number(answer)
-    if answer == "no":
-        match.state = "missed"
-    elif hours is not None and 1 <= hours <= 4:
-        match.state, match.hours = "done", float(hours)
-        profile.helps_done += 1
-        request.status = "done"
-    else:
+    # None: it did not take place. Anything but a number of hours counts as 0, which is refused.
+    hours = None if answer == actions.DID_NOT_HAPPEN else number(answer) or 0
+    recorded = await matches.record_hours(ctx.session, found, hours, ctx.now)
+    if recorded == Recorded.ALREADY_NOTED:
+        return Say(_("Thank you, we have already noted this."))
+    if recorded == Recorded.INVALID:
         return _refused()
-    request.updated_at = match.answered_at = ctx.now
-    ctx.session.add_all([match, profile, request])
-    return Retry(_("Thank you! We have noted it."))
+    return Say(_("Thank you! We have noted it."))
 
 
 async def give_feedback(ctx: Ctx, payload: str) -> Outcome:
     """The asker says whether all went well."""
-    raw_id, verdict = _parts(payload)
-    found = await _match_of(ctx, _number(raw_id), as_asker=True)
-    if found is None or verdict not in ("good", "problem"):
+    raw_id, verdict = fields(payload)
+    match_id = number(raw_id)
+    if match_id is None or ctx.user is None or ctx.user.id is None:
         return _refused()
-    match, request, profile = found
-    first_time = match.seeker_feedback is None
-    match.seeker_feedback = verdict
-    ctx.session.add(match)
-    if verdict == "problem" and first_time:
-        await report(ctx, reported_id=profile.user_id, match=match, request=request)
-    if verdict == "problem":
-        return Retry(
+    found = await matches.asked_by(ctx.session, match_id, ctx.user.id)
+    if found is None or verdict not in set(Feedback):
+        return _refused()
+    await matches.give_feedback(
+        ctx.session, ctx.deployment, found, ctx.user, Feedback(verdict), ctx.now
+    )
+    if verdict == Feedback.PROBLEM:
+        return Say(
             _(
                 "We are sorry. A coordinator will get in touch with you: {contact}",
                 contact=ctx.deployment.agency.contact,
             )
         )
-    return Retry(_("Thank you! We are glad it went well."))
-
-
-async def report(ctx: Ctx, *, reported_id: int, match: Match, request: HelpRequest) -> None:
-    """Record a reported problem and alert the coordinators of the request's municipality."""
-    assert ctx.user is not None and ctx.user.id is not None
-    entry = Report(
-        reporter_id=ctx.user.id, reported_id=reported_id, match_id=match.id, created_at=ctx.now
-    )
-    ctx.session.add(entry)
-    await ctx.session.flush()
-    municipality = ctx.deployment.municipality(request.municipality)
-    keys = municipality.coordinators if municipality else ()
-    for coordinator in (await ctx.session.exec(select(User).where(col(User.key).in_(keys)))).all():
-        assert coordinator.id is not None
-        await enqueue(
-            ctx.session,
-            user_id=coordinator.id,
-            kind="report",
-            subject_id=entry.id,
-            due_at=ctx.now,
-            now=ctx.now,
-        )
-    log.warning("a problem was reported; coordinators alerted")
+    return Say(_("Thank you! We are glad it went well."))
 
 
 async def offer_settings(ctx: Ctx, payload: str) -> Outcome:
@@ -241,74 +144,37 @@ async def offer_settings(ctx: Ctx, payload: str) -> Outcome:
     if profile is None:
         return _refused()
     draft = {**await volunteer.profile_draft(ctx, profile), EDITING: True}
-    return Goto("rhythm", flow="volunteer", data=draft)
+    return Goto(PROFILE_RHYTHM, data=draft)
 
 
 async def show_interest(ctx: Ctx, payload: str) -> Outcome:
     """ "I'm interested" in an organisation's opportunity: the organisation's contact is told."""
-    opportunity_id = _number(payload.rsplit(":", 1)[-1])
-    if ctx.user is None or opportunity_id is None:
+    opportunity_id = number(last_field(payload))
+    if ctx.user is None or ctx.user.id is None or opportunity_id is None:
         return _refused()
-    told = (
-        await ctx.session.exec(
-            select(Delivery.id).where(
-                Delivery.user_id == ctx.user.id,
-                Delivery.kind == "opportunity",
-                Delivery.subject_id == opportunity_id,
-            )
-        )
-    ).first()
     profile = await volunteer.load_profile(ctx)
-    found = (
-        await ctx.session.exec(
-            select(Opportunity, Organisation)
-            .join(Organisation, col(Organisation.id) == Opportunity.organisation_id)
-            .where(Opportunity.id == opportunity_id)
-        )
-    ).first()
-    if told is None or profile is None or found is None:
-        log.warning("refused interest in an opportunity the user was not shown")
+    interested = await opportunities.show_interest(
+        ctx.session, ctx.user.id, profile, opportunity_id, ctx.now
+    )
+    if interested.organisation is None:
         return _refused()
-    opportunity, organisation = found
-    if opportunity.status != "open":
-        return Retry(_("This opportunity is no longer open. Thank you all the same!"))
-    existing = (
-        await ctx.session.exec(
-            select(Interest).where(
-                Interest.opportunity_id == opportunity_id, Interest.profile_id == profile.id
-            )
-        )
-    ).first()
-    if existing is None:
-        assert profile.id is not None
-        existing = Interest(
-            opportunity_id=opportunity_id, profile_id=profile.id, created_at=ctx.now
-        )
-        ctx.session.add(existing)
-        await ctx.session.flush()
-        await enqueue(
-            ctx.session,
-            user_id=organisation.owner_id,
-            kind="interest",
-            subject_id=existing.id,
-            due_at=ctx.now,
-            now=ctx.now,
-        )
-    return Retry(
+    if not interested.still_open:
+        return Say(_("This opportunity is no longer open. Thank you all the same!"))
+    return Say(
         _(
             "Thank you! We have told {organisation} that you are interested. The coordinators will "
             "put you in touch.",
-            organisation=Raw(organisation.name),
+            organisation=Raw(interested.organisation.name),
         )
     )
 
 
-# Payloads "act:<name>:...", made in handlers.cards.
+# Payloads "act:<name>:...", made by the pushes (`push.cards`).
 ACTIONS: dict[str, Action] = {
-    "offer": answer_offer,
-    "match": cancel_match,
-    "hours": report_done,
-    "feedback": give_feedback,
-    "settings": offer_settings,
-    "interest": show_interest,
+    actions.OFFER: answer_offer,
+    actions.MATCH: cancel_match,
+    actions.HOURS: report_done,
+    actions.FEEDBACK: give_feedback,
+    actions.SETTINGS: offer_settings,
+    actions.INTEREST: show_interest,
 }

@@ -6,11 +6,13 @@ and declining deletes it.
 
 from __future__ import annotations
 
-from handlers.flow import Ctx, End, Flow, Goto, Outcome, Prompt, Retry, Step
-from handlers.i18n import Msg, Raw, _
+from engine.i18n import Msg, Raw, _
+from engine.steps import Ctx, End, Flow, Goto, Outcome, Prompt, Say, Step
+from engine.types import Button
+from exchange import people
 from handlers.language import language_buttons, set_language
-from handlers.types import Button
-from storage.models import User
+from handlers.targets import MAIN_MENU, ONBOARDING
+from storage.models import Role
 
 CONSENT_YES = "consent:yes"
 CONSENT_NO = "consent:no"
@@ -18,16 +20,11 @@ NOTICE = "consent:notice"
 MUNICIPALITY_PREFIX = "municipality:"
 ROLE_PREFIX = "role:"
 
-VOLUNTEER = "volunteer"
-SEEKER = "seeker"
-RELATIVE = "relative"
-ORGANISATION = "organisation"
-
-ROLE_LABELS: dict[str, Msg] = {
-    VOLUNTEER: _("🙋 I want to help"),
-    SEEKER: _("🤝 I need help"),
-    RELATIVE: _("👪 I ask for help for someone else"),
-    ORGANISATION: _("🏛️ I represent an organisation"),
+ROLE_LABELS: dict[Role, Msg] = {
+    Role.VOLUNTEER: _("🙋 I want to help"),
+    Role.SEEKER: _("🤝 I need help"),
+    Role.RELATIVE: _("👪 I ask for help for someone else"),
+    Role.ORGANISATION: _("🏛️ I represent an organisation"),
 }
 
 
@@ -71,7 +68,7 @@ def _ask_privacy(ctx: Ctx) -> Prompt:
 
 def _consent_given(ctx: Ctx, payload: str) -> Outcome:
     if payload == NOTICE:
-        return Retry(Raw(ctx.deployment.agency.notice(ctx.language) or ""))
+        return Say(Raw(ctx.deployment.agency.notice(ctx.language) or ""))
     if ctx.user is not None:
         return _consent_renewed(ctx, payload)
     if payload == CONSENT_NO:
@@ -84,15 +81,14 @@ def _consent_given(ctx: Ctx, payload: str) -> Outcome:
             )
         )
     municipalities = ctx.deployment.municipalities
-    ctx.user = User(
+    ctx.user = people.register(
+        ctx.session,
         key=ctx.conversation.key,
         language=ctx.language,
         municipality=municipalities[0].id if len(municipalities) == 1 else None,
         consent_version=ctx.deployment.agency.privacy_version,
-        consent_at=ctx.now,
-        created_at=ctx.now,
+        now=ctx.now,
     )
-    ctx.session.add(ctx.user)
     thanks = (_("Thank you!"),)
     return (
         Goto("role", notes=thanks)
@@ -113,17 +109,8 @@ def _consent_renewed(ctx: Ctx, payload: str) -> Outcome:
                 ),
             )
         )
-    ctx.user.consent_version = ctx.deployment.agency.privacy_version
-    ctx.user.consent_at = ctx.now
-    ctx.session.add(ctx.user)
-    return Goto("main", flow="menu", notes=(_("Thank you!"),))
-
-
-def needs_consent(ctx: Ctx) -> bool:
-    """Whether a registered person has yet to agree to the current privacy notice."""
-    return (
-        ctx.user is not None and ctx.user.consent_version != ctx.deployment.agency.privacy_version
-    )
+    people.renew_consent(ctx.session, ctx.user, ctx.deployment.agency.privacy_version, ctx.now)
+    return Goto(MAIN_MENU, notes=(_("Thank you!"),))
 
 
 def _single_municipality(ctx: Ctx) -> bool:
@@ -139,8 +126,7 @@ def _ask_municipality(ctx: Ctx) -> Prompt:
 
 def _municipality_chosen(ctx: Ctx, payload: str) -> Outcome:
     assert ctx.user is not None
-    ctx.user.municipality = payload.removeprefix(MUNICIPALITY_PREFIX)
-    ctx.session.add(ctx.user)
+    people.set_municipality(ctx.session, ctx.user, payload.removeprefix(MUNICIPALITY_PREFIX))
     return Goto("role")
 
 
@@ -153,20 +139,27 @@ def ask_role(ctx: Ctx) -> Prompt:
 
 def role_chosen(ctx: Ctx, payload: str) -> Outcome:
     assert ctx.user is not None
-    ctx.user.role = payload.removeprefix(ROLE_PREFIX)
-    ctx.session.add(ctx.user)
-    return Goto("main", flow="menu")
+    people.set_role(ctx.session, ctx.user, Role(payload.removeprefix(ROLE_PREFIX)))
+    return Goto(MAIN_MENU)
 
 
 FLOW = Flow(
-    "onboarding",
+    ONBOARDING,
     start="language",
     steps={
-        "language": Step(ask=_ask_language, on_choice=_language_chosen),
-        "privacy": Step(ask=_ask_privacy, on_choice=_consent_given, back="language"),
-        "municipality": Step(
-            ask=_ask_municipality, on_choice=_municipality_chosen, skip=_single_municipality
+        "language": Step(ask=_ask_language, on_choice=_language_chosen, next=("privacy",)),
+        "privacy": Step(
+            ask=_ask_privacy,
+            on_choice=_consent_given,
+            next=("role", "municipality", MAIN_MENU),
+            back="language",
         ),
-        "role": Step(ask=ask_role, on_choice=role_chosen, back="municipality"),
+        "municipality": Step(
+            ask=_ask_municipality,
+            on_choice=_municipality_chosen,
+            next=("role",),
+            skip=_single_municipality,
+        ),
+        "role": Step(ask=ask_role, on_choice=role_chosen, next=(MAIN_MENU,), back="municipality"),
     },
 )

@@ -1,9 +1,8 @@
-"""Opportunities: an approved organisation posts what it needs volunteers for, and manages its posts.
+"""Posting an opportunity: an approved organisation says what it needs volunteers for.
 
-The flow "opportunity" asks for title, kind of help, description, districts, when, how many
-volunteers, requirements and languages, shows a summary and publishes. The flow "opportunities"
-lists the organisation's posts; each can be paused, reopened or closed. Only the representative of
-an approved organisation gets this far: the first step of each flow checks it again.
+The flow asks for title, kind of help, description, districts, when, how many volunteers,
+requirements and languages, shows a summary and publishes. Only the representative of an approved
+organisation gets this far: the first step checks it again, and so does publishing.
 """
 
 from __future__ import annotations
@@ -11,82 +10,47 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlmodel import col, select
-
-from handlers.flow import EDITING, SUMMARY, Ctx, Flow, Goto, Outcome, Prompt, Retry, Step, resolve
-from handlers.i18n import DateText, Msg, Raw, Text, _, lines, paragraphs
-from handlers.organisation import APPROVED, load_organisation, one_line
-from handlers.types import Button
-from handlers.vocabulary import (
-    CategoryLabel,
-    Joined,
-    category,
-    category_options,
-    language_names,
-    language_options,
-)
-from handlers.when import MAX_DAYS_AHEAD, parse_date, quick_days, today
-from handlers.widgets import (
+from engine.i18n import DateText, Msg, Raw, Text, _, lines, paragraphs
+from engine.steps import SUMMARY, Ctx, Flow, Goto, Outcome, Prompt, Retry, Step, resolve
+from engine.types import Button
+from engine.when import MAX_DAYS_AHEAD, parse_date, quick_days, today
+from engine.widgets import (
     PICK,
     after,
     checked,
     free_text,
-    goto,
     multi_select,
     rows,
     single_choice,
+    summary,
 )
-from storage.models import Opportunity, Organisation
+from exchange import opportunities, organisations
+from exchange.opportunities import OpportunityValues
+from handlers.targets import MAIN_MENU, OPPORTUNITY, ORGANISATION_CARD
+from storage.models import Organisation, OrganisationStatus
 from town.deployment import Municipality
+from vocabulary.labels import (
+    REQUIREMENTS,
+    SCHEDULES,
+    CategoryLabel,
+    category,
+    category_options,
+    district_names,
+    district_options,
+    language_names,
+    language_options,
+    requirement_names,
+    schedule_text,
+)
 
 TITLE_LIMIT = 80
 DESCRIPTION_LIMIT = 500
 MAX_VOLUNTEERS = 99
-LIST_LIMIT = 20
 
 PUBLISH = "publish"
-EDIT = "edit"
-FIELD = "field:"
-MAIN_MENU = "opp:menu"
-ORGANISATION = "opp:org"
-NEW = "opp:new"
-OPEN_PREFIX = "opp:"  # followed by the opportunity's id
-PAUSE = "pause"
-REOPEN = "reopen"
-CLOSE = "close"
-CLOSE_YES = "close:yes"
-CLOSE_NO = "close:no"
-
+MAIN_MENU_BUTTON = "opp:menu"
 ONE_DAY = "once"
-SCHEDULES: dict[str, Msg] = {
-    "weekly": _("🔁 Every week"),
-    "monthly": _("🗓 Every month"),
-    "flexible": _("🤷 Flexible"),
-}
-SCHEDULE_TEXTS: dict[str, Msg] = {
-    "weekly": _("regularly, every week"),
-    "monthly": _("regularly, every month"),
-    "flexible": _("flexible"),
-}
 VOLUNTEER_COUNTS = (1, 2, 3, 5, 10)
-
-REQUIREMENTS: dict[str, Msg] = {
-    "police_clearance": _("Police clearance certificate"),
-    "driving_licence": _("Driving licence"),
-    "first_aid": _("First-aid course"),
-    "adults": _("Minimum age 18"),
-}
-
-STATUSES: dict[str, Msg] = {
-    "open": _("🟢 open"),
-    "paused": _("⏸ paused"),
-    "closed": _("✔️ closed"),
-}
-
-
-def status_label(status: str) -> Text:
-    return STATUSES.get(status) or Raw(status)
-
 
 FIELDS: dict[str, Msg] = {
     "title": _("Title"),
@@ -105,20 +69,18 @@ FIELDS: dict[str, Msg] = {
 
 async def approved_organisation(ctx: Ctx) -> Organisation | None:
     """The person's organisation if a coordinator approved it, else None."""
-    organisation = await load_organisation(ctx)
-    if organisation is None or organisation.status != APPROVED:
-        return None
-    return organisation
+    return await organisations.approved_of_owner(ctx.session, ctx.user.id if ctx.user else None)
 
 
-async def _refusal(ctx: Ctx) -> Text:
-    organisation = await load_organisation(ctx)
+async def refusal(ctx: Ctx) -> Text:
+    """Why this person cannot post (or manage) opportunities."""
+    organisation = await organisations.of_owner(ctx.session, ctx.user.id if ctx.user else None)
     if organisation is None:
         return _(
             "Only registered organisations can post opportunities. Please register your "
             "organisation first: in the menu under 🏛️ Our organisation."
         )
-    if organisation.status == "rejected":
+    if organisation.status == OrganisationStatus.REJECTED:
         return _(
             "Your organisation's registration was not approved, so it cannot post opportunities. "
             "Please get in touch with us: {contact}",
@@ -130,12 +92,12 @@ async def _refusal(ctx: Ctx) -> Text:
     )
 
 
-def _refused_prompt(text: Text) -> Prompt:
-    return Prompt(text, ((Button(MAIN_MENU, _("🏠 Main menu")),),))
+def refused_prompt(text: Text, menu: str) -> Prompt:
+    return Prompt(text, ((Button(menu, _("🏠 Main menu")),),))
 
 
-def _to_menu(ctx: Ctx, payload: str) -> Outcome:
-    return Goto("main", flow="menu")
+def to_menu(ctx: Ctx, payload: str) -> Outcome:
+    return Goto(MAIN_MENU)
 
 
 def _municipality(ctx: Ctx) -> Municipality:
@@ -155,20 +117,19 @@ def _title_valid(_ctx: Ctx, text: str) -> Text | None:
     return None
 
 
-_TITLE = one_line(
-    free_text(
-        "title",
-        lambda ctx: Raw(""),
-        goto("category"),
-        max_length=TITLE_LIMIT,
-        validate=_title_valid,
-    )
+_TITLE = free_text(
+    "title",
+    lambda ctx: Raw(""),
+    next="category",
+    max_length=TITLE_LIMIT,
+    one_line=True,
+    validate=_title_valid,
 )
 
 
 async def _ask_title(ctx: Ctx) -> Prompt:
     if await approved_organisation(ctx) is None:
-        return _refused_prompt(await _refusal(ctx))
+        return refused_prompt(await refusal(ctx), MAIN_MENU_BUTTON)
     return Prompt(
         _(
             "What do you need volunteers for? Please type a short title, for example "
@@ -181,27 +142,19 @@ async def _ask_title(ctx: Ctx) -> Prompt:
 async def _title_typed(ctx: Ctx, text: str) -> Outcome:
     organisation = await approved_organisation(ctx)
     if organisation is None:
-        return Retry(await _refusal(ctx))
+        return Retry(await refusal(ctx))
     ctx.data["municipality"] = organisation.municipality
     assert _TITLE.on_text is not None
     return await resolve(_TITLE.on_text(ctx, text))
 
 
-# --- description and districts --------------------------------------------------------------
+# --- description ----------------------------------------------------------------------------
 
 
 def _description_valid(_ctx: Ctx, text: str) -> Text | None:
     if len(text) < 10:
         return _("Please describe in a sentence or two what the volunteers will do.")
     return None
-
-
-def _district_options(ctx: Ctx) -> list[tuple[str, Text]]:
-    return [(d.id, Raw(d.name)) for d in _municipality(ctx).districts]
-
-
-def _district_names(ctx: Ctx, ids: list[str]) -> Joined:
-    return Joined([Raw(d.name) for d in _municipality(ctx).districts if d.id in ids])
 
 
 # --- when -----------------------------------------------------------------------------------
@@ -266,13 +219,6 @@ def _day_chosen(ctx: Ctx, payload: str) -> Outcome:
     return _set_day(ctx, date.fromisoformat(payload.removeprefix(PICK)))
 
 
-def when_text(day: str | date | None, schedule: str | None) -> Text:
-    """A one-off date in words, or the schedule: "Tuesday, 24 November", "regularly, every week"."""
-    if day is not None:
-        return DateText(day if isinstance(day, date) else date.fromisoformat(day))
-    return SCHEDULE_TEXTS.get(schedule or "", _("not given"))
-
-
 # --- how many -------------------------------------------------------------------------------
 
 
@@ -309,13 +255,11 @@ def _volunteers_typed(ctx: Ctx, text: str) -> Outcome:
     return _set_volunteers(ctx, count)
 
 
-# --- the card and the summary ---------------------------------------------------------------
+# --- the summary ----------------------------------------------------------------------------
 
 
 def _requirement_names(ids: list[str]) -> Text:
-    if not ids:
-        return _("none")
-    return Joined([REQUIREMENTS[i] for i in ids if i in REQUIREMENTS])
+    return requirement_names(ids) if ids else _("none")
 
 
 def _language_names(codes: list[str]) -> Text:
@@ -325,10 +269,11 @@ def _language_names(codes: list[str]) -> Text:
 def opportunity_text(ctx: Ctx, data: dict[str, Any]) -> Text:
     """An opportunity, line by line, from a draft of this flow."""
     kind = category(ctx.deployment, data.get("category") or "")
+    day = data.get("day")
     values: dict[str, Text] = {
         "category": CategoryLabel(kind) if kind else _("not given"),
-        "districts": _district_names(ctx, data.get("districts", [])),
-        "when": when_text(data.get("day"), data.get("schedule")),
+        "districts": district_names(_municipality(ctx), data.get("districts", [])),
+        "when": schedule_text(date.fromisoformat(day) if day else None, data.get("schedule")),
         "volunteers": Raw(str(data.get("volunteers") or "")),
         "requirements": _requirement_names(data.get("requirements", [])),
         "languages": _language_names(data.get("languages", [])),
@@ -340,68 +285,45 @@ def opportunity_text(ctx: Ctx, data: dict[str, Any]) -> Text:
     return paragraphs(_("📢 {title}", title=Raw(data.get("title") or "")), details)
 
 
-def _ask_summary(ctx: Ctx) -> Prompt:
-    buttons = (
-        (Button(PUBLISH, _("📢 Publish")),),
-        (Button(EDIT, _("✏️ Change something")),),
-    )
-    return Prompt(paragraphs(opportunity_text(ctx, ctx.data), _("Is everything right?")), buttons)
-
-
-async def _summary_chosen(ctx: Ctx, payload: str) -> Outcome:
-    if payload == EDIT:
-        return Goto("edit")
+async def _published(ctx: Ctx) -> Outcome:
     organisation = await approved_organisation(ctx)
-    if organisation is None or organisation.id is None:
-        return Goto("main", flow="menu", notes=(await _refusal(ctx),))
+    if organisation is None:
+        return Goto(MAIN_MENU, notes=(await refusal(ctx),))
     data = ctx.data
     if not data.get("day") and not data.get("schedule"):
         return Goto("when")
-    ctx.session.add(
-        Opportunity(
-            organisation_id=organisation.id,
-            title=data["title"],
-            category=data["category"],
-            description=data["description"],
-            districts=list(data["districts"]),
-            day=date.fromisoformat(data["day"]) if data.get("day") else None,
-            schedule=None if data.get("day") else data["schedule"],
-            volunteers_needed=int(data["volunteers"]),
-            requirements=list(data.get("requirements", [])),
-            languages=list(data.get("languages", [])),
-            language=ctx.language,
-            status="open",
-            created_at=ctx.now,
-            updated_at=ctx.now,
-        )
+    values = OpportunityValues(
+        title=data["title"],
+        category=data["category"],
+        description=data["description"],
+        districts=list(data["districts"]),
+        day=date.fromisoformat(data["day"]) if data.get("day") else None,
+        schedule=data.get("schedule"),
+        volunteers_needed=int(data["volunteers"]),
+        requirements=list(data.get("requirements", [])),
+        languages=list(data.get("languages", [])),
+        language=ctx.language,
     )
+    opportunities.publish(ctx.session, organisation, values, ctx.now)
     done = _(
         "📢 Published. Your opportunity is now open for volunteers. You can pause or close it at "
         "any time under 📋 Our opportunities."
     )
-    return Goto("card", flow="organisation", notes=(done,))
-
-
-def _ask_edit(ctx: Ctx) -> Prompt:
-    buttons = [Button(FIELD + key, label) for key, label in FIELDS.items()]
-    return Prompt(_("What would you like to change?"), rows(buttons, 2))
-
-
-def _edit_chosen(ctx: Ctx, payload: str) -> Outcome:
-    ctx.data[EDITING] = True
-    return Goto(payload.removeprefix(FIELD))
+    return Goto(ORGANISATION_CARD, notes=(done,))
 
 
 FLOW = Flow(
-    "opportunity",
+    OPPORTUNITY,
     start="title",
     steps={
-        "title": Step(ask=_ask_title, on_text=_title_typed, on_choice=_to_menu),
+        "title": Step(
+            ask=_ask_title, on_text=_title_typed, on_choice=to_menu, next=("category", MAIN_MENU)
+        ),
         "category": single_choice(
             "category",
             lambda ctx: _("What kind of help is it?"),
             lambda ctx: category_options(ctx.deployment),
-            goto("description"),
+            next="description",
             back="title",
             columns=2,
         ),
@@ -412,7 +334,7 @@ FLOW = Flow(
                 "(at most {limit} characters).",
                 limit=DESCRIPTION_LIMIT,
             ),
-            goto("districts"),
+            next="districts",
             max_length=DESCRIPTION_LIMIT,
             back="category",
             validate=_description_valid,
@@ -420,17 +342,30 @@ FLOW = Flow(
         "districts": multi_select(
             "districts",
             lambda ctx: _("In which districts? Tick all that fit, then Continue."),
-            _district_options,
-            goto("when"),
+            lambda ctx: district_options(_municipality(ctx)),
+            next="when",
             back="description",
             required=_("Please tick at least one district."),
         ),
-        "when": Step(ask=_ask_when, on_choice=_when_chosen, on_text=_when_typed, back="districts"),
-        "day": Step(ask=_ask_day, on_choice=_day_chosen, on_text=_day_typed, back="when"),
+        "when": Step(
+            ask=_ask_when,
+            on_choice=_when_chosen,
+            on_text=_when_typed,
+            next=("day", "volunteers"),
+            back="districts",
+        ),
+        "day": Step(
+            ask=_ask_day,
+            on_choice=_day_chosen,
+            on_text=_day_typed,
+            next=("volunteers",),
+            back="when",
+        ),
         "volunteers": Step(
             ask=_ask_volunteers,
             on_choice=_volunteers_chosen,
             on_text=_volunteers_typed,
+            next=("requirements",),
             back="when",
         ),
         "requirements": multi_select(
@@ -440,7 +375,7 @@ FLOW = Flow(
                 "needed."
             ),
             lambda ctx: list(REQUIREMENTS.items()),
-            goto("languages"),
+            next="languages",
             back="volunteers",
             columns=1,
         ),
@@ -450,168 +385,16 @@ FLOW = Flow(
                 "Which languages should volunteers speak? Tick them, or just Continue if German "
                 "is enough."
             ),
-            language_options,
-            goto(SUMMARY),
+            lambda ctx: language_options(),
+            next=SUMMARY,
             back="requirements",
         ),
-        SUMMARY: Step(ask=_ask_summary, on_choice=_summary_chosen),
-        "edit": Step(ask=_ask_edit, on_choice=_edit_chosen, back=SUMMARY),
-    },
-)
-
-
-# --- the list of our opportunities ----------------------------------------------------------
-
-
-async def _ours(ctx: Ctx, organisation: Organisation) -> list[Opportunity]:
-    query = (
-        select(Opportunity)
-        .where(Opportunity.organisation_id == organisation.id)
-        .order_by(col(Opportunity.created_at).desc(), col(Opportunity.id).desc())
-        .limit(LIST_LIMIT)
-    )
-    return list((await ctx.session.exec(query)).all())
-
-
-async def _chosen(ctx: Ctx) -> tuple[Opportunity, Organisation] | None:
-    """The opportunity picked from the list, if it is still one of this approved organisation's."""
-    organisation = await approved_organisation(ctx)
-    opportunity_id = ctx.data.get("opportunity")
-    if organisation is None or not isinstance(opportunity_id, int):
-        return None
-    opportunity = await ctx.session.get(Opportunity, opportunity_id)
-    if opportunity is None or opportunity.organisation_id != organisation.id:
-        return None
-    return opportunity, organisation
-
-
-async def _chosen_opportunity(ctx: Ctx) -> Opportunity | None:
-    chosen = await _chosen(ctx)
-    return chosen[0] if chosen else None
-
-
-async def _ask_list(ctx: Ctx) -> Prompt:
-    organisation = await approved_organisation(ctx)
-    if organisation is None:
-        return _refused_prompt(await _refusal(ctx))
-    found = await _ours(ctx, organisation)
-    items = [
-        (
-            Button(
-                OPEN_PREFIX + str(o.id),
-                _("{title} ({status})", title=Raw(o.title), status=status_label(o.status)),
-            ),
-        )
-        for o in found
-    ]
-    if not found:
-        text: Text = _("Your organisation has not posted any opportunities yet.")
-    else:
-        text = _(
-            "📋 Opportunities of {name}, the newest first. Choose one to pause, reopen or close it.",
-            name=Raw(organisation.name),
-        )
-    actions = (
-        (Button(NEW, _("➕ New opportunity")),),
-        (Button(ORGANISATION, _("🏛️ Our organisation")), Button(MAIN_MENU, _("🏠 Main menu"))),
-    )
-    return Prompt(text, (*items, *actions))
-
-
-async def _list_chosen(ctx: Ctx, payload: str) -> Outcome:
-    if payload == MAIN_MENU:
-        return Goto("main", flow="menu")
-    if payload == ORGANISATION:
-        return Goto("card", flow="organisation")
-    if payload == NEW:
-        return Goto(FLOW.start, flow=FLOW.name)
-    opportunity_id = payload.removeprefix(OPEN_PREFIX)
-    ctx.data["opportunity"] = int(opportunity_id) if opportunity_id.isdecimal() else None
-    if await _chosen_opportunity(ctx) is None:
-        ctx.data.pop("opportunity", None)
-        return Retry(_("This opportunity is no longer available."))
-    return Goto("detail")
-
-
-def _draft_of(opportunity: Opportunity, organisation: Organisation) -> dict[str, Any]:
-    return {
-        "municipality": organisation.municipality,
-        "title": opportunity.title,
-        "category": opportunity.category,
-        "description": opportunity.description,
-        "districts": list(opportunity.districts),
-        "day": opportunity.day.isoformat() if opportunity.day else None,
-        "schedule": opportunity.schedule,
-        "volunteers": opportunity.volunteers_needed,
-        "requirements": list(opportunity.requirements),
-        "languages": list(opportunity.languages),
-    }
-
-
-async def _ask_detail(ctx: Ctx) -> Prompt:
-    chosen = await _chosen(ctx)
-    if chosen is None:
-        return Prompt(_("This opportunity is no longer available."))
-    opportunity, organisation = chosen
-    status = _("Status: {status}", status=status_label(opportunity.status))
-    close = Button(CLOSE, _("✔️ Close"))
-    toggle = (
-        Button(PAUSE, _("⏸ Pause"))
-        if opportunity.status == "open"
-        else Button(REOPEN, _("▶️ Reopen"))
-    )
-    buttons = ((toggle, close),) if opportunity.status != "closed" else ((toggle,),)
-    draft = _draft_of(opportunity, organisation)
-    return Prompt(paragraphs(opportunity_text(ctx, draft), status), buttons)
-
-
-async def _detail_chosen(ctx: Ctx, payload: str) -> Outcome:
-    opportunity = await _chosen_opportunity(ctx)
-    if opportunity is None:
-        return Goto("list", notes=(_("This opportunity is no longer available."),))
-    if payload == CLOSE:
-        return Goto("close")
-    opportunity.status = "paused" if payload == PAUSE else "open"
-    opportunity.updated_at = ctx.now
-    ctx.session.add(opportunity)
-    if payload == PAUSE:
-        note = _("⏸ Paused. Volunteers will not see it until you reopen it.")
-    else:
-        note = _("▶️ Reopened. Volunteers can find it again.")
-    return Goto("detail", notes=(note,))
-
-
-async def _ask_close(ctx: Ctx) -> Prompt:
-    opportunity = await _chosen_opportunity(ctx)
-    title = Raw(opportunity.title if opportunity else "")
-    return Prompt(
-        _(
-            "Do you really want to close “{title}”? Volunteers will no longer see it. "
-            "You can reopen it later.",
-            title=title,
+        **summary(
+            lambda ctx: opportunity_text(ctx, ctx.data),
+            fields=FIELDS,
+            submit=Button(PUBLISH, _("📢 Publish")),
+            on_submit=_published,
+            next=(MAIN_MENU, "when", ORGANISATION_CARD),
         ),
-        ((Button(CLOSE_YES, _("✔️ Yes, close it")), Button(CLOSE_NO, _("No, keep it"))),),
-    )
-
-
-async def _close_chosen(ctx: Ctx, payload: str) -> Outcome:
-    if payload == CLOSE_NO:
-        return Goto("detail")
-    opportunity = await _chosen_opportunity(ctx)
-    if opportunity is None:
-        return Goto("list", notes=(_("This opportunity is no longer available."),))
-    opportunity.status = "closed"
-    opportunity.updated_at = ctx.now
-    ctx.session.add(opportunity)
-    return Goto("list", notes=(_("✔️ Closed. Thank you for letting us know."),))
-
-
-LIST_FLOW = Flow(
-    "opportunities",
-    start="list",
-    steps={
-        "list": Step(ask=_ask_list, on_choice=_list_chosen, cancel=False),
-        "detail": Step(ask=_ask_detail, on_choice=_detail_chosen, back="list"),
-        "close": Step(ask=_ask_close, on_choice=_close_chosen, back="detail"),
     },
 )

@@ -7,45 +7,27 @@ opportunities for volunteers from their card. One organisation per representativ
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
-from sqlmodel import col, select
-
-from handlers.flow import (
-    EDITING,
-    SUMMARY,
-    Ctx,
-    Flow,
-    Goto,
-    Outcome,
-    Prompt,
-    Step,
-    resolve,
-)
-from handlers.i18n import Msg, Raw, Text, _, lines, paragraphs
-from handlers.onboarding import ORGANISATION as ORGANISATION_ROLE
-from handlers.types import Button
-from handlers.widgets import after, free_text, goto, rows, single_choice
-from storage.models import Organisation
+from engine.i18n import Msg, Raw, Text, _, lines, paragraphs
+from engine.steps import SUMMARY, Ctx, Flow, Goto, Outcome, Prompt, Step, resolve
+from engine.types import Button
+from engine.widgets import after, free_text, single_choice, summary
+from exchange import organisations
+from handlers import targets
+from handlers.targets import MAIN_MENU, ORGANISATION_CARD, REGISTER_ORGANISATION
+from storage.models import Organisation, OrganisationStatus, Role
 
 NAME_LIMIT = 100
 CONTACT_LIMIT = 80
-
-PENDING, APPROVED, REJECTED = "pending", "approved", "rejected"
 
 # The main menu shows this button (`menu_buttons`) and hands its press to `menu_chosen`.
 MENU_ORGANISATION = "menu:organisation"
 
 REGISTER = "register"
-EDIT = "edit"
-FIELD = "field:"
 NEW_OPPORTUNITY = "org:new"
 OUR_OPPORTUNITIES = "org:list"
-MAIN_MENU = "org:menu"
-
-OPPORTUNITY_FLOW, OPPORTUNITY_START = "opportunity", "title"
-OPPORTUNITIES_FLOW, OPPORTUNITIES_START = "opportunities", "list"
+MAIN_MENU_BUTTON = "org:menu"
 
 KINDS: dict[str, Msg] = {
     "club": _("Club or association"),
@@ -68,7 +50,7 @@ FIELDS: dict[str, Msg] = {
 
 def menu_buttons(ctx: Ctx) -> tuple[tuple[Button, ...], ...]:
     """The main menu's row for people who represent an organisation."""
-    if ctx.user is None or ctx.user.role != ORGANISATION_ROLE:
+    if ctx.user is None or ctx.user.role != Role.ORGANISATION:
         return ()
     return ((Button(MENU_ORGANISATION, _("🏛️ Our organisation")),),)
 
@@ -83,20 +65,13 @@ async def menu_chosen(ctx: Ctx, payload: str) -> Outcome | None:
 async def open_organisation(ctx: Ctx) -> Outcome:
     """The organisation's card, or the registration when the person has none yet."""
     if await load_organisation(ctx) is None:
-        return Goto(FLOW.start, flow=FLOW.name)
-    return Goto("card", flow=FLOW.name)
+        return Goto(REGISTER_ORGANISATION)
+    return Goto(ORGANISATION_CARD)
 
 
 async def load_organisation(ctx: Ctx) -> Organisation | None:
     """The organisation the person represents, if any."""
-    if ctx.user is None or ctx.user.id is None:
-        return None
-    query = (
-        select(Organisation)
-        .where(Organisation.owner_id == ctx.user.id)
-        .order_by(col(Organisation.id))
-    )
-    return (await ctx.session.exec(query)).first()
+    return await organisations.of_owner(ctx.session, ctx.user.id if ctx.user else None)
 
 
 def municipality_name(ctx: Ctx, municipality_id: str | None) -> Text:
@@ -133,13 +108,6 @@ def _draft_of(organisation: Organisation) -> dict[str, Any]:
 # --- registration ---------------------------------------------------------------------------
 
 
-def one_line(step: Step) -> Step:
-    """A free-text step whose answer is kept on one line (a name or a title, never a paragraph)."""
-    typed = step.on_text
-    assert typed is not None
-    return dataclasses.replace(step, on_text=lambda ctx, text: typed(ctx, " ".join(text.split())))
-
-
 def _single_municipality(ctx: Ctx) -> bool:
     return len(ctx.deployment.municipalities) == 1
 
@@ -160,7 +128,7 @@ async def _ask_name(ctx: Ctx) -> Prompt:
     if await load_organisation(ctx) is not None:  # registered meanwhile, e.g. on a second device
         return Prompt(
             _("You have already registered an organisation."),
-            ((Button(MAIN_MENU, _("🏠 Main menu")),),),
+            ((Button(MAIN_MENU_BUTTON, _("🏠 Main menu")),),),
         )
     return Prompt(
         _(
@@ -172,10 +140,13 @@ async def _ask_name(ctx: Ctx) -> Prompt:
 
 
 # The plain text question; `_ask_name` and `_name_typed` add the check for an existing one.
-_NAME = one_line(
-    free_text(
-        "name", lambda ctx: Raw(""), goto("kind"), max_length=NAME_LIMIT, validate=_name_valid
-    )
+_NAME = free_text(
+    "name",
+    lambda ctx: Raw(""),
+    next="kind",
+    max_length=NAME_LIMIT,
+    one_line=True,
+    validate=_name_valid,
 )
 
 
@@ -187,7 +158,7 @@ async def _name_typed(ctx: Ctx, text: str) -> Outcome:
 
 
 def _to_menu(ctx: Ctx, payload: str) -> Outcome:
-    return Goto("main", flow="menu")
+    return Goto(MAIN_MENU)
 
 
 def _kind_chosen(ctx: Ctx) -> Outcome:
@@ -201,22 +172,11 @@ def _municipality_options(ctx: Ctx) -> list[tuple[str, Text]]:
     return [(m.id, Raw(m.name)) for m in ctx.deployment.municipalities]
 
 
-def _ask_summary(ctx: Ctx) -> Prompt:
-    buttons = (
-        (Button(REGISTER, _("📨 Register")),),
-        (Button(EDIT, _("✏️ Change something")),),
-    )
-    return Prompt(
-        paragraphs(
-            _("🏛️ Your organisation"), organisation_text(ctx, ctx.data), _("Is everything right?")
-        ),
-        buttons,
-    )
+def _summary(ctx: Ctx) -> Text:
+    return paragraphs(_("🏛️ Your organisation"), organisation_text(ctx, ctx.data))
 
 
-async def _summary_chosen(ctx: Ctx, payload: str) -> Outcome:
-    if payload == EDIT:
-        return Goto("edit")
+async def _registered(ctx: Ctx) -> Outcome:
     assert ctx.user is not None
     assert ctx.user.id is not None
     if await load_organisation(ctx) is not None:
@@ -227,16 +187,14 @@ async def _summary_chosen(ctx: Ctx, payload: str) -> Outcome:
         if not _single_municipality(ctx):
             return Goto("municipality")
         chosen = ctx.deployment.municipalities[0]
-    ctx.session.add(
-        Organisation(
-            owner_id=ctx.user.id,
-            name=data["name"],
-            kind=data["kind"],
-            municipality=chosen.id,
-            contact_name=data["contact"],
-            status=PENDING,
-            created_at=ctx.now,
-        )
+    organisations.register(
+        ctx.session,
+        owner_id=ctx.user.id,
+        name=data["name"],
+        kind=data["kind"],
+        municipality=chosen.id,
+        contact_name=data["contact"],
+        now=ctx.now,
     )
     done = _(
         "📨 Registered. A coordinator of {agency} will check your registration. "
@@ -244,18 +202,11 @@ async def _summary_chosen(ctx: Ctx, payload: str) -> Outcome:
         "under 🏛️ Our organisation.",
         agency=ctx.deployment.agency.name,
     )
-    return Goto("main", flow="menu", notes=(done,))
+    return Goto(MAIN_MENU, notes=(done,))
 
 
-def _ask_edit(ctx: Ctx) -> Prompt:
-    keys = [k for k in FIELDS if not (k == "municipality" and _single_municipality(ctx))]
-    buttons = [Button(FIELD + key, FIELDS[key]) for key in keys]
-    return Prompt(_("What would you like to change?"), rows(buttons, 2))
-
-
-def _edit_chosen(ctx: Ctx, payload: str) -> Outcome:
-    ctx.data[EDITING] = True
-    return Goto(payload.removeprefix(FIELD))
+def _editable(ctx: Ctx) -> list[str]:
+    return [k for k in FIELDS if not (k == "municipality" and _single_municipality(ctx))]
 
 
 # --- the card -------------------------------------------------------------------------------
@@ -263,7 +214,7 @@ def _edit_chosen(ctx: Ctx, payload: str) -> Outcome:
 
 async def _ask_card(ctx: Ctx) -> Prompt:
     organisation = await load_organisation(ctx)
-    menu = (Button(MAIN_MENU, _("🏠 Main menu")),)
+    menu = (Button(MAIN_MENU_BUTTON, _("🏠 Main menu")),)
     if organisation is None:  # deleted meanwhile
         return Prompt(
             _("You have not registered an organisation yet."),
@@ -271,7 +222,7 @@ async def _ask_card(ctx: Ctx) -> Prompt:
         )
     details = organisation_text(ctx, _draft_of(organisation), with_name=False)
     title = _("🏛️ {name}", name=Raw(organisation.name))
-    if organisation.status == APPROVED:
+    if organisation.status == OrganisationStatus.APPROVED:
         return Prompt(
             paragraphs(title, details, _("What would you like to do?")),
             (
@@ -280,7 +231,7 @@ async def _ask_card(ctx: Ctx) -> Prompt:
                 menu,
             ),
         )
-    if organisation.status == REJECTED:
+    if organisation.status == OrganisationStatus.REJECTED:
         note = _(
             "A coordinator could not approve this registration. Please get in touch with us: "
             "{contact}",
@@ -295,56 +246,75 @@ async def _ask_card(ctx: Ctx) -> Prompt:
 
 
 async def _card_chosen(ctx: Ctx, payload: str) -> Outcome:
-    if payload == MAIN_MENU:
-        return Goto("main", flow="menu")
+    if payload == MAIN_MENU_BUTTON:
+        return Goto(MAIN_MENU)
     if payload == REGISTER:
         return await open_organisation(ctx)
     organisation = await load_organisation(ctx)
-    if organisation is None or organisation.status != APPROVED:
+    if organisation is None or organisation.status != OrganisationStatus.APPROVED:
         return Goto("card")
     if payload == NEW_OPPORTUNITY:
-        return Goto(OPPORTUNITY_START, flow=OPPORTUNITY_FLOW)
-    return Goto(OPPORTUNITIES_START, flow=OPPORTUNITIES_FLOW)
+        return Goto(targets.NEW_OPPORTUNITY)
+    return Goto(targets.OUR_OPPORTUNITIES)
 
 
 FLOW = Flow(
-    "organisation",
+    targets.ORGANISATION,
     start="name",
     steps={
-        "name": Step(ask=_ask_name, on_text=_name_typed, on_choice=_to_menu),
+        "name": Step(
+            ask=_ask_name,
+            on_text=_name_typed,
+            on_choice=_to_menu,
+            next=("kind", REGISTER_ORGANISATION, ORGANISATION_CARD, MAIN_MENU),
+        ),
         "kind": single_choice(
             "kind",
             lambda ctx: _("What kind of organisation is it?"),
             lambda ctx: list(KINDS.items()),
-            _kind_chosen,
+            next=("contact", "municipality"),
+            then=_kind_chosen,
             back="name",
         ),
-        "municipality": dataclasses.replace(
-            single_choice(
-                "municipality",
-                lambda ctx: _("In which municipality is your organisation active?"),
-                _municipality_options,
-                goto("contact"),
-                back="kind",
-            ),
+        "municipality": single_choice(
+            "municipality",
+            lambda ctx: _("In which municipality is your organisation active?"),
+            _municipality_options,
+            next="contact",
+            back="kind",
             skip=_single_municipality,
         ),
-        "contact": one_line(
-            free_text(
-                "contact",
-                lambda ctx: _(
-                    "Who is the contact person? Please type their name (at most {limit} characters). "
-                    "The coordinators see it, and later the volunteers who answer your opportunities.",
-                    limit=CONTACT_LIMIT,
-                ),
-                goto(SUMMARY),
-                max_length=CONTACT_LIMIT,
-                back="municipality",
-                validate=_contact_valid,
-            )
+        "contact": free_text(
+            "contact",
+            lambda ctx: _(
+                "Who is the contact person? Please type their name (at most {limit} characters). "
+                "The coordinators see it, and later the volunteers who answer your opportunities.",
+                limit=CONTACT_LIMIT,
+            ),
+            next=SUMMARY,
+            max_length=CONTACT_LIMIT,
+            one_line=True,
+            back="municipality",
+            validate=_contact_valid,
         ),
-        SUMMARY: Step(ask=_ask_summary, on_choice=_summary_chosen),
-        "edit": Step(ask=_ask_edit, on_choice=_edit_chosen, back=SUMMARY),
-        "card": Step(ask=_ask_card, on_choice=_card_chosen, cancel=False),
+        **summary(
+            _summary,
+            fields=FIELDS,
+            shown=_editable,
+            submit=Button(REGISTER, _("📨 Register")),
+            on_submit=_registered,
+            next=("card", "municipality", MAIN_MENU),
+        ),
+        "card": Step(
+            ask=_ask_card,
+            on_choice=_card_chosen,
+            next=(
+                MAIN_MENU,
+                REGISTER_ORGANISATION,
+                targets.NEW_OPPORTUNITY,
+                targets.OUR_OPPORTUNITIES,
+            ),
+            cancel=False,
+        ),
     },
 )

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from engine.i18n import _
+from engine.steps import Ctx, Flow, Goto, Outcome, Prompt, Step
+from engine.types import Button
+from exchange import volunteers
 from handlers import volunteer
-from handlers.flow import Ctx, Flow, Goto, Outcome, Prompt, Step
-from handlers.i18n import _
-from handlers.types import Button
+from handlers.targets import MAIN_MENU, NEW_PROFILE, PROFILE, PROFILE_CARD, PROFILE_EDIT
 
 CHANGE = "profile:change"
 PAUSE = "profile:pause"
@@ -19,8 +21,8 @@ KEEP = "profile:delete:no"
 async def open_profile(ctx: Ctx) -> Outcome:
     """The volunteer's profile card, or the questions for a new profile."""
     if await volunteer.load_profile(ctx) is None:
-        return Goto(volunteer.FLOW.start, flow=volunteer.FLOW.name)
-    return Goto("card", flow="profile")
+        return Goto(NEW_PROFILE)
+    return Goto(PROFILE_CARD)
 
 
 async def _ask_card(ctx: Ctx) -> Prompt:
@@ -43,17 +45,15 @@ async def _ask_card(ctx: Ctx) -> Prompt:
 
 async def _card_chosen(ctx: Ctx, payload: str) -> Outcome:
     if payload == MENU:
-        return Goto("main", flow="menu")
+        return Goto(MAIN_MENU)
     profile = await volunteer.load_profile(ctx)
     if profile is None:
-        return Goto("main", flow="menu")
+        return Goto(MAIN_MENU)
     if payload == CHANGE:
-        return Goto("edit", flow=volunteer.FLOW.name, data=ctx.data)
+        return Goto(PROFILE_EDIT, data=ctx.data)
     if payload == DELETE:
         return Goto("delete")
-    profile.paused = payload == PAUSE
-    profile.updated_at = ctx.now
-    ctx.session.add(profile)
+    volunteers.set_paused(ctx.session, profile, payload == PAUSE, ctx.now)
     if profile.paused:
         note = _("Paused. We will not send you requests until you resume.")
     else:
@@ -76,15 +76,22 @@ async def _delete_chosen(ctx: Ctx, payload: str) -> Outcome:
         return Goto("card")
     profile = await volunteer.load_profile(ctx)
     if profile is not None:
-        await ctx.session.delete(profile)
-    return Goto("main", flow="menu", notes=(_("Your volunteer profile has been deleted."),))
+        await volunteers.delete_profile(ctx.session, profile)
+    return Goto(MAIN_MENU, notes=(_("Your volunteer profile has been deleted."),))
 
 
 FLOW = Flow(
-    "profile",
+    PROFILE,
     start="card",
     steps={
-        "card": Step(ask=_ask_card, on_choice=_card_chosen, cancel=False),
-        "delete": Step(ask=_ask_delete, on_choice=_delete_chosen, back="card"),
+        "card": Step(
+            ask=_ask_card,
+            on_choice=_card_chosen,
+            next=(MAIN_MENU, PROFILE_EDIT, "delete"),
+            cancel=False,
+        ),
+        "delete": Step(
+            ask=_ask_delete, on_choice=_delete_chosen, next=("card", MAIN_MENU), back="card"
+        ),
     },
 )

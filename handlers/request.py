@@ -8,37 +8,35 @@ the volunteer who is confirmed later.
 from __future__ import annotations
 
 import re
-from datetime import date, time, timedelta
+from collections.abc import Iterable
+from datetime import date, time
 from typing import Any
 
-from sqlmodel import col, func, select
-
-from handlers.flow import EDITING, SUMMARY, Ctx, Flow, Goto, Outcome, Prompt, Retry, Step
-from handlers.i18n import DateText, Msg, Raw, Text, TimeText, _, lines, paragraphs
-from handlers.types import Button
-from handlers.vocabulary import (
+from engine.i18n import DateText, Msg, Raw, Text, _, lines, paragraphs
+from engine.steps import SUMMARY, Ctx, Flow, Goto, Outcome, Prompt, Retry, Step
+from engine.types import Button
+from engine.when import MAX_DAYS_AHEAD, local_now, parse_date, parse_time, quick_days, today
+from engine.widgets import PICK, after, free_text, multi_select, rows, single_choice, summary
+from exchange import requests
+from exchange.requests import RequestValues
+from handlers.targets import MAIN_MENU, NEW_REQUEST, NEW_REQUEST_FOR_SOMEONE, REQUEST
+from town.geo import nearest_district
+from vocabulary.labels import (
     PARTS_OF_DAY,
     CategoryLabel,
     category,
     category_options,
     district_options,
-    home_municipality,
     language_names,
     language_options,
+    when_text,
 )
-from handlers.when import MAX_DAYS_AHEAD, local_now, parse_date, parse_time, quick_days, today
-from handlers.widgets import PICK, after, free_text, goto, multi_select, rows, single_choice
-from storage.models import HelpRequest
-from town.geo import nearest_district
 
 FLEXIBLE = "flexible"
 SUBMIT = "submit"
-EDIT = "edit"
-FIELD = "field:"
 NAME_LIMIT = 60
 ADDRESS_LIMIT = 200
 DESCRIPTION_LIMIT = 500
-REQUESTS_PER_DAY = 5
 _PHONE = re.compile(r"^\+?[0-9][0-9 ()/-]{4,24}$")
 
 
@@ -55,8 +53,8 @@ def _about(ctx: Ctx, mine: Msg, theirs: Msg) -> Text:
 
 def start(for_someone_else: bool) -> Goto:
     """Begin a new request; for someone else it starts by asking their first name."""
-    first = "name" if for_someone_else else "category"
-    return Goto(first, flow="request", data={"for_other": for_someone_else})
+    first = NEW_REQUEST_FOR_SOMEONE if for_someone_else else NEW_REQUEST
+    return Goto(first, data={"for_other": for_someone_else})
 
 
 # --- when -----------------------------------------------------------------------------------
@@ -123,21 +121,21 @@ def _time_typed(ctx: Ctx, text: str) -> Outcome:
     return after(ctx, "district")
 
 
-def when_text(day: str | None, part: str | None, at_time: str | None) -> Text:
-    """When help is needed, in words: "Dienstag, 24. November, 14:30" or "flexible"."""
-    if day is None:
-        return _("flexible")
-    on = DateText(date.fromisoformat(day))
-    if at_time:
-        return _("{day}, {time}", day=on, time=TimeText(time.fromisoformat(at_time)))
-    return _("{day}, {part}", day=on, part=PARTS_OF_DAY[part or "morning"])
+def draft_when(data: dict[str, Any]) -> Text:
+    """When help is needed, from a draft of this flow."""
+    day, at = data.get("day"), data.get("at_time")
+    return when_text(
+        date.fromisoformat(day) if day else None,
+        data.get("part"),
+        time.fromisoformat(at) if at else None,
+    )
 
 
 # --- where ----------------------------------------------------------------------------------
 
 
 def _ask_district(ctx: Ctx) -> Prompt:
-    buttons = [Button(PICK + value, label) for value, label in district_options(ctx)]
+    buttons = [Button(PICK + value, label) for value, label in district_options(ctx.municipality)]
     question = _about(
         ctx,
         _("In which district do you need help? Choose, or share your location."),
@@ -152,12 +150,12 @@ def _district_chosen(ctx: Ctx, payload: str) -> Outcome:
 
 
 def _district_from_location(ctx: Ctx, latitude: float, longitude: float) -> Outcome:
-    district = nearest_district(home_municipality(ctx), latitude, longitude)
+    district = nearest_district(ctx.municipality, latitude, longitude)
     if district is None:
         return Retry(_("That place is too far away. Please choose the district with the buttons."))
     ctx.data["district"] = district.id
     outcome = after(ctx, "address")
-    return Goto(outcome.step, notes=(_("📍 District: {district}", district=district.name),))
+    return Goto(outcome.to, notes=(_("📍 District: {district}", district=district.name),))
 
 
 def _address_question(ctx: Ctx) -> Text:
@@ -195,10 +193,6 @@ def _name_valid(_ctx: Ctx, text: str) -> Text | None:
     return None
 
 
-def _category_chosen(ctx: Ctx) -> Outcome:
-    return after(ctx, "day")
-
-
 # --- summary --------------------------------------------------------------------------------
 
 FIELDS: dict[str, Msg] = {
@@ -213,25 +207,29 @@ FIELDS: dict[str, Msg] = {
 }
 
 
-def _fields(ctx: Ctx) -> list[str]:
-    hidden = set() if for_other(ctx) else {"name", "phone"}
-    return [key for key in FIELDS if key not in hidden]
+def _hidden(data: dict[str, Any]) -> set[str]:
+    """Asking for oneself, there is no other person to name or call."""
+    return set() if data.get("for_other") else {"name", "phone"}
+
+
+def _fields(ctx: Ctx) -> Iterable[str]:
+    return [key for key in FIELDS if key not in _hidden(ctx.data)]
 
 
 def summary_text(ctx: Ctx, data: dict[str, Any]) -> Text:
     kind = category(ctx.deployment, data.get("category", ""))
-    district = home_municipality(ctx).district(data.get("district", ""))
+    district = ctx.municipality.district(data.get("district", ""))
     values: dict[str, Text] = {
         "name": Raw(data.get("name") or ""),
         "category": CategoryLabel(kind) if kind else _("not given"),
-        "day": when_text(data.get("day"), data.get("part"), data.get("at_time")),
+        "day": draft_when(data),
         "district": Raw(district.name) if district else _("not given"),
         "address": Raw(data["address"]) if data.get("address") else _("none"),
         "languages": language_names(data.get("languages", [])),
         "phone": Raw(data["phone"]) if data.get("phone") else _("none"),
         "description": Raw(data.get("description") or ""),
     }
-    hidden = set() if data.get("for_other") else {"name", "phone"}
+    hidden = _hidden(data)
     shown = [
         _("{field}: {value}", field=FIELDS[k], value=v)
         for k, v in values.items()
@@ -240,28 +238,23 @@ def summary_text(ctx: Ctx, data: dict[str, Any]) -> Text:
     return lines(*shown)
 
 
-def _ask_summary(ctx: Ctx) -> Prompt:
+def _summary(ctx: Ctx) -> Text:
     title = _about(ctx, _("📋 Your request"), _("📋 Request for {name}"))
-    buttons = ((Button(SUBMIT, _("📨 Send request")),), (Button(EDIT, _("✏️ Change something")),))
-    return Prompt(
-        paragraphs(title, summary_text(ctx, ctx.data), _("Is everything right?")), buttons
-    )
+    return paragraphs(title, summary_text(ctx, ctx.data))
 
 
-async def _summary_chosen(ctx: Ctx, payload: str) -> Outcome:
-    if payload == EDIT:
-        return Goto("edit")
-    if await _asked_today(ctx) >= REQUESTS_PER_DAY:
+async def _sent(ctx: Ctx) -> Outcome:
+    assert ctx.user is not None and ctx.user.id is not None
+    if not await requests.may_ask(ctx.session, ctx.user.id, ctx.now):
         return Retry(
             _(
                 "You have sent {limit} requests within a day. Please wait until tomorrow, or "
                 "contact us: {contact}",
-                limit=REQUESTS_PER_DAY,
+                limit=requests.REQUESTS_PER_DAY,
                 contact=ctx.deployment.agency.contact,
             )
         )
-    request = save_request(ctx)
-    ctx.session.add(request)
+    request = requests.submit(ctx.session, ctx.user.id, _values(ctx), ctx.now)
     notes: list[Text] = [
         _about(
             ctx,
@@ -283,29 +276,17 @@ async def _summary_chosen(ctx: Ctx, payload: str) -> Outcome:
         notes.append(
             paragraphs(_("While you wait, these services can also help:"), lines(*services))
         )
-    return Goto("main", flow="menu", notes=tuple(notes))
+    return Goto(MAIN_MENU, notes=tuple(notes))
 
 
-async def _asked_today(ctx: Ctx) -> int:
-    assert ctx.user is not None
-    since = ctx.now - timedelta(days=1)
-    query = select(func.count()).where(
-        HelpRequest.asker_id == ctx.user.id, col(HelpRequest.created_at) >= since
-    )
-    return int((await ctx.session.exec(query)).one())
-
-
-def save_request(ctx: Ctx) -> HelpRequest:
-    assert ctx.user is not None
-    assert ctx.user.id is not None
+def _values(ctx: Ctx) -> RequestValues:
     data = ctx.data
-    return HelpRequest(
-        asker_id=ctx.user.id,
+    return RequestValues(
         for_other=for_other(ctx),
-        person_name=data.get("name") if for_other(ctx) else None,
-        person_phone=data.get("phone") if for_other(ctx) else None,
+        person_name=data.get("name"),
+        person_phone=data.get("phone"),
         category=data["category"],
-        municipality=home_municipality(ctx).id,
+        municipality=ctx.municipality.id,
         district=data["district"],
         day=date.fromisoformat(data["day"]) if data.get("day") else None,
         part_of_day=data.get("part"),
@@ -314,43 +295,17 @@ def save_request(ctx: Ctx) -> HelpRequest:
         languages=list(data["languages"]),
         description=data["description"],
         language=ctx.language,
-        created_at=ctx.now,
-        updated_at=ctx.now,
     )
 
 
-def draft_of(request: HelpRequest) -> dict[str, Any]:
-    """A stored request as a draft of this flow, to ask for the same help again."""
-    return {
-        "for_other": request.for_other,
-        "name": request.person_name,
-        "phone": request.person_phone,
-        "category": request.category,
-        "district": request.district,
-        "address": request.address,
-        "languages": list(request.languages),
-        "description": request.description,
-    }
-
-
-def _ask_edit(ctx: Ctx) -> Prompt:
-    buttons = [Button(FIELD + key, FIELDS[key]) for key in _fields(ctx)]
-    return Prompt(_("What would you like to change?"), rows(buttons, 2))
-
-
-def _edit_chosen(ctx: Ctx, payload: str) -> Outcome:
-    ctx.data[EDITING] = True
-    return Goto(payload.removeprefix(FIELD))
-
-
 FLOW = Flow(
-    "request",
+    REQUEST,
     start="category",
     steps={
         "name": free_text(
             "name",
             lambda ctx: _("Who needs help? Please type their first name."),
-            goto("category"),
+            next="category",
             max_length=NAME_LIMIT,
             validate=_name_valid,
             skip=lambda ctx: not for_other(ctx),
@@ -361,22 +316,35 @@ FLOW = Flow(
                 ctx, _("What kind of help do you need?"), _("What kind of help does {name} need?")
             ),
             lambda ctx: category_options(ctx.deployment),
-            _category_chosen,
+            next="day",
             back="name",
             columns=2,
         ),
-        "day": Step(ask=_ask_day, on_choice=_day_chosen, on_text=_day_typed, back="category"),
-        "time": Step(ask=_ask_time, on_choice=_part_chosen, on_text=_time_typed, back="day"),
+        "day": Step(
+            ask=_ask_day,
+            on_choice=_day_chosen,
+            on_text=_day_typed,
+            next=("time", "district"),
+            back="category",
+        ),
+        "time": Step(
+            ask=_ask_time,
+            on_choice=_part_chosen,
+            on_text=_time_typed,
+            next=("district",),
+            back="day",
+        ),
         "district": Step(
             ask=_ask_district,
             on_choice=_district_chosen,
             on_location=_district_from_location,
+            next=("address",),
             back="day",
         ),
         "address": free_text(
             "address",
             _address_question,
-            goto("languages"),
+            next="languages",
             max_length=ADDRESS_LIMIT,
             back="district",
             optional=True,
@@ -386,8 +354,9 @@ FLOW = Flow(
             lambda ctx: _about(
                 ctx, _("Which languages do you speak?"), _("Which languages does {name} speak?")
             ),
-            language_options,
-            lambda ctx: after(ctx, "phone" if for_other(ctx) else "description"),
+            lambda ctx: language_options(),
+            next=("phone", "description"),
+            then=lambda ctx: after(ctx, "phone" if for_other(ctx) else "description"),
             back="address",
             required=_("Please tick at least one language."),
         ),
@@ -398,7 +367,7 @@ FLOW = Flow(
                 "volunteer will see it.",
                 name=Raw(ctx.data.get("name") or ""),
             ),
-            goto("description"),
+            next="description",
             max_length=30,
             back="languages",
             optional=True,
@@ -411,12 +380,18 @@ FLOW = Flow(
                 "Please describe in a few words what help is needed (at most {limit} characters).",
                 limit=DESCRIPTION_LIMIT,
             ),
-            goto(SUMMARY),
+            next=SUMMARY,
             max_length=DESCRIPTION_LIMIT,
             back="phone",
             validate=_description_valid,
         ),
-        SUMMARY: Step(ask=_ask_summary, on_choice=_summary_chosen),
-        "edit": Step(ask=_ask_edit, on_choice=_edit_chosen, back=SUMMARY),
+        **summary(
+            _summary,
+            fields=FIELDS,
+            shown=_fields,
+            submit=Button(SUBMIT, _("📨 Send request")),
+            on_submit=_sent,
+            next=(MAIN_MENU,),
+        ),
     },
 )

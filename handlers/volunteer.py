@@ -8,40 +8,28 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete
-from sqlmodel import select
-
-from handlers.flow import EDITING, SUMMARY, Ctx, Flow, Goto, Outcome, Prompt, Retry, Step
-from handlers.i18n import Msg, Raw, Text, Written, _, lines, paragraphs
-from handlers.types import Button
-from handlers.vocabulary import (
+from engine.i18n import Msg, Raw, Text, Written, _, lines, paragraphs
+from engine.steps import SUMMARY, Ctx, Flow, Goto, Outcome, Retry
+from engine.types import Button
+from engine.widgets import after, free_text, multi_select, single_choice, summary
+from exchange import volunteers
+from exchange.volunteers import ProfileValues
+from handlers.targets import MAIN_MENU, VOLUNTEER
+from storage.models import Rhythm, VolunteerProfile
+from town.geo import nearest_district
+from vocabulary.labels import (
     CategoryLabel,
     Joined,
     category,
     category_options,
     district_names,
     district_options,
-    home_municipality,
     language_names,
     language_options,
+    slot_id,
     slot_label,
     slot_options,
 )
-from handlers.widgets import (
-    after,
-    free_text,
-    goto,
-    multi_select,
-    single_choice,
-)
-from storage.models import (
-    VolunteerCategory,
-    VolunteerDistrict,
-    VolunteerLanguage,
-    VolunteerProfile,
-    VolunteerSlot,
-)
-from town.geo import nearest_district
 
 AGE_GROUPS: dict[str, Msg] = {"adult": _("18 or older"), "minor": _("Under 18")}
 COMMITMENTS: dict[str, Msg] = {
@@ -49,15 +37,15 @@ COMMITMENTS: dict[str, Msg] = {
     "regular": _("Regularly"),
     "both": _("Both"),
 }
+# How often offers come, or not for now: anything but a rhythm pauses the profile.
+PAUSE = "pause"
 RHYTHMS: dict[str, Msg] = {
-    "immediate": _("⚡ Right away"),
-    "daily": _("📅 Once a day"),
-    "weekly": _("🗓 Once a week"),
-    "paused": _("⏸ Not now (paused)"),
+    Rhythm.IMMEDIATE: _("⚡ Right away"),
+    Rhythm.DAILY: _("📅 Once a day"),
+    Rhythm.WEEKLY: _("🗓 Once a week"),
+    PAUSE: _("⏸ Not now (paused)"),
 }
 SAVE = "save"
-EDIT = "edit"
-FIELD = "field:"
 NOTE_LIMIT = 300
 
 # The fields a volunteer can change from the summary, in the order they are asked.
@@ -89,7 +77,7 @@ def _age_chosen(ctx: Ctx) -> Outcome:
                     [CategoryLabel(c) for c in ctx.deployment.categories if c.id in removed]
                 ),
             )
-            return Goto(after(ctx, "categories").step, notes=(note,))
+            return Goto(after(ctx, "categories").to, notes=(note,))
     return after(ctx, "categories")
 
 
@@ -110,7 +98,7 @@ def _categories_done(ctx: Ctx) -> Outcome:
 
 
 def _district_from_location(ctx: Ctx, latitude: float, longitude: float) -> Outcome:
-    district = nearest_district(home_municipality(ctx), latitude, longitude)
+    district = nearest_district(ctx.municipality, latitude, longitude)
     if district is None:
         return Retry(
             _("That place is too far away. Please choose your districts with the buttons.")
@@ -118,7 +106,7 @@ def _district_from_location(ctx: Ctx, latitude: float, longitude: float) -> Outc
     selected = list(ctx.data.get("districts", []))
     if district.id not in selected:
         selected.append(district.id)
-    valid = [value for value, _label in district_options(ctx)]
+    valid = [value for value, _label in district_options(ctx.municipality)]
     ctx.data["districts"] = [v for v in valid if v in selected]
     return Goto(
         "districts",
@@ -137,7 +125,7 @@ def summary_text(ctx: Ctx) -> Text:
         "first_name": Raw(data.get("first_name") or ""),
         "age": AGE_GROUPS.get(data.get("age", ""), _("not given")),
         "categories": Joined(kinds),
-        "districts": district_names(ctx, data.get("districts", [])),
+        "districts": district_names(ctx.municipality, data.get("districts", [])),
         "slots": Joined([slot_label(s) for s in data.get("slots", [])]),
         "languages": language_names(data.get("languages", [])),
         "commitment": COMMITMENTS.get(data.get("commitment", ""), _("not given")),
@@ -148,110 +136,66 @@ def summary_text(ctx: Ctx) -> Text:
     return paragraphs(_("👤 Your volunteer profile"), lines(*rows))
 
 
-def _ask_summary(ctx: Ctx) -> Prompt:
-    question = _("Is everything right?")
-    buttons = ((Button(SAVE, _("✅ Save")),), (Button(EDIT, _("✏️ Change something")),))
-    return Prompt(paragraphs(summary_text(ctx), question), buttons)
-
-
-async def _summary_chosen(ctx: Ctx, payload: str) -> Outcome:
-    if payload == EDIT:
-        return Goto("edit")
-    await save_profile(ctx)
-    if ctx.data.get("rhythm") == "paused":
+async def _saved(ctx: Ctx) -> Outcome:
+    profile = await save_profile(ctx)
+    if profile.paused:
         done = _(
             "Saved. Your profile is paused: we will not send you requests until you resume it."
         )
     else:
         done = _("Saved. Thank you for helping! We will send you requests that fit your profile.")
-    return Goto("main", flow="menu", notes=(done,))
-
-
-def _ask_edit(ctx: Ctx) -> Prompt:
-    buttons = [Button(FIELD + key, label) for key, label in FIELDS.items()]
-    rows = tuple(tuple(buttons[i : i + 2]) for i in range(0, len(buttons), 2))
-    return Prompt(_("What would you like to change?"), rows)
-
-
-def _edit_chosen(ctx: Ctx, payload: str) -> Outcome:
-    ctx.data[EDITING] = True
-    return Goto(payload.removeprefix(FIELD))
+    return Goto(MAIN_MENU, notes=(done,))
 
 
 async def load_profile(ctx: Ctx) -> VolunteerProfile | None:
     assert ctx.user is not None
-    query = select(VolunteerProfile).where(VolunteerProfile.user_id == ctx.user.id)
-    return (await ctx.session.exec(query)).first()
+    return await volunteers.profile_of(ctx.session, ctx.user.id)
 
 
 async def profile_draft(ctx: Ctx, profile: VolunteerProfile) -> dict[str, Any]:
     """The profile as a draft of this flow, to edit it from the summary."""
-    session, pid = ctx.session, profile.id
-
-    async def values(column: Any, model: Any) -> list[Any]:
-        return list((await session.exec(select(column).where(model.profile_id == pid))).all())
-
-    slots = (await session.exec(select(VolunteerSlot).where(VolunteerSlot.profile_id == pid))).all()
-    order = {value: i for i, (value, _label) in enumerate(slot_options(ctx))}
+    values = await volunteers.values_of(ctx.session, profile)
+    order = {value: i for i, (value, _label) in enumerate(slot_options())}
     return {
-        "first_name": profile.first_name,
-        "age": profile.age_group,
-        "categories": await values(VolunteerCategory.category, VolunteerCategory),
-        "districts": await values(VolunteerDistrict.district, VolunteerDistrict),
-        "slots": sorted((f"{s.weekday}-{s.part}" for s in slots), key=lambda s: order.get(s, 99)),
-        "languages": await values(VolunteerLanguage.language, VolunteerLanguage),
-        "commitment": profile.commitment,
-        "rhythm": "paused" if profile.paused else profile.rhythm,
-        "note": profile.note,
-        "rhythm_before_pause": profile.rhythm,
+        "first_name": values.first_name,
+        "age": values.age_group,
+        "categories": list(values.categories),
+        "districts": list(values.districts),
+        "slots": sorted(
+            (slot_id(day, part) for day, part in values.slots), key=lambda s: order.get(s, 99)
+        ),
+        "languages": list(values.languages),
+        "commitment": values.commitment,
+        "rhythm": PAUSE if values.paused else values.rhythm,
+        "note": values.note,
+        "rhythm_before_pause": values.rhythm,
     }
 
 
 async def save_profile(ctx: Ctx) -> VolunteerProfile:
-    """Create or update the volunteer's profile and its categories, districts, languages and times."""
+    """Create or update the volunteer's profile from the draft."""
     assert ctx.user is not None
     assert ctx.user.id is not None
-    data, session = ctx.data, ctx.session
-    profile = await load_profile(ctx)
-    paused = data["rhythm"] == "paused"
-    rhythm = data.get("rhythm_before_pause", "weekly") if paused else data["rhythm"]
-    if profile is None:
-        profile = VolunteerProfile(
-            user_id=ctx.user.id,
-            commitment=data["commitment"],
-            rhythm=rhythm,
-            paused=paused,
-            note=data.get("note"),
-            age_group=data["age"],
-            first_name=data["first_name"],
-            created_at=ctx.now,
-            updated_at=ctx.now,
-        )
-    else:
-        profile.commitment, profile.rhythm, profile.paused = data["commitment"], rhythm, paused
-        profile.note, profile.age_group, profile.updated_at = data.get("note"), data["age"], ctx.now
-        profile.first_name = data["first_name"]
-    session.add(profile)
-    await session.flush()
-    pid = profile.id
-    assert pid is not None
-    municipality = home_municipality(ctx).id
-    for model in (VolunteerCategory, VolunteerDistrict, VolunteerLanguage, VolunteerSlot):
-        await session.exec(delete(model).where(model.profile_id == pid))  # type: ignore[arg-type]
-    session.add_all([VolunteerCategory(profile_id=pid, category=c) for c in data["categories"]])
-    session.add_all(
-        [
-            VolunteerDistrict(profile_id=pid, municipality=municipality, district=d)
-            for d in data["districts"]
-        ]
+    data = ctx.data
+    chosen = data["rhythm"]
+    paused = chosen not in set(Rhythm)
+    rhythm = Rhythm(data.get("rhythm_before_pause", Rhythm.WEEKLY) if paused else chosen)
+    slots = [(int(day), part) for day, part in (slot.split("-", 1) for slot in data["slots"])]
+    values = ProfileValues(
+        first_name=data["first_name"],
+        age_group=data["age"],
+        categories=data["categories"],
+        districts=data["districts"],
+        slots=slots,
+        languages=data["languages"],
+        commitment=data["commitment"],
+        rhythm=rhythm,
+        paused=paused,
+        note=data.get("note"),
     )
-    session.add_all(
-        [VolunteerLanguage(profile_id=pid, language=code) for code in data["languages"]]
+    return await volunteers.save_profile(
+        ctx.session, ctx.user.id, ctx.municipality.id, values, ctx.now
     )
-    for slot in data["slots"]:
-        weekday, part = slot.split("-", 1)
-        session.add(VolunteerSlot(profile_id=pid, weekday=int(weekday), part=part))
-    return profile
 
 
 def _options(table: dict[str, Msg]) -> Any:
@@ -273,13 +217,13 @@ def _name_valid(_ctx: Ctx, text: str) -> Text | None:
 
 
 FLOW = Flow(
-    "volunteer",
+    VOLUNTEER,
     start="first_name",
     steps={
         "first_name": free_text(
             "first_name",
             lambda ctx: _("What is your first name? We only tell it to the people you help."),
-            goto("age"),
+            next="age",
             max_length=40,
             validate=_name_valid,
         ),
@@ -287,14 +231,16 @@ FLOW = Flow(
             "age",
             lambda ctx: _("Some kinds of help are only for adults. How old are you?"),
             _options(AGE_GROUPS),
-            _age_chosen,
+            next=("categories",),
+            then=_age_chosen,
             back="first_name",
         ),
         "categories": multi_select(
             "categories",
             lambda ctx: _("Which kinds of help can you offer? Tick all that fit, then Continue."),
             lambda ctx: category_options(ctx.deployment),
-            _categories_done,
+            next=("districts",),
+            then=_categories_done,
             back="age",
             required=_("Please tick at least one kind of help."),
         ),
@@ -304,8 +250,8 @@ FLOW = Flow(
                 "Where can you help? Tick the districts, or share your location and we tick the "
                 "nearest one."
             ),
-            district_options,
-            goto("slots"),
+            lambda ctx: district_options(ctx.municipality),
+            next="slots",
             back="categories",
             required=_("Please tick at least one district."),
             on_location=_district_from_location,
@@ -313,8 +259,8 @@ FLOW = Flow(
         "slots": multi_select(
             "slots",
             lambda ctx: _("When are you usually free? Tick the times, then Continue."),
-            slot_options,
-            goto("languages"),
+            lambda ctx: slot_options(),
+            next="languages",
             back="districts",
             columns=3,
             required=_("Please tick at least one time."),
@@ -322,8 +268,8 @@ FLOW = Flow(
         "languages": multi_select(
             "languages",
             lambda ctx: _("Which languages do you speak?"),
-            language_options,
-            goto("commitment"),
+            lambda ctx: language_options(),
+            next="commitment",
             back="slots",
             required=_("Please tick at least one language."),
         ),
@@ -331,25 +277,30 @@ FLOW = Flow(
             "commitment",
             lambda ctx: _("Would you rather help now and then, or regularly?"),
             _options(COMMITMENTS),
-            goto("rhythm"),
+            next="rhythm",
             back="languages",
         ),
         "rhythm": single_choice(
             "rhythm",
             lambda ctx: _("How often may we send you requests that fit?"),
             _options(RHYTHMS),
-            goto("note"),
+            next="note",
             back="commitment",
         ),
         "note": free_text(
             "note",
             _note_question,
-            goto(SUMMARY),
+            next=SUMMARY,
             max_length=NOTE_LIMIT,
             back="rhythm",
             optional=True,
         ),
-        SUMMARY: Step(ask=_ask_summary, on_choice=_summary_chosen),
-        "edit": Step(ask=_ask_edit, on_choice=_edit_chosen, back=SUMMARY),
+        **summary(
+            summary_text,
+            fields=FIELDS,
+            submit=Button(SAVE, _("✅ Save")),
+            on_submit=_saved,
+            next=(MAIN_MENU,),
+        ),
     },
 )

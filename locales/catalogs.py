@@ -27,7 +27,10 @@ SOURCE_LANGUAGE = "en"
 KEYWORDS: dict[str, Any] = {"_": None, "_n": (1, 2)}
 METHOD_MAP = [
     ("bot/**.py", "python"),
+    ("engine/**.py", "python"),
     ("handlers/**.py", "python"),
+    ("push/**.py", "python"),
+    ("vocabulary/**.py", "python"),
     ("town/deployments/**.toml", "locales.catalogs:extract_deployment"),
 ]
 # Telegram refuses messages longer than this.

@@ -1,10 +1,8 @@
-"""The rules of matching, as pure functions: hard filters first, then a ranking.
+"""The rules of matching as pure functions: how matching sees requests and volunteers, and the
+ranking of those who fit (`matching.fit` says who fits).
 
-A volunteer fits a request when they offer its kind of help, help in its district (or, in a widened
-round, within the round's radius of it), are usually free at its time of day, share a language with
-the person when that person does not speak German, and meet the category's age and verification
-requirements. Among those who fit, the nearest, those who share the person's language, those asked
-least recently and those who turned up reliably come first.
+Among those who fit, the nearest, those who share the person's language, those asked least
+recently and those who turned up reliably come first.
 """
 
 from __future__ import annotations
@@ -80,23 +78,6 @@ def districts_within(municipality: Municipality, district: str, radius_km: float
     )
 
 
-def fits(volunteer: Volunteer, need: Need, districts: frozenset[str]) -> bool:
-    """The hard filters: does this volunteer qualify for this request at all?"""
-    if volunteer.paused or not volunteer.reachable:
-        return False
-    if need.category not in volunteer.categories:
-        return False
-    if not volunteer.districts & districts:
-        return False
-    if need.slot is not None and need.slot not in volunteer.slots:
-        return False
-    if needs_shared_language(need) and not volunteer.languages & need.languages:
-        return False
-    if need.adults_only and volunteer.minor:
-        return False
-    return not (need.needs_verification and not volunteer.verified)
-
-
 def nearest_km(volunteer: Volunteer, need: Need, municipality: Municipality) -> float:
     """Distance from the request's district to the nearest district the volunteer helps in."""
     if need.district in volunteer.districts:
@@ -127,19 +108,8 @@ def score(volunteer: Volunteer, need: Need, municipality: Municipality, now: dat
     return value
 
 
-def rank(
-    volunteers: Iterable[Volunteer],
-    need: Need,
-    districts: frozenset[str],
-    municipality: Municipality,
-    now: datetime,
-) -> list[Volunteer]:
-    """The volunteers who fit, best first (ties broken by profile id, so runs are repeatable)."""
-    return best_first([v for v in volunteers if fits(v, need, districts)], need, municipality, now)
-
-
 def best_first(
     fitting: Iterable[Volunteer], need: Need, municipality: Municipality, now: datetime
 ) -> list[Volunteer]:
-    """Volunteers known to fit, best first: `rank` without the hard filters."""
+    """Volunteers known to fit, best first (ties broken by profile id, so runs are repeatable)."""
     return sorted(fitting, key=lambda v: (-score(v, need, municipality, now), v.profile_id))

@@ -1,10 +1,10 @@
 """Finding candidates in the database.
 
-The filters a whole group of requests shares (kind of help, municipality, district, not paused,
-reachable) run as SQL over indexed tables and yield, per district, the volunteers in the order
-matching prefers to ask them: the least asked first. The filters that differ from request to
-request (time of day, language, age, verification) run in Python on the details of the volunteers
-a planning run actually walks past, loaded in chunks and kept for the rest of the run.
+The hard filters a whole group of requests shares (the WALK stage of `matching.fit`: kind of help,
+not paused, reachable) run as SQL over indexed tables and yield, per district, the volunteers in
+the order matching prefers to ask them: the least asked first. The filters that differ from request
+to request run in Python (`matching.lanes`) on the details of the volunteers a planning run
+actually walks past, loaded in chunks and kept for the rest of the run.
 """
 
 from __future__ import annotations
@@ -17,12 +17,13 @@ from datetime import UTC, datetime, time
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy import exists, false
-from sqlmodel import col, select
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from matching.rules import PARTS, Need, Volunteer, needs_shared_language
+from matching import fit
+from matching.rules import PARTS, Need, Volunteer
 from storage.models import (
+    Rhythm,
     User,
     VolunteerCategory,
     VolunteerDistrict,
@@ -46,7 +47,7 @@ class Reach:
     """What offering needs to know about a volunteer besides matching: whom and when to tell."""
 
     user_id: int
-    rhythm: str
+    rhythm: Rhythm
     urgent_ok: bool
     quiet_from: time
     quiet_until: time
@@ -90,25 +91,19 @@ class Candidates:
         return Walk(self, kind, _once(merged))
 
     async def _load_kind(self, municipality: str, category: str) -> _Kind:
-        d, c = table_of(VolunteerDistrict).c, table_of(VolunteerCategory).c
-        p, u = table_of(VolunteerProfile).c, table_of(User).c
+        d, p = table_of(VolunteerDistrict).c, table_of(VolunteerProfile).c
+        u = table_of(User).c
+        # The WALK filters of `matching.fit`, one list per district (the PLACE filter picks them).
+        walked = fit.conditions(_kind_need(category), frozenset(), municipality, (fit.Stage.WALK,))
         # A Core statement: hundreds of thousands of plain rows, nothing for the ORM to do.
         connection = await self._session.connection()
         rows = await connection.execute(
             sa.select(d.district, d.profile_id)
             .join_from(
-                table_of(VolunteerDistrict),
-                table_of(VolunteerCategory),
-                c.profile_id == d.profile_id,
+                table_of(VolunteerDistrict), table_of(VolunteerProfile), p.id == d.profile_id
             )
-            .join(table_of(VolunteerProfile), p.id == d.profile_id)
             .join(table_of(User), u.id == p.user_id)
-            .where(
-                c.category == category,
-                d.municipality == municipality,
-                p.paused.is_(false()),
-                u.unreachable_at.is_(None),
-            )
+            .where(d.municipality == municipality, *walked)
             .order_by(p.offers_received, p.id)
         )
         by_district: dict[str, list[int]] = defaultdict(list)
@@ -291,6 +286,11 @@ def _once(ids: Iterable[int]) -> Iterator[int]:
             yield pid
 
 
+def _kind_need(category: str) -> Need:
+    """What the WALK filters look at: the kind of help alone."""
+    return Need(category=category, district="", slot=None, languages=frozenset())
+
+
 async def candidate_ids(
     session: AsyncSession,
     need: Need,
@@ -299,50 +299,17 @@ async def candidate_ids(
     limit: int,
     commitments: Iterable[str] | None = None,
 ) -> list[int]:
-    """Profiles that pass every hard filter for `need`, the least asked first, at most `limit`.
-
-    One statement for one need: what announcing a single opportunity asks for."""
-    profile = VolunteerProfile
+    """Profiles that pass every hard filter of `matching.fit` for `need`, the least asked first, at
+    most `limit`: the plain rule as one SQL statement (what announcing an opportunity asks for)."""
+    p, u = table_of(VolunteerProfile).c, table_of(User).c
     query = (
-        select(col(profile.id))
-        .join(User, col(User.id) == col(profile.user_id))
-        .where(col(profile.paused).is_(false()), col(User.unreachable_at).is_(None))
-        .where(
-            exists().where(
-                col(VolunteerCategory.profile_id) == col(profile.id),
-                col(VolunteerCategory.category) == need.category,
-            )
-        )
-        .where(
-            exists().where(
-                col(VolunteerDistrict.profile_id) == col(profile.id),
-                col(VolunteerDistrict.municipality) == municipality,
-                col(VolunteerDistrict.district).in_(sorted(districts)),
-            )
-        )
-        .order_by(col(profile.offers_received), col(profile.id))
+        sa.select(p.id)
+        .join_from(table_of(VolunteerProfile), table_of(User), u.id == p.user_id)
+        .where(*fit.conditions(need, frozenset(districts), municipality))
+        .order_by(p.offers_received, p.id)
         .limit(limit)
     )
-    if need.slot is not None:
-        weekday, part = need.slot
-        query = query.where(
-            exists().where(
-                col(VolunteerSlot.profile_id) == col(profile.id),
-                col(VolunteerSlot.weekday) == weekday,
-                col(VolunteerSlot.part) == part,
-            )
-        )
-    if needs_shared_language(need):
-        query = query.where(
-            exists().where(
-                col(VolunteerLanguage.profile_id) == col(profile.id),
-                col(VolunteerLanguage.language).in_(sorted(need.languages)),
-            )
-        )
-    if need.adults_only:
-        query = query.where(col(profile.age_group) == "adult")
-    if need.needs_verification:
-        query = query.where(col(profile.verified).is_(True))
     if commitments is not None:
-        query = query.where(col(profile.commitment).in_(sorted(commitments)))
-    return [pid for pid in (await session.exec(query)).all() if pid is not None]
+        query = query.where(p.commitment.in_(sorted(commitments)))
+    connection = await session.connection()
+    return [pid for (pid,) in (await connection.execute(query)).all()]

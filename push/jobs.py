@@ -7,18 +7,32 @@ tables, so a job missed while the bot was down simply finds more due rows on the
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.app import App
-from push.deliver import Audience, Outbound, deliver_due
+from push.deliver import DEFAULT_LEASE, Audience, Outbound, deliver_due
 from push.plan import PlanReport, plan
+from town.deployment import Deployment
 
 log = logging.getLogger(__name__)
 
 TICK_SECONDS = 60
+
+
+@dataclass(frozen=True)
+class Pushing:
+    """What the scheduled work needs: the database, the town, the clock, and how long a push
+    worker's claim on messages lasts."""
+
+    sessions: async_sessionmaker[AsyncSession]
+    deployment: Deployment
+    clock: Callable[[], datetime]
+    lease: timedelta = DEFAULT_LEASE
 
 
 @dataclass(frozen=True)
@@ -27,15 +41,16 @@ class TickReport:
     sent: int
 
 
-async def tick(app: App, outbound: Outbound | None, audience: Audience) -> TickReport:
+async def tick(pushing: Pushing, outbound: Outbound | None, audience: Audience) -> TickReport:
     """Plan once and, if there is a way out, deliver everything due."""
-    now = app.core.clock()
-    async with app.sessions() as session, session.begin():
-        report = await plan(session, app.deployment, now)
+    now = pushing.clock()
+    async with pushing.sessions() as session, session.begin():
+        report = await plan(session, pushing.deployment, now)
     sent = 0
     if outbound is not None:
-        lease = timedelta(seconds=app.settings.push_lease_seconds)
-        sent = await deliver_due(app.sessions, app.deployment, outbound, audience, now, lease=lease)
+        sent = await deliver_due(
+            pushing.sessions, pushing.deployment, outbound, audience, now, lease=pushing.lease
+        )
     if report.offers or report.expired or report.exhausted or sent:
         log.info(
             "planned %d offers, closed %d requests, %d without volunteer; sent %d messages",
@@ -47,20 +62,20 @@ async def tick(app: App, outbound: Outbound | None, audience: Audience) -> TickR
     return TickReport(report, sent)
 
 
-def start_scheduler(app: App, outbound: Outbound, audience: Audience) -> AsyncIOScheduler:
+def start_scheduler(pushing: Pushing, outbound: Outbound, audience: Audience) -> AsyncIOScheduler:
     """Run `tick` every minute inside the running event loop."""
-    scheduler = AsyncIOScheduler(timezone=app.deployment.tz)
+    scheduler = AsyncIOScheduler(timezone=pushing.deployment.tz)
     scheduler.add_job(
         tick,
         "interval",
         seconds=TICK_SECONDS,
-        args=[app, outbound, audience],
+        args=[pushing, outbound, audience],
         id="tick",
         replace_existing=True,
         max_instances=1,
         coalesce=True,
         misfire_grace_time=TICK_SECONDS,
-        next_run_time=app.core.clock(),
+        next_run_time=pushing.clock(),
     )
     scheduler.start()
     return scheduler

@@ -3,12 +3,104 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, Column, Index, Table, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
-from storage.types import UTCDateTime
+from storage.types import UTCDateTime, enum_text
+
+# The states of what the exchange keeps, and the kinds of messages it pushes. Only the domain
+# (`exchange/`) moves a row from one state to another; everyone else names states by these enums.
+
+
+class Role(StrEnum):
+    """How a person takes part."""
+
+    VOLUNTEER = "volunteer"
+    SEEKER = "seeker"
+    RELATIVE = "relative"  # asks for help for someone else
+    ORGANISATION = "organisation"
+
+
+class Rhythm(StrEnum):
+    """How often a volunteer wants offers: at once, in a daily digest, or in a weekly one."""
+
+    IMMEDIATE = "immediate"
+    DAILY = "daily"
+    WEEKLY = "weekly"
+
+
+class RequestStatus(StrEnum):
+    """open -> matched (someone accepted) -> done; open or matched -> cancelled (withdrawn);
+    open -> expired (its day passed). A matched request whose volunteer drops out is open again."""
+
+    OPEN = "open"
+    MATCHED = "matched"
+    DONE = "done"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
+
+
+class MatchState(StrEnum):
+    """offered -> accepted (the first acceptance wins) | declined | taken (someone else was quicker)
+    | withdrawn (the volunteer was blocked or left); accepted -> done (with hours) | missed |
+    cancelled (by either side; the request goes back into matching)."""
+
+    OFFERED = "offered"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    TAKEN = "taken"
+    WITHDRAWN = "withdrawn"
+    DONE = "done"
+    MISSED = "missed"
+    CANCELLED = "cancelled"
+
+
+class Feedback(StrEnum):
+    """What the asker said afterwards."""
+
+    GOOD = "good"
+    PROBLEM = "problem"
+
+
+class OrganisationStatus(StrEnum):
+    """pending -> approved | rejected, decided by a coordinator."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class OpportunityStatus(StrEnum):
+    """open <-> paused; open or paused -> closed (and reopened)."""
+
+    OPEN = "open"
+    PAUSED = "paused"
+    CLOSED = "closed"
+
+
+class DeliveryKind(StrEnum):
+    """What a pushed message is about; `Delivery.subject_id` names the row it speaks of."""
+
+    OFFER = "offer"  # a request offered to a volunteer (subject: the match)
+    OPPORTUNITY = "opportunity"  # an organisation's opportunity (subject: the opportunity)
+    FOUND = "found"  # the asker learns who helps (subject: the match)
+    REMINDER_EVENING = "reminder_evening"  # the evening before (subject: the match)
+    REMINDER_SOON = "reminder_soon"  # two hours before (subject: the match)
+    FOLLOWUP_VOLUNTEER = "followup_volunteer"  # did it take place, how long (subject: the match)
+    FOLLOWUP_ASKER = "followup_asker"  # did all go well (subject: the match)
+    MATCH_CANCELLED = "match_cancelled"  # the volunteer cannot come (subject: the match)
+    REQUEST_WITHDRAWN = "request_withdrawn"  # the asker withdrew (subject: the match)
+    EXPIRED = "expired"  # the request's day passed (subject: the request)
+    UNMATCHED = "unmatched"  # nobody accepted in any round (subject: the request)
+    COORDINATOR_ALERT = "coordinator_alert"  # the same, for coordinators (subject: the request)
+    REPORT = "report"  # a problem was reported (subject: the report)
+    INTEREST = "interest"  # a volunteer is interested (subject: the interest)
+    ORGANISATION_DECIDED = (
+        "organisation_decided"  # approved or rejected (subject: the organisation)
+    )
 
 
 class User(SQLModel, table=True):
@@ -19,7 +111,7 @@ class User(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(max_length=64, unique=True, index=True)
     language: str = Field(max_length=16)
-    role: str | None = Field(default=None, max_length=20)
+    role: Role | None = Field(default=None, sa_type=enum_text(Role, 20))
     municipality: str | None = Field(default=None, max_length=40)
     consent_version: str = Field(max_length=20)
     consent_at: datetime = Field(sa_type=UTCDateTime)
@@ -62,7 +154,7 @@ class VolunteerProfile(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="users.id", unique=True, index=True, ondelete="CASCADE")
     commitment: str = Field(max_length=10)  # one_off | regular | both
-    rhythm: str = Field(max_length=10)  # immediate | daily | weekly
+    rhythm: Rhythm = Field(sa_type=enum_text(Rhythm, 10))
     paused: bool = False
     note: str | None = Field(default=None, max_length=300)
     age_group: str = Field(max_length=10)  # minor | adult
@@ -149,8 +241,9 @@ class HelpRequest(SQLModel, table=True):
     description: str = Field(max_length=500)
     # The language the description was written in (the asker's), shown to readers of another.
     language: str = Field(default="de", max_length=16)
-    # open | matched | done | cancelled | expired
-    status: str = Field(default="open", max_length=12, index=True)
+    status: RequestStatus = Field(
+        default=RequestStatus.OPEN, sa_type=enum_text(RequestStatus, 12), index=True
+    )
     # Matching: the current offer round, when it ends, and whether every round went unanswered.
     round: int = 0
     round_ends_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
@@ -170,9 +263,9 @@ class Organisation(SQLModel, table=True):
     kind: str = Field(max_length=20)
     municipality: str = Field(max_length=40)
     contact_name: str = Field(max_length=80)
-    status: str = Field(
-        default="pending", max_length=10, index=True
-    )  # pending | approved | rejected
+    status: OrganisationStatus = Field(
+        default=OrganisationStatus.PENDING, sa_type=enum_text(OrganisationStatus, 10), index=True
+    )
     created_at: datetime = Field(sa_type=UTCDateTime)
     approved_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
@@ -194,7 +287,9 @@ class Opportunity(SQLModel, table=True):
     requirements: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     languages: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     language: str = Field(default="de", max_length=16)  # of the title and description
-    status: str = Field(default="open", max_length=10, index=True)  # open | paused | closed
+    status: OpportunityStatus = Field(
+        default=OpportunityStatus.OPEN, sa_type=enum_text(OpportunityStatus, 10), index=True
+    )
     # When fitting volunteers were queued to hear of it in their weekly digest.
     announced_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(sa_type=UTCDateTime)
@@ -202,11 +297,7 @@ class Opportunity(SQLModel, table=True):
 
 
 class Match(SQLModel, table=True):
-    """A volunteer offered a request, and what became of it.
-
-    offered -> accepted (first acceptance wins) | declined | taken (someone else was quicker)
-    accepted -> done (with hours) | missed | cancelled (by either side; the request is matched anew)
-    """
+    """A volunteer offered a request, and what became of it (see `MatchState`)."""
 
     __tablename__ = "matches"
     __table_args__ = (UniqueConstraint("request_id", "profile_id"),)
@@ -215,11 +306,13 @@ class Match(SQLModel, table=True):
     request_id: int = Field(foreign_key="help_requests.id", index=True, ondelete="CASCADE")
     profile_id: int = Field(foreign_key="volunteer_profiles.id", index=True, ondelete="CASCADE")
     round: int
-    state: str = Field(default="offered", max_length=10, index=True)
+    state: MatchState = Field(
+        default=MatchState.OFFERED, sa_type=enum_text(MatchState, 10), index=True
+    )
     offered_at: datetime = Field(sa_type=UTCDateTime)
     answered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     hours: float | None = None
-    seeker_feedback: str | None = Field(default=None, max_length=10)  # good | problem
+    seeker_feedback: Feedback | None = Field(default=None, sa_type=enum_text(Feedback, 10))
     # Shown to both sides once accepted, so the person at the door can check the volunteer.
     safety_word: str | None = Field(default=None, max_length=30)
 
@@ -259,7 +352,7 @@ class Delivery(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(max_length=120, unique=True)
     user_id: int = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
-    kind: str = Field(max_length=24)
+    kind: DeliveryKind = Field(sa_type=enum_text(DeliveryKind, 24))
     subject_id: int | None = None
     due_at: datetime = Field(sa_type=UTCDateTime)
     claimed_by: str | None = Field(default=None, max_length=40)

@@ -14,10 +14,10 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import Delivery, User, table_of
+from storage.models import Delivery, DeliveryKind, User, table_of
 
 
-def delivery_key(user_id: int, kind: str, subject_id: int | None, extra: str = "") -> str:
+def delivery_key(user_id: int, kind: DeliveryKind, subject_id: int | None, extra: str = "") -> str:
     return f"{user_id}:{kind}:{subject_id if subject_id is not None else '-'}{extra}"
 
 
@@ -25,7 +25,7 @@ async def enqueue(
     session: AsyncSession,
     *,
     user_id: int,
-    kind: str,
+    kind: DeliveryKind,
     subject_id: int | None,
     due_at: datetime,
     now: datetime,
@@ -37,7 +37,7 @@ async def enqueue(
 
 def planned(
     user_id: int,
-    kind: str,
+    kind: DeliveryKind,
     subject_id: int | None,
     due_at: datetime,
     now: datetime,
@@ -81,7 +81,7 @@ class Due:
 
     id: int
     user_id: int
-    kind: str
+    kind: DeliveryKind
     subject_id: int | None
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.app import App
-from handlers.types import Incoming, Location, Reply, Turn
+from engine.types import Incoming, Location, Reply, Turn
 from push.deliver import Audience
 from push.jobs import TickReport, tick
 from storage.outbox import Addressee
@@ -133,7 +133,7 @@ class Inbox:
 
     async def run(self) -> TickReport:
         """Run the scheduled work once at the app's current time, as the scheduler would."""
-        return await tick(self.app, self, Audience(key_prefix="test:"))
+        return await tick(self.app.pushing, self, Audience(key_prefix="test:"))
 
 
 async def press_on(person: Chat, message: Shown, label: str) -> str:

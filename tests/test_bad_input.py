@@ -17,7 +17,7 @@ from sqlalchemy import String
 from sqlmodel import SQLModel, select
 
 from bot.app import App
-from handlers.types import Incoming, Location
+from engine.types import Incoming, Location
 from storage.models import Conversation, Organisation, User
 from tests.chat import Chat, Inbox, onboard, press_on
 from tests.test_push import request_for_mother, volunteer_profile
@@ -124,7 +124,7 @@ PAYLOADS = [
     "pick:morning",
     "pick:0-morning",
     "pick:7-night",
-    "done",
+    "continue",
     "skip",
     "save",
     "edit",

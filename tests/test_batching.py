@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import event
 
 from bot.app import App
-from handlers import core
-from handlers.batching import Batches
+from engine import core
+from engine.batching import Batches
 from storage.conversations import load_turns
 from tests.chat import Chat
 from tests.test_onboarding import conversations, users

@@ -5,7 +5,7 @@ from __future__ import annotations
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po
 
-from handlers.i18n import Translator, _, _n
+from engine.i18n import Translator, _, _n
 from locales import LANGUAGES, catalog_path
 from locales.catalogs import TEMPLATE, check, check_catalog
 
@@ -93,7 +93,7 @@ def test_every_shipped_plural_has_the_forms_its_language_needs() -> None:
 
 
 def test_names_and_numbers_are_isolated_in_right_to_left_text() -> None:
-    from handlers.i18n import FSI, PDI, Raw
+    from engine.i18n import FSI, PDI, Raw
 
     class Arabic(Translator):
         def is_rtl(self, language: str) -> bool:

@@ -10,7 +10,7 @@ import pytest
 from sqlmodel import select
 
 from bot.app import App
-from handlers.i18n import FSI, PDI, DateText, LanguageName
+from engine.i18n import FSI, PDI, DateText, LanguageName
 from locales import LANGUAGES
 from storage.models import HelpRequest, User
 from tests.chat import Chat, Inbox, press_on

@@ -10,14 +10,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from exchange.timing import after_quiet_hours, in_quiet_hours, next_at, offer_due
+from matching.fit import fits, rank
 from matching.rules import (
     PARTS,
     Need,
     Volunteer,
     districts_within,
-    fits,
     needs_shared_language,
-    rank,
     slot_of,
 )
 from town.deployment import DEFAULT_DEPLOYMENT, load_deployment

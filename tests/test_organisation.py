@@ -564,14 +564,14 @@ async def test_posting_in_german_stores_the_opportunity(
     districts = len(app.deployment.municipalities[0].districts)
     assert len(karl.last.labels) == districts + 3  # districts, Continue, Back, Cancel
     await karl.press_payload("pick:innenstadt")
-    await karl.press_payload("done")
+    await karl.press_payload("continue")
     assert len(karl.last.labels) == 4 + 2
     await karl.press_payload("pick:monthly")
     await karl.send("3")
     assert len(karl.last.labels) == len(opportunity.REQUIREMENTS) + 3
-    await karl.press_payload("done")
+    await karl.press_payload("continue")
     await karl.press_payload("pick:uk")
-    await karl.press_payload("done")
+    await karl.press_payload("continue")
     assert len(karl.last.labels) == 3  # publish, change, cancel
     await karl.press_payload("publish")
 

@@ -1,4 +1,4 @@
-"""Planning a whole town at once: generated volunteers and requests (the benchmark's data, small),
+"""Planning a whole town at once: generated volunteers and requests (`synthetic.towns`, small),
 planned in one run, and every decision checked against the rules of matching."""
 
 from __future__ import annotations
@@ -11,15 +11,18 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import col, select
 
-from benchmarks.matching import DIGEST_AT, NOW, generate
-from handlers.i18n import Translator
-from matching.rules import Volunteer, districts_within, fits
+from engine.i18n import Translator
+from exchange.rounds import MAX_OFFERS_PER_VOLUNTEER_PER_RUN, need_of
+from matching.fit import fits
+from matching.rules import Volunteer, districts_within
 from matching.select import Candidates
-from push.deliver import Cards, by_recipient, compose_all
-from push.plan import MAX_OFFERS_PER_VOLUNTEER_PER_RUN, PlanReport, need_of, plan
+from push.compose import Cards, compose_all
+from push.deliver import by_recipient
+from push.plan import PlanReport, plan
 from storage import create_engine, make_sessionmaker
 from storage.models import Delivery, HelpRequest, Match, VolunteerProfile
 from storage.outbox import claim_due
+from synthetic.towns import DIGEST_AT, NOW, generate
 from town.deployment import DEFAULT_DEPLOYMENT, Deployment, load_deployment
 
 

@@ -14,7 +14,7 @@ from sqlmodel import select
 from bot.app import App, running_app
 from bot.cli import block_user
 from bot.config import Settings
-from handlers.core import MESSAGES_PER_MINUTE
+from engine.core import MESSAGES_PER_MINUTE
 from storage.models import HelpRequest, Match, Organisation, User, VolunteerProfile
 from tests.chat import Chat, Inbox, onboard, press_on
 from tests.conftest import FrozenClock

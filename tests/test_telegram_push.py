@@ -55,7 +55,7 @@ async def test_an_offer_is_accepted_and_reminders_follow_over_telegram(
         await bot.start(schedule=False)
         try:
             erika, sabine = standin.user(ERIKA, "Erika"), standin.user(SABINE, "Sabine")
-            await tick(app, bot.channel, TELEGRAM_AUDIENCE)
+            await tick(app.pushing, bot.channel, TELEGRAM_AUDIENCE)
             offer = await erika.wait_for_message()
             assert "🔔 Können Sie helfen?" in offer.text
             assert "Hauptstraße" not in offer.text
@@ -65,17 +65,17 @@ async def test_an_offer_is_accepted_and_reminders_follow_over_telegram(
             assert "📍 Adresse: Hauptstraße 5" in confirmation.text
             await standin.wait_until(lambda: not standin.callback_queries_unanswered())
 
-            await tick(app, bot.channel, TELEGRAM_AUDIENCE)
+            await tick(app.pushing, bot.channel, TELEGRAM_AUDIENCE)
             found = await sabine.wait_for_message()
             assert "🎉 Gute Nachricht: Erika hilft Helga." in found.text
 
             clock.now = clock.now.replace(hour=17)
-            await tick(app, bot.channel, TELEGRAM_AUDIENCE)
+            await tick(app.pushing, bot.channel, TELEGRAM_AUDIENCE)
             assert "⏰ Morgen:" in (await erika.wait_for_message(lambda m: "⏰" in m.text)).text
             assert "⏰ Morgen:" in (await sabine.wait_for_message(lambda m: "⏰" in m.text)).text
 
             clock.now += timedelta(hours=19)  # Tuesday noon
-            await tick(app, bot.channel, TELEGRAM_AUDIENCE)
+            await tick(app.pushing, bot.channel, TELEGRAM_AUDIENCE)
             await erika.wait_for_message(lambda m: "Hat die Hilfe stattgefunden?" in m.text)
             await erika.press("✅ 3 Stunden")
             await erika.wait_for_message(lambda m: "Wir haben es notiert" in m.text)

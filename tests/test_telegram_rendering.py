@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from bot.channels.telegram.channel import TelegramChannel, chat_of, incoming_message, user_key
-from handlers.i18n import Raw, Translator, _
-from handlers.types import Button, Reply
+from engine.i18n import Raw, Translator, _
+from engine.types import Button, Reply
 from locales import LANGUAGES
 
 

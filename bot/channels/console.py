@@ -17,7 +17,7 @@ from dataclasses import replace
 from typing import TextIO
 
 from bot.app import App
-from handlers.types import Incoming, Location, Reply, Turn
+from engine.types import Incoming, Location, Reply, Turn
 from push.deliver import Audience
 from push.jobs import tick
 from storage.outbox import Addressee
@@ -85,7 +85,7 @@ class ConsoleChannel:
         return True
 
     async def deliver_pushes(self) -> None:
-        await tick(self.app, self, Audience(user_key=self.user_key))
+        await tick(self.app.pushing, self, Audience(user_key=self.user_key))
 
     async def run(self, read_line: Callable[[], str], *, echo: bool) -> None:
         """Read lines until end of input or `:quit`, answering each."""

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 
 from bot.channels.telegram.sender import Sender
 from bot.channels.telegram.transport import Markup, Transient
-from handlers.commands import DESCRIPTIONS
-from handlers.core import DialogueCore
-from handlers.i18n import Translator, _
-from handlers.types import Incoming, Location, Reply, Turn
+from engine.commands import DESCRIPTIONS
+from engine.core import DialogueCore
+from engine.i18n import Translator, _
+from engine.types import Incoming, Location, Reply, Turn
 from storage.outbox import Addressee
 
 log = logging.getLogger(__name__)

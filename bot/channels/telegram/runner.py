@@ -16,9 +16,9 @@ from bot.channels.telegram.sender import Sender
 from bot.channels.telegram.transport import Transport
 from bot.channels.telegram.webhook import start_webhook_server
 from bot.config import Settings
+from exchange.people import mark_unreachable
 from push.deliver import Audience
 from push.jobs import TickReport, start_scheduler, tick
-from storage.queries import mark_unreachable
 
 log = logging.getLogger(__name__)
 
@@ -126,7 +126,8 @@ class TelegramBot:
         self.front = build_front(app.settings)
 
         async def unreachable(chat_id: int) -> None:
-            await mark_unreachable(app.sessions, user_key(chat_id), app.core.clock())
+            async with app.sessions() as session, session.begin():
+                await mark_unreachable(session, user_key(chat_id), app.core.clock())
 
         sender = Sender(self.front.transport, on_unreachable=unreachable)
         self.channel = TelegramChannel(app.core, app.translator, sender)
@@ -138,7 +139,7 @@ class TelegramBot:
         """Connect; then take updates (polling or webhook) and run the scheduled pushes."""
         await self.front.start()
         if schedule:
-            self._scheduler = start_scheduler(self.app, self.channel, TELEGRAM_AUDIENCE)
+            self._scheduler = start_scheduler(self.app.pushing, self.channel, TELEGRAM_AUDIENCE)
         if not receive:
             return
         settings = self.app.settings
@@ -188,10 +189,10 @@ async def run_scheduler(app: App, stop: asyncio.Event) -> None:
 async def push_now(app: App) -> TickReport:
     """Run everything that is due once, sending through Telegram if a token is set."""
     if app.settings.telegram_bot_token is None:
-        return await tick(app, None, TELEGRAM_AUDIENCE)
+        return await tick(app.pushing, None, TELEGRAM_AUDIENCE)
     bot = TelegramBot(app)
     await bot.start(receive=False, schedule=False)
     try:
-        return await tick(app, bot.channel, TELEGRAM_AUDIENCE)
+        return await tick(app.pushing, bot.channel, TELEGRAM_AUDIENCE)
     finally:
         await bot.stop()

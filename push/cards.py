@@ -1,88 +1,38 @@
-"""The texts of pushes and of the answers to their buttons, rendered for each reader.
-
-A request is always shown in the reader's language: kind of help, district, day and buttons are
-rendered for them; what the asker wrote stays as written.
-"""
+"""The texts of pushed messages, one per kind of delivery, rendered for each reader."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import date, time
-from typing import Protocol
-
-from handlers.i18n import Raw, Text, Written, _, _n, lines, paragraphs
-from handlers.opportunity import REQUIREMENTS
-from handlers.opportunity import when_text as opportunity_when
-from handlers.request import when_text
-from handlers.types import Button
-from handlers.vocabulary import CategoryLabel, Joined, category, language_names
-from storage.models import HelpRequest, Opportunity, Organisation, VolunteerProfile
+from engine.i18n import Raw, Text, _, _n, lines, paragraphs
+from engine.types import Button
+from exchange.matches import HOURS
+from storage.models import (
+    Feedback,
+    HelpRequest,
+    Opportunity,
+    Organisation,
+    OrganisationStatus,
+    VolunteerProfile,
+)
 from town.deployment import Deployment
-
-# Buttons on pushed messages: "act:<action>:..." (see handlers.offers.ACTIONS).
-ACCEPT = "act:offer:yes:"
-DECLINE = "act:offer:no:"
-CANCEL_MATCH = "act:match:cancel:"
-DONE = "act:hours:"
-FEEDBACK = "act:feedback:"
-OFFER_SETTINGS = "act:settings"
-HOURS = (1, 2, 3, 4)
-
-
-class Requested(Protocol):
-    """What a request card shows: a stored request, or the same facts loaded without the ORM."""
-
-    @property
-    def category(self) -> str: ...
-    @property
-    def municipality(self) -> str: ...
-    @property
-    def district(self) -> str: ...
-    @property
-    def day(self) -> date | None: ...
-    @property
-    def part_of_day(self) -> str | None: ...
-    @property
-    def at_time(self) -> time | None: ...
-    @property
-    def languages(self) -> Sequence[str]: ...
-    @property
-    def description(self) -> str: ...
-    @property
-    def language(self) -> str: ...
-
-
-def kind_of(deployment: Deployment, request: Requested) -> Text:
-    kind = category(deployment, request.category)
-    return CategoryLabel(kind) if kind else Raw(request.category)
-
-
-def district_of(deployment: Deployment, request: Requested) -> Text:
-    municipality = deployment.municipality(request.municipality)
-    district = municipality.district(request.district) if municipality else None
-    return Raw(district.name if district else request.district)
-
-
-def when_of(request: Requested) -> Text:
-    return when_text(
-        request.day.isoformat() if request.day else None,
-        request.part_of_day,
-        request.at_time.strftime("%H:%M") if request.at_time else None,
-    )
-
-
-def request_card(deployment: Deployment, request: Requested) -> Text:
-    """What a volunteer sees of a request before accepting it: never the address or phone."""
-    return lines(
-        _(
-            "{kind} in {district}",
-            kind=kind_of(deployment, request),
-            district=district_of(deployment, request),
-        ),
-        _("🗓 {when}", when=when_of(request)),
-        _("🗣 {languages}", languages=language_names(request.languages)),
-        Written(request.description, request.language),
-    )
+from vocabulary.actions import (
+    ACCEPT,
+    DECLINE,
+    DID_NOT_HAPPEN,
+    GIVE_FEEDBACK,
+    INTERESTED,
+    OFFER_SETTINGS,
+    REPORT_HOURS,
+)
+from vocabulary.cards import (
+    district_of,
+    door_word,
+    for_whom,
+    kind_in_district,
+    kind_of,
+    opportunity_card,
+    when_of,
+)
+from vocabulary.labels import category, language_names
 
 
 def offer(card: Text, match_id: int) -> tuple[Text, tuple[tuple[Button, ...], ...]]:
@@ -116,49 +66,6 @@ def digest(offers: list[tuple[Text, int]]) -> tuple[Text, tuple[tuple[Button, ..
     return paragraphs(*cards), tuple(rows)
 
 
-def for_whom(request: HelpRequest) -> Text:
-    return (
-        Raw(request.person_name)
-        if request.for_other and request.person_name
-        else _("the person asking")
-    )
-
-
-def accepted(
-    deployment: Deployment, request: HelpRequest, match_id: int, safety_word: str | None
-) -> tuple[Text, tuple[tuple[Button, ...], ...]]:
-    """The volunteer's confirmation, now with the meeting address and phone number."""
-    parts: list[Text] = [
-        _("🤝 Thank you! You help {whom}.", whom=for_whom(request)),
-        request_card(deployment, request),
-    ]
-    details: list[Text] = []
-    if request.address:
-        details.append(_("📍 Address: {address}", address=Raw(request.address)))
-    if request.person_phone:
-        details.append(_("📞 Phone: {phone}", phone=Raw(request.person_phone)))
-    if details:
-        parts.append(lines(*details))
-    if safety_word:
-        parts.append(
-            _(
-                "🔑 Safety word: {word}. Say it at the door, so they know it is you.",
-                word=Raw(safety_word),
-            )
-        )
-    parts.append(_("We will remind you the evening before and two hours before."))
-    buttons = ((Button(f"{CANCEL_MATCH}{match_id}", _("I cannot come after all")),),)
-    return paragraphs(*parts), buttons
-
-
-def taken() -> Text:
-    return _("Thank you! Someone else was quicker this time; the request is taken.")
-
-
-def declined() -> Text:
-    return _("All right, thank you for letting us know.")
-
-
 def found(
     deployment: Deployment,
     request: HelpRequest,
@@ -178,11 +85,7 @@ def found(
     return paragraphs(
         head,
         lines(
-            _(
-                "{kind} in {district}",
-                kind=kind_of(deployment, request),
-                district=district_of(deployment, request),
-            ),
+            kind_in_district(deployment, request),
             _("🗓 {when}", when=when_of(request)),
             _(
                 "🗣 {volunteer} speaks {languages}.",
@@ -190,15 +93,7 @@ def found(
                 languages=language_names(languages),
             ),
         ),
-        *((_door_word(safety_word, profile.first_name),) if safety_word else ()),
-    )
-
-
-def _door_word(word: str, volunteer: str) -> Text:
-    return _(
-        "🔑 Safety word: {word}. {volunteer} will say it at the door; only open if it matches.",
-        word=Raw(word),
-        volunteer=Raw(volunteer),
+        *((door_word(safety_word, profile.first_name),) if safety_word else ()),
     )
 
 
@@ -214,11 +109,7 @@ def reminder(
     if for_volunteer:
         body = lines(
             _("You help {whom}.", whom=for_whom(request)),
-            _(
-                "{kind} in {district}",
-                kind=kind_of(deployment, request),
-                district=district_of(deployment, request),
-            ),
+            kind_in_district(deployment, request),
             _("🗓 {when}", when=when_of(request)),
             *(
                 (_("📍 Address: {address}", address=Raw(request.address)),)
@@ -231,7 +122,7 @@ def reminder(
         body = lines(
             _("{volunteer} comes to help.", volunteer=Raw(volunteer_name)),
             _("{kind} · {when}", kind=kind_of(deployment, request), when=when_of(request)),
-            *((_door_word(safety_word, volunteer_name),) if safety_word else ()),
+            *((door_word(safety_word, volunteer_name),) if safety_word else ()),
         )
     return paragraphs(head, body)
 
@@ -246,7 +137,7 @@ def follow_up_volunteer(
     )
     hours = tuple(
         Button(
-            f"{DONE}{match_id}:{h}",
+            f"{REPORT_HOURS}{match_id}:{h}",
             _n("✅ {n} hour", "✅ {n} hours", h) if h < 4 else _("✅ 4 hours or more"),
         )
         for h in HOURS
@@ -254,7 +145,7 @@ def follow_up_volunteer(
     return text, (
         hours[:2],
         hours[2:],
-        (Button(f"{DONE}{match_id}:no", _("❌ It did not take place")),),
+        (Button(f"{REPORT_HOURS}{match_id}:{DID_NOT_HAPPEN}", _("❌ It did not take place")),),
     )
 
 
@@ -269,8 +160,8 @@ def follow_up_asker(
     )
     buttons = (
         (
-            Button(f"{FEEDBACK}{match_id}:good", _("👍 Yes, thank you")),
-            Button(f"{FEEDBACK}{match_id}:problem", _("👎 There was a problem")),
+            Button(f"{GIVE_FEEDBACK}{match_id}:{Feedback.GOOD}", _("👍 Yes, thank you")),
+            Button(f"{GIVE_FEEDBACK}{match_id}:{Feedback.PROBLEM}", _("👎 There was a problem")),
         ),
     )
     return text, buttons
@@ -342,47 +233,6 @@ def request_withdrawn(deployment: Deployment, request: HelpRequest) -> Text:
     )
 
 
-INTERESTED = "act:interest:"
-
-
-def opportunity_card(
-    deployment: Deployment, opportunity: Opportunity, organisation: Organisation
-) -> Text:
-    """An organisation's opportunity as a volunteer sees it in the weekly digest."""
-    municipality = deployment.municipality(organisation.municipality)
-    districts = (
-        [Raw(d.name) for d in municipality.districts if d.id in opportunity.districts]
-        if municipality
-        else []
-    )
-    kind = category(deployment, opportunity.category)
-    rows: list[Text] = [
-        _(
-            "📢 {title} ({organisation})",
-            title=Raw(opportunity.title),
-            organisation=Raw(organisation.name),
-        ),
-        _(
-            "{kind} in {district}",
-            kind=CategoryLabel(kind) if kind else Raw(opportunity.category),
-            district=Joined(districts),
-        ),
-        _("🗓 {when}", when=opportunity_when(opportunity.day, opportunity.schedule)),
-        _n("👥 {n} volunteer needed", "👥 {n} volunteers needed", opportunity.volunteers_needed),
-    ]
-    if opportunity.requirements:
-        rows.append(
-            _(
-                "✔️ {requirements}",
-                requirements=Joined(
-                    [REQUIREMENTS[r] for r in opportunity.requirements if r in REQUIREMENTS]
-                ),
-            )
-        )
-    rows.append(Written(opportunity.description, opportunity.language))
-    return lines(*rows)
-
-
 def opportunities(
     deployment: Deployment, items: list[tuple[Opportunity, Organisation]]
 ) -> tuple[Text, tuple[tuple[Button, ...], ...]]:
@@ -426,7 +276,7 @@ def interest(
 
 
 def organisation_decided(deployment: Deployment, organisation: Organisation) -> Text:
-    if organisation.status == "approved":
+    if organisation.status == OrganisationStatus.APPROVED:
         return _(
             "✅ {name} has been approved. You can now post opportunities for volunteers in the "
             "menu under 🏛️ Our organisation.",

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from handlers.flow import Ctx
-from handlers.i18n import Msg, Text, _
+import json
+
+from engine.i18n import Msg, Text, _
+from engine.steps import Ctx
+from engine.types import OutgoingFile
+from exchange import privacy
 
 START = "start"
 MENU = "menu"
@@ -36,3 +40,11 @@ def help_text(ctx: Ctx) -> Text:
         agency=ctx.deployment.agency.name,
         contact=ctx.deployment.agency.contact,
     )
+
+
+async def my_data_file(ctx: Ctx) -> OutgoingFile:
+    """Everything stored about the person (GDPR Art. 15 and 20), as a JSON file."""
+    content = json.dumps(
+        await privacy.export(ctx.session, ctx.conversation.key), ensure_ascii=False, indent=2
+    )
+    return OutgoingFile("my-data.json", content.encode("utf-8"), "application/json")

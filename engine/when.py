@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, time, timedelta
 
-from handlers.flow import Ctx
+from engine.steps import Ctx
 
 QUICK_DAYS = 14
 MAX_DAYS_AHEAD = 366

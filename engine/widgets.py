@@ -1,23 +1,39 @@
 """Reusable kinds of steps: single choice, multi-select with ✓, free text, and the summary/edit loop.
 
 A long flow collects answers in its draft (`ctx.data`) and ends with a summary. Editing a field from
-the summary runs that field's step once and comes back to the summary: `after()` decides.
+the summary runs that field's step once and comes back to the summary: `after()` decides. Each
+widget takes `next`, where it leads: a step name (then it goes there) or, with `then` deciding at
+run time, every place `then` may lead.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
-from handlers.flow import EDITING, SUMMARY, Ctx, Goto, MaybeAwaitable, Outcome, Prompt, Retry, Step
-from handlers.i18n import Msg, Text, _
-from handlers.types import Button
+from engine.i18n import Msg, Text, _, paragraphs
+from engine.steps import (
+    EDITING,
+    SUMMARY,
+    Ctx,
+    Goto,
+    MaybeAwaitable,
+    Outcome,
+    Prompt,
+    Retry,
+    Step,
+    Target,
+)
+from engine.types import Button
 
 PICK = "pick:"
-DONE = "done"
+CONTINUE = "continue"
 SKIP = "skip"
+EDIT = "edit"
+FIELD = "field:"
 
 Options = Callable[[Ctx], Sequence[tuple[str, Text]]]
 Next = Callable[[Ctx], MaybeAwaitable[Outcome]]
+Leads = str | Target | tuple[str | Target, ...]
 
 
 def after(ctx: Ctx, next_step: str) -> Goto:
@@ -29,6 +45,16 @@ def after(ctx: Ctx, next_step: str) -> Goto:
 
 def goto(next_step: str) -> Next:
     return lambda ctx: after(ctx, next_step)
+
+
+def _route(next: Leads, then: Next | None) -> tuple[Next, tuple[str | Target, ...]]:
+    """The callback that continues, and the targets it may lead to."""
+    declared = next if isinstance(next, tuple) else (next,)
+    if then is not None:
+        return then, declared
+    if not isinstance(next, str):
+        raise TypeError("a step leading to several places, or to another flow, needs `then`")
+    return goto(next), declared
 
 
 def rows(buttons: Sequence[Button], columns: int) -> tuple[tuple[Button, ...], ...]:
@@ -43,12 +69,15 @@ def single_choice(
     key: str,
     question: Callable[[Ctx], Text],
     options: Options,
-    then: Next,
     *,
+    next: Leads,
+    then: Next | None = None,
     back: str | None = None,
     columns: int = 1,
+    skip: Callable[[Ctx], bool] | None = None,
 ) -> Step:
     """A question answered by one button; the choice is stored under `key`."""
+    proceed, declared = _route(next, then)
 
     def ask(ctx: Ctx) -> Prompt:
         current = ctx.data.get(key)
@@ -59,17 +88,18 @@ def single_choice(
 
     def chosen(ctx: Ctx, payload: str) -> MaybeAwaitable[Outcome]:
         ctx.data[key] = payload.removeprefix(PICK)
-        return then(ctx)
+        return proceed(ctx)
 
-    return Step(ask=ask, on_choice=chosen, back=back)
+    return Step(ask=ask, on_choice=chosen, next=declared, back=back, skip=skip)
 
 
 def multi_select(
     key: str,
     question: Callable[[Ctx], Text],
     options: Options,
-    then: Next,
     *,
+    next: Leads,
+    then: Next | None = None,
     back: str | None = None,
     columns: int = 2,
     required: Msg | None = None,
@@ -79,20 +109,21 @@ def multi_select(
 
     With `required`, continuing with nothing chosen is answered with that message.
     """
+    proceed, declared = _route(next, then)
 
     def ask(ctx: Ctx) -> Prompt:
         selected = set(ctx.data.get(key, []))
         buttons = [
             Button(PICK + value, checked(label, value in selected)) for value, label in options(ctx)
         ]
-        done = (Button(DONE, _("➡️ Continue")),)
+        done = (Button(CONTINUE, _("➡️ Continue")),)
         return Prompt(question(ctx), (*rows(buttons, columns), done))
 
     def chosen(ctx: Ctx, payload: str) -> MaybeAwaitable[Outcome]:
-        if payload == DONE:
+        if payload == CONTINUE:
             if required is not None and not ctx.data.get(key):
                 return Retry(required)
-            return then(ctx)
+            return proceed(ctx)
         value = payload.removeprefix(PICK)
         selected = list(ctx.data.get(key, []))
         if value in selected:
@@ -103,28 +134,34 @@ def multi_select(
         ctx.data[key] = [v for v in valid if v in selected]  # keep the options' order
         return Goto(ctx.conversation.step)
 
-    return Step(ask=ask, on_choice=chosen, back=back, on_location=on_location)
+    return Step(ask=ask, on_choice=chosen, next=declared, back=back, on_location=on_location)
 
 
 def free_text(
     key: str,
     question: Callable[[Ctx], Text],
-    then: Next,
     *,
+    next: Leads,
+    then: Next | None = None,
     max_length: int,
     back: str | None = None,
     optional: bool = False,
+    one_line: bool = False,
     validate: Callable[[Ctx, str], Text | None] | None = None,
     skip: Callable[[Ctx], bool] | None = None,
 ) -> Step:
-    """A question answered in words, at most `max_length` characters; optional ones can be skipped."""
+    """A question answered in words, at most `max_length` characters; optional ones can be skipped.
+
+    `one_line` keeps a name or a title on one line, whatever line breaks were typed.
+    """
+    proceed, declared = _route(next, then)
 
     def ask(ctx: Ctx) -> Prompt:
         choices = ((Button(SKIP, _("Skip")),),) if optional else ()
         return Prompt(question(ctx), choices)
 
     def typed(ctx: Ctx, text: str) -> MaybeAwaitable[Outcome]:
-        text = " ".join(text.split()) if "\n" not in text else text.strip()
+        text = " ".join(text.split()) if one_line or "\n" not in text else text.strip()
         if len(text) > max_length:
             return Retry(
                 _(
@@ -138,12 +175,57 @@ def free_text(
             if problem is not None:
                 return Retry(problem)
         ctx.data[key] = text
-        return then(ctx)
+        return proceed(ctx)
 
     def skipped(ctx: Ctx, payload: str) -> MaybeAwaitable[Outcome]:
         ctx.data[key] = None
-        return then(ctx)
+        return proceed(ctx)
 
     return Step(
-        ask=ask, on_text=typed, on_choice=skipped if optional else None, back=back, skip=skip
+        ask=ask,
+        on_text=typed,
+        on_choice=skipped if optional else None,
+        next=declared,
+        back=back,
+        skip=skip,
     )
+
+
+def summary(
+    text: Callable[[Ctx], Text],
+    *,
+    fields: Mapping[str, Msg],
+    submit: Button,
+    on_submit: Next,
+    next: tuple[str | Target, ...],
+    shown: Callable[[Ctx], Iterable[str]] | None = None,
+) -> dict[str, Step]:
+    """The end of a long flow: the answers to check, `submit` to commit them, or one to change.
+
+    `fields` are the steps that ask each answer, with their labels in the list of what can be
+    changed (`shown` leaves some out for some people); `on_submit` commits and leads to `next`.
+    The steps are named SUMMARY and "edit".
+    """
+
+    def ask_summary(ctx: Ctx) -> Prompt:
+        buttons = ((submit,), (Button(EDIT, _("✏️ Change something")),))
+        return Prompt(paragraphs(text(ctx), _("Is everything right?")), buttons)
+
+    def summary_chosen(ctx: Ctx, payload: str) -> MaybeAwaitable[Outcome]:
+        if payload == EDIT:
+            return Goto(EDIT)
+        return on_submit(ctx)
+
+    def ask_edit(ctx: Ctx) -> Prompt:
+        keys = list(shown(ctx)) if shown is not None else list(fields)
+        buttons = [Button(FIELD + key, fields[key]) for key in keys]
+        return Prompt(_("What would you like to change?"), rows(buttons, 2))
+
+    def edit_chosen(ctx: Ctx, payload: str) -> Outcome:
+        ctx.data[EDITING] = True
+        return Goto(payload.removeprefix(FIELD))
+
+    return {
+        SUMMARY: Step(ask=ask_summary, on_choice=summary_chosen, next=(EDIT, *next)),
+        EDIT: Step(ask=ask_edit, on_choice=edit_chosen, next=tuple(fields), back=SUMMARY),
+    }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from handlers.i18n import Text
+from engine.i18n import Text
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,8 @@ from sqlalchemy import update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from handlers.offers import send_back_to_matching
-from storage.models import HelpRequest, Match, User, VolunteerProfile
+from exchange.matches import send_back_to_matching
+from storage.models import HelpRequest, Match, MatchState, RequestStatus, User, VolunteerProfile
 
 
 async def block(session: AsyncSession, user: User, now: datetime) -> None:
@@ -23,18 +23,24 @@ async def block(session: AsyncSession, user: User, now: datetime) -> None:
         return
     profile.paused = True
     session.add(profile)
+    await withdraw_offers(session, profile, now)
+
+
+async def withdraw_offers(session: AsyncSession, profile: VolunteerProfile, now: datetime) -> None:
+    """A volunteer leaves (blocked or erased): open offers are withdrawn, and the help they had
+    accepted goes back into matching."""
     await session.exec(
         update(Match)
-        .where(col(Match.profile_id) == profile.id, col(Match.state) == "offered")
-        .values(state="withdrawn")
+        .where(col(Match.profile_id) == profile.id, col(Match.state) == MatchState.OFFERED)
+        .values(state=MatchState.WITHDRAWN)
     )
     planned = await session.exec(
         select(Match, HelpRequest)
         .join(HelpRequest, col(HelpRequest.id) == Match.request_id)
         .where(
             Match.profile_id == profile.id,
-            Match.state == "accepted",
-            HelpRequest.status == "matched",
+            Match.state == MatchState.ACCEPTED,
+            HelpRequest.status == RequestStatus.MATCHED,
         )
     )
     for match, request in planned.all():

@@ -1,0 +1,297 @@
+"""Matches: a volunteer answers an offer, drops out, reports how it went; the asker gives feedback.
+
+The buttons behind these live on pushed messages, so a person may press them late, twice or on a
+forged message: every function starts from a `Found` that names the person's own match and checks
+that the match is still in the state the button was made for.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import ColumnElement, update
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from exchange.followthrough import plan_follow_through
+from storage.models import (
+    DeliveryKind,
+    Feedback,
+    HelpRequest,
+    Match,
+    MatchState,
+    Report,
+    RequestStatus,
+    User,
+    VolunteerProfile,
+)
+from storage.outbox import enqueue
+from town.deployment import Deployment
+
+log = logging.getLogger(__name__)
+
+# A volunteer reports 1, 2, 3 or "4 or more" hours of help.
+HOURS = (1, 2, 3, 4)
+
+# Short, easy to say and to hear at a door, in any language.
+SAFETY_WORDS = (
+    "Apfel", "Birne", "Sonne", "Mond", "Stern", "Blume", "Rose", "Tulpe", "Wolke", "Regen",
+    "Fluss", "Rhein", "Berg", "Wald", "Baum", "Vogel", "Fisch", "Katze", "Hase", "Igel",
+    "Brot", "Kaffee", "Tee", "Honig", "Zucker", "Kirsche", "Pflaume", "Traube", "Nuss", "Kerze",
+)  # fmt: skip
+
+
+def safety_word() -> str:
+    return f"{secrets.choice(SAFETY_WORDS)} {secrets.randbelow(90) + 10}"
+
+
+@dataclass(frozen=True)
+class Found:
+    """A match with its request and volunteer, as one of the two sides may act on it."""
+
+    match: Match
+    request: HelpRequest
+    profile: VolunteerProfile
+
+    @property
+    def match_id(self) -> int:
+        assert self.match.id is not None
+        return self.match.id
+
+    @property
+    def still_planned(self) -> bool:
+        """Accepted and not cancelled or withdrawn since: reminders and questions still apply."""
+        return self.match.state == MatchState.ACCEPTED and self.request.status in (
+            RequestStatus.MATCHED,
+            RequestStatus.DONE,
+        )
+
+
+async def offered_to(session: AsyncSession, match_id: int, user_id: int) -> Found | None:
+    """The match, if its volunteer is this person."""
+    return await _found(session, match_id, col(VolunteerProfile.user_id) == user_id)
+
+
+async def asked_by(session: AsyncSession, match_id: int, user_id: int) -> Found | None:
+    """The match, if its request was asked by this person."""
+    return await _found(session, match_id, col(HelpRequest.asker_id) == user_id)
+
+
+async def by_id(session: AsyncSession, match_id: int) -> Found | None:
+    return await _found(session, match_id, None)
+
+
+async def _found(
+    session: AsyncSession, match_id: int, whose: ColumnElement[bool] | None
+) -> Found | None:
+    query = (
+        select(Match, HelpRequest, VolunteerProfile)
+        .join(HelpRequest, col(HelpRequest.id) == Match.request_id)
+        .join(VolunteerProfile, col(VolunteerProfile.id) == Match.profile_id)
+        .where(Match.id == match_id)
+    )
+    if whose is not None:
+        query = query.where(whose)
+    row = (await session.exec(query)).first()
+    return None if row is None else Found(*row)
+
+
+class Answer(StrEnum):
+    ACCEPTED = "accepted"  # the volunteer has it; both sides are told and reminded
+    ALREADY_ACCEPTED = "already_accepted"
+    TAKEN = "taken"  # someone else was quicker, or the request is no longer open
+    DECLINED = "declined"
+
+
+async def answer_offer(
+    session: AsyncSession,
+    deployment: Deployment,
+    found: Found,
+    volunteer: User,
+    *,
+    accept: bool,
+    now: datetime,
+) -> Answer:
+    """Accept or decline an offer; the first acceptance wins, atomically."""
+    match, request, profile = found.match, found.request, found.profile
+    if match.state == MatchState.ACCEPTED:
+        return Answer.ALREADY_ACCEPTED
+    if match.state != MatchState.OFFERED or request.status != RequestStatus.OPEN:
+        return Answer.TAKEN if accept else Answer.DECLINED
+    if not accept:
+        match.state, match.answered_at = MatchState.DECLINED, now
+        session.add(match)
+        return Answer.DECLINED
+    # The request row is the first thing written, so two volunteers accepting at once queue on
+    # it (and the second finds it taken) instead of each locking their own match first.
+    won = await session.exec(
+        update(HelpRequest)
+        .where(col(HelpRequest.id) == request.id, col(HelpRequest.status) == RequestStatus.OPEN)
+        .values(status=RequestStatus.MATCHED, updated_at=now)
+    )
+    match.answered_at = now
+    if won.rowcount != 1:
+        match.state = MatchState.TAKEN
+        session.add(match)
+        return Answer.TAKEN
+    request.status = RequestStatus.MATCHED
+    match.state = MatchState.ACCEPTED
+    match.safety_word = safety_word()
+    profile.offers_accepted += 1
+    session.add_all([match, profile])
+    await session.exec(
+        update(Match)
+        .where(
+            col(Match.request_id) == match.request_id,
+            col(Match.state) == MatchState.OFFERED,
+            col(Match.id) != match.id,
+        )
+        .values(state=MatchState.TAKEN)
+    )
+    asker = await session.get(User, request.asker_id)
+    assert asker is not None
+    await plan_follow_through(session, deployment, now, request, match, volunteer, asker)
+    return Answer.ACCEPTED
+
+
+async def send_back_to_matching(
+    session: AsyncSession, match: Match, request: HelpRequest, now: datetime
+) -> None:
+    """A volunteer who had accepted drops out: the request is matched anew from the first round
+    (those who missed out before are asked again) and the asker is told."""
+    match.state, match.answered_at = MatchState.CANCELLED, now
+    session.add(match)
+    if request.status != RequestStatus.MATCHED:
+        return
+    request.status, request.round, request.round_ends_at = RequestStatus.OPEN, 0, now
+    request.exhausted, request.updated_at = False, now
+    session.add(request)
+    await enqueue(
+        session,
+        user_id=request.asker_id,
+        kind=DeliveryKind.MATCH_CANCELLED,
+        subject_id=match.id,
+        due_at=now,
+        now=now,
+    )
+
+
+async def cancel_by_volunteer(session: AsyncSession, found: Found, now: datetime) -> bool:
+    """The volunteer cannot come after all; False when nothing was planned any more."""
+    if found.match.state != MatchState.ACCEPTED:
+        return False
+    await send_back_to_matching(session, found.match, found.request, now)
+    return True
+
+
+async def release_volunteer(session: AsyncSession, request: HelpRequest, now: datetime) -> None:
+    """The request will not take place: its accepted volunteer learns that they need not come."""
+    accepted = (
+        await session.exec(
+            select(Match, VolunteerProfile)
+            .join(VolunteerProfile, col(VolunteerProfile.id) == Match.profile_id)
+            .where(Match.request_id == request.id, Match.state == MatchState.ACCEPTED)
+        )
+    ).first()
+    if accepted is None:
+        return
+    match, helper = accepted
+    match.state = MatchState.CANCELLED
+    session.add(match)
+    await enqueue(
+        session,
+        user_id=helper.user_id,
+        kind=DeliveryKind.REQUEST_WITHDRAWN,
+        subject_id=match.id,
+        due_at=now,
+        now=now,
+    )
+
+
+class Recorded(StrEnum):
+    NOTED = "noted"
+    ALREADY_NOTED = "already_noted"
+    INVALID = "invalid"
+
+
+async def record_hours(
+    session: AsyncSession, found: Found, hours: int | None, now: datetime
+) -> Recorded:
+    """The volunteer says whether the help took place (`hours`) or not (None)."""
+    match, request, profile = found.match, found.request, found.profile
+    if match.state != MatchState.ACCEPTED:
+        return Recorded.ALREADY_NOTED
+    if hours is None:
+        match.state = MatchState.MISSED
+    elif hours in HOURS:
+        match.state, match.hours = MatchState.DONE, float(hours)
+        profile.helps_done += 1
+        request.status = RequestStatus.DONE
+    else:
+        return Recorded.INVALID
+    request.updated_at = match.answered_at = now
+    session.add_all([match, profile, request])
+    return Recorded.NOTED
+
+
+async def give_feedback(
+    session: AsyncSession,
+    deployment: Deployment,
+    found: Found,
+    asker: User,
+    verdict: Feedback,
+    now: datetime,
+) -> None:
+    """The asker says whether all went well; a first problem is reported to the coordinators."""
+    match = found.match
+    first_time = match.seeker_feedback is None
+    match.seeker_feedback = verdict
+    session.add(match)
+    if verdict == Feedback.PROBLEM and first_time:
+        assert asker.id is not None
+        await report_problem(
+            session,
+            deployment,
+            reporter_id=asker.id,
+            reported_id=found.profile.user_id,
+            match=match,
+            request=found.request,
+            now=now,
+        )
+
+
+async def report_problem(
+    session: AsyncSession,
+    deployment: Deployment,
+    *,
+    reporter_id: int,
+    reported_id: int,
+    match: Match,
+    request: HelpRequest,
+    now: datetime,
+) -> Report:
+    """Record a reported problem and alert the coordinators of the request's municipality."""
+    entry = Report(
+        reporter_id=reporter_id, reported_id=reported_id, match_id=match.id, created_at=now
+    )
+    session.add(entry)
+    await session.flush()
+    municipality = deployment.municipality(request.municipality)
+    keys = municipality.coordinators if municipality else ()
+    coordinators = (await session.exec(select(col(User.id)).where(col(User.key).in_(keys)))).all()
+    for coordinator in coordinators:
+        assert coordinator is not None
+        await enqueue(
+            session,
+            user_id=coordinator,
+            kind=DeliveryKind.REPORT,
+            subject_id=entry.id,
+            due_at=now,
+            now=now,
+        )
+    log.warning("a problem was reported; coordinators alerted")
+    return entry

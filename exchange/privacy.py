@@ -1,0 +1,136 @@
+"""A person's rights: everything stored about them (GDPR Art. 15 and 20), and erasure (Art. 17).
+
+What statistics need (kinds of help, districts, dates, hours) stays, without anyone's name,
+contact, address or words; personal details of finished requests are erased after a while.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import delete, or_, update
+from sqlmodel import SQLModel, col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from exchange.matches import release_volunteer
+from exchange.safeguarding import withdraw_offers
+from storage.models import (
+    Conversation,
+    Delivery,
+    HelpRequest,
+    Interest,
+    Match,
+    Opportunity,
+    Organisation,
+    RequestStatus,
+    User,
+    VolunteerCategory,
+    VolunteerDistrict,
+    VolunteerLanguage,
+    VolunteerProfile,
+    VolunteerSlot,
+)
+
+PROFILE_SETS = (VolunteerCategory, VolunteerDistrict, VolunteerLanguage, VolunteerSlot)
+ACTIVE = (RequestStatus.OPEN, RequestStatus.MATCHED)
+FINISHED = (RequestStatus.DONE, RequestStatus.CANCELLED, RequestStatus.EXPIRED)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    return value
+
+
+def _row(model: SQLModel) -> dict[str, Any]:
+    return {key: _plain(value) for key, value in model.model_dump().items()}
+
+
+async def export(session: AsyncSession, key: str) -> dict[str, Any]:
+    """Everything stored about the person with this key, as plain JSON-ready values."""
+    data: dict[str, Any] = {}
+    conversation = await session.get(Conversation, key)
+    if conversation is not None:
+        data["conversation"] = _row(conversation)
+    user = (await session.exec(select(User).where(User.key == key))).first()
+    if user is None:
+        return data
+    data["user"] = _row(user)
+    profile = (
+        await session.exec(select(VolunteerProfile).where(VolunteerProfile.user_id == user.id))
+    ).first()
+    if profile is not None:
+        data["volunteer_profile"] = _row(profile)
+        for model in PROFILE_SETS:
+            rows = await session.exec(select(model).where(col(model.profile_id) == profile.id))
+            data[str(model.__tablename__)] = [_row(r) for r in rows.all()]
+        matches = await session.exec(select(Match).where(Match.profile_id == profile.id))
+        data["offers_received"] = [_row(m) for m in matches.all()]
+        interests = await session.exec(select(Interest).where(Interest.profile_id == profile.id))
+        data["interests"] = [_row(i) for i in interests.all()]
+    requests = await session.exec(select(HelpRequest).where(HelpRequest.asker_id == user.id))
+    data["help_requests"] = [_row(r) for r in requests.all()]
+    organisations = (
+        await session.exec(select(Organisation).where(Organisation.owner_id == user.id))
+    ).all()
+    data["organisations"] = [_row(o) for o in organisations]
+    if organisations:
+        ids = [o.id for o in organisations]
+        posted = await session.exec(
+            select(Opportunity).where(col(Opportunity.organisation_id).in_(ids))
+        )
+        data["opportunities"] = [_row(o) for o in posted.all()]
+    deliveries = await session.exec(select(Delivery).where(Delivery.user_id == user.id))
+    data["messages_planned_or_sent"] = [_row(d) for d in deliveries.all()]
+    return data
+
+
+async def erase(session: AsyncSession, user: User, now: datetime) -> None:
+    """Erase a person's personal data; tell those who counted on them; keep anonymous counts."""
+    assert user.id is not None
+    requests = (
+        await session.exec(select(HelpRequest).where(HelpRequest.asker_id == user.id))
+    ).all()
+    for request in requests:
+        if request.status in ACTIVE:
+            await release_volunteer(session, request, now)
+            request.status = RequestStatus.CANCELLED
+        request.person_name = request.person_phone = request.address = None
+        request.description = ""
+        request.updated_at = now
+        session.add(request)
+    profile = (
+        await session.exec(select(VolunteerProfile).where(VolunteerProfile.user_id == user.id))
+    ).first()
+    if profile is not None:
+        await withdraw_offers(session, profile, now)
+        for model in PROFILE_SETS:
+            await session.exec(delete(model).where(col(model.profile_id) == profile.id))
+        await session.exec(delete(Interest).where(col(Interest.profile_id) == profile.id))
+        profile.first_name, profile.note, profile.paused = "", None, True
+        session.add(profile)
+    await session.exec(delete(Organisation).where(col(Organisation.owner_id) == user.id))
+    await session.exec(delete(Delivery).where(col(Delivery.user_id) == user.id))
+    # The row stays for the anonymous counts, under a key that no longer names anyone.
+    user.key = f"deleted:{uuid.uuid4().hex}"
+    user.role = None
+    user.consent_version = ""
+    user.unreachable_at = now
+    session.add(user)
+
+
+async def purge_finished(session: AsyncSession, retention_days: int, now: datetime) -> None:
+    """Erase the personal details of requests finished longer ago than the retention period;
+    what the statistics need (kind, district, day, hours) stays."""
+    before = now - timedelta(days=retention_days)
+    await session.exec(
+        update(HelpRequest)
+        .where(
+            col(HelpRequest.status).in_(FINISHED),
+            col(HelpRequest.updated_at) < before,
+            or_(col(HelpRequest.description) != "", col(HelpRequest.address).is_not(None)),
+        )
+        .values(description="", address=None, person_name=None, person_phone=None)
+    )

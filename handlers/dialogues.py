@@ -1,0 +1,40 @@
+"""Every dialogue of the bot, the actions of the buttons on pushed messages, and where the engine
+leads people (welcome, consent, home, language, erase): checked when built, so a step that leads to
+a flow or step that does not exist fails at import."""
+
+from __future__ import annotations
+
+from engine.steps import Dialogues, Entrances
+from handlers import (
+    language,
+    menu,
+    my_requests,
+    offers,
+    onboarding,
+    opportunities,
+    opportunity,
+    organisation,
+    privacy,
+    profile,
+    request,
+    volunteer,
+)
+from handlers.targets import CONSENT, ERASE, LANGUAGE, MAIN_MENU, WELCOME
+
+DIALOGUES = Dialogues(
+    (
+        onboarding.FLOW,
+        menu.FLOW,
+        language.FLOW,
+        volunteer.FLOW,
+        profile.FLOW,
+        request.FLOW,
+        my_requests.FLOW,
+        organisation.FLOW,
+        opportunity.FLOW,
+        opportunities.FLOW,
+        privacy.FLOW,
+    ),
+    offers.ACTIONS,
+    Entrances(welcome=WELCOME, consent=CONSENT, home=MAIN_MENU, language=LANGUAGE, erase=ERASE),
+)

@@ -1,0 +1,41 @@
+"""Where one dialogue leads into another: every flow's name and its entry points, as constants.
+
+`handlers.dialogues` checks when it is built that each of them exists.
+"""
+
+from __future__ import annotations
+
+from engine.steps import Target
+
+ONBOARDING = "onboarding"
+MENU = "menu"
+LANGUAGE_FLOW = "language"
+VOLUNTEER = "volunteer"
+PROFILE = "profile"
+REQUEST = "request"
+MY_REQUESTS_FLOW = "requests"
+ORGANISATION = "organisation"
+OPPORTUNITY = "opportunity"
+OPPORTUNITIES = "opportunities"
+PRIVACY = "privacy"
+
+WELCOME = Target(ONBOARDING)
+CONSENT = Target(ONBOARDING, "privacy")
+MAIN_MENU = Target(MENU, "main")
+LANGUAGE = Target(LANGUAGE_FLOW)
+ERASE = Target(PRIVACY)
+
+NEW_PROFILE = Target(VOLUNTEER)
+PROFILE_EDIT = Target(VOLUNTEER, "edit")
+PROFILE_RHYTHM = Target(VOLUNTEER, "rhythm")
+PROFILE_CARD = Target(PROFILE, "card")
+
+NEW_REQUEST = Target(REQUEST, "category")
+NEW_REQUEST_FOR_SOMEONE = Target(REQUEST, "name")
+REQUEST_AGAIN = Target(REQUEST, "day")
+MY_REQUESTS = Target(MY_REQUESTS_FLOW, "list")
+
+REGISTER_ORGANISATION = Target(ORGANISATION)
+ORGANISATION_CARD = Target(ORGANISATION, "card")
+NEW_OPPORTUNITY = Target(OPPORTUNITY)
+OUR_OPPORTUNITIES = Target(OPPORTUNITIES, "list")

@@ -1,0 +1,386 @@
+"""Composing due pushes: each delivery, in its reader's language, by one function per kind.
+
+Offers due together for one volunteer become one digest, and so do announced opportunities; every
+other kind is one message. A delivery whose subject changed meanwhile (an offer taken, a match
+cancelled) composes to None: it is marked sent without a message.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+
+import sqlalchemy as sa
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from engine.i18n import Text
+from engine.types import Button, Reply
+from exchange import matches, volunteers
+from push import cards
+from storage.models import (
+    DeliveryKind,
+    HelpRequest,
+    Interest,
+    Match,
+    MatchState,
+    Opportunity,
+    OpportunityStatus,
+    Organisation,
+    Report,
+    RequestStatus,
+    VolunteerProfile,
+    table_of,
+)
+from storage.outbox import Addressee, Due
+from town.deployment import Deployment
+from vocabulary.cards import request_card
+
+log = logging.getLogger(__name__)
+
+# A reply (None: nothing left to say) and the deliveries it answers.
+Message = tuple[Reply | None, list[int]]
+Recipient = tuple[Addressee, list[Due]]
+Rendered = tuple[Text | None, tuple[tuple[Button, ...], ...]]
+
+
+@dataclass(frozen=True, slots=True)
+class OfferedRequest:
+    """What an offer shows of its request (never the address or phone)."""
+
+    id: int
+    category: str
+    municipality: str
+    district: str
+    day: date | None
+    part_of_day: str | None
+    at_time: time | None
+    languages: tuple[str, ...]
+    description: str
+    language: str
+    updated_at: datetime
+
+
+@dataclass
+class Cards:
+    """What offers show of their requests, loaded and built once per version of each request."""
+
+    deployment: Deployment
+    requests: dict[int, OfferedRequest] = field(default_factory=dict)
+    built: dict[tuple[int, datetime], Text] = field(default_factory=dict)
+
+    def card(self, request: OfferedRequest) -> Text:
+        key = (request.id, request.updated_at)
+        found = self.built.get(key)
+        if found is None:
+            found = self.built[key] = request_card(self.deployment, request)
+        return found
+
+    async def load(self, session: AsyncSession, versions: dict[int, datetime]) -> None:
+        """Have these requests (id -> when last changed) at hand, in that version."""
+        stale = [
+            request_id
+            for request_id, updated_at in versions.items()
+            if (known := self.requests.get(request_id)) is None or known.updated_at != updated_at
+        ]
+        r = table_of(HelpRequest).c
+        connection = await session.connection()
+        for start in range(0, len(stale), 1_000):
+            rows = await connection.execute(
+                sa.select(
+                    r.id,
+                    r.category,
+                    r.municipality,
+                    r.district,
+                    r.day,
+                    r.part_of_day,
+                    r.at_time,
+                    r.languages,
+                    r.description,
+                    r.language,
+                    r.updated_at,
+                ).where(r.id.in_(stale[start : start + 1_000]))
+            )
+            for row in rows.all():
+                facts = list(row)
+                facts[7] = tuple(facts[7] or ())
+                self.requests[row[0]] = OfferedRequest(*facts)
+
+
+@dataclass
+class Batch:
+    """What the deliveries of a batch speak of, loaded together, and the session to load more."""
+
+    session: AsyncSession
+    deployment: Deployment
+    offers: dict[int, OfferedRequest]  # match id -> its request, for offers still open
+    opportunities: dict[int, tuple[Opportunity, Organisation]]
+    cards: Cards
+
+
+async def compose_all(
+    session: AsyncSession,
+    deployment: Deployment,
+    recipients: Sequence[Recipient],
+    built: Cards | None = None,
+) -> list[list[Message]]:
+    """Each recipient's due deliveries as messages in their language.
+
+    What offers and announcements speak of is loaded for all recipients at once; `built` carries
+    request cards from batch to batch."""
+    due = [d for _user, deliveries in recipients for d in deliveries if d.subject_id is not None]
+    known = built or Cards(deployment)
+    batch = Batch(
+        session,
+        deployment,
+        await _open_offers(
+            session, known, [d.subject_id for d in due if d.kind == DeliveryKind.OFFER]
+        ),
+        await _open_opportunities(
+            session, [d.subject_id for d in due if d.kind == DeliveryKind.OPPORTUNITY]
+        ),
+        known,
+    )
+    return [await _compose(batch, user, deliveries) for user, deliveries in recipients]
+
+
+async def _open_offers(
+    session: AsyncSession, known: Cards, match_ids: list[int | None]
+) -> dict[int, OfferedRequest]:
+    """The offers among these matches still open (match id -> its request)."""
+    m, r = table_of(Match).c, table_of(HelpRequest).c
+    connection = await session.connection()
+    open_offers: dict[int, int] = {}
+    versions: dict[int, datetime] = {}
+    for start in range(0, len(match_ids), 1_000):
+        rows = await connection.execute(
+            sa.select(m.id, r.id, r.updated_at)
+            .join_from(table_of(Match), table_of(HelpRequest), r.id == m.request_id)
+            .where(m.id.in_(match_ids[start : start + 1_000]))
+            .where(m.state == MatchState.OFFERED, r.status == RequestStatus.OPEN)
+        )
+        for match_id, request_id, updated_at in rows.all():
+            open_offers[match_id] = request_id
+            versions[request_id] = updated_at
+    await known.load(session, versions)
+    return {match_id: known.requests[request_id] for match_id, request_id in open_offers.items()}
+
+
+async def _open_opportunities(
+    session: AsyncSession, ids: list[int | None]
+) -> dict[int, tuple[Opportunity, Organisation]]:
+    if not ids:
+        return {}
+    rows = await session.exec(
+        select(Opportunity, Organisation)
+        .join(Organisation, col(Organisation.id) == Opportunity.organisation_id)
+        .where(
+            col(Opportunity.id).in_(sorted({i for i in ids if i is not None})),
+            Opportunity.status == OpportunityStatus.OPEN,
+        )
+    )
+    return {o.id: (o, org) for o, org in rows.all() if o.id is not None}
+
+
+async def _compose(batch: Batch, user: Addressee, deliveries: Sequence[Due]) -> list[Message]:
+    messages: list[Message] = []
+    for kind, together in GROUPED.items():
+        of_kind = [d for d in deliveries if d.kind == kind]
+        if of_kind:
+            messages.append(together(batch, user.language, of_kind))
+    for delivery in deliveries:
+        if delivery.kind in GROUPED:
+            continue
+        compose = SINGLE.get(delivery.kind)
+        if compose is None:
+            log.warning("no way to compose a delivery of kind %s", delivery.kind)
+            messages.append((None, [delivery.id]))
+            continue
+        text, buttons = await compose(batch, user, delivery)
+        reply = None if text is None else Reply(text, user.language, buttons)
+        messages.append((reply, [delivery.id]))
+    return messages
+
+
+# --- offers and announcements, grouped per recipient -------------------------------------------
+
+
+def _offers(batch: Batch, language: str, deliveries: Sequence[Due]) -> Message:
+    ids = [d.id for d in deliveries]
+    live = sorted(
+        (
+            (request, match_id)
+            for match_id in {d.subject_id for d in deliveries}
+            if match_id is not None and (request := batch.offers.get(match_id)) is not None
+        ),
+        key=lambda item: (item[0].day is None, item[0].day, item[1]),
+    )
+    if not live:
+        return None, ids
+    if len(live) == 1:
+        request, match_id = live[0]
+        text, buttons = cards.offer(batch.cards.card(request), match_id)
+    else:
+        text, buttons = cards.digest(
+            [(batch.cards.card(request), match_id) for request, match_id in live]
+        )
+    return Reply(text, language, buttons), ids
+
+
+def _opportunities(batch: Batch, language: str, deliveries: Sequence[Due]) -> Message:
+    ids = [d.id for d in deliveries]
+    items = [
+        batch.opportunities[subject]
+        for subject in sorted({d.subject_id for d in deliveries if d.subject_id is not None})
+        if subject in batch.opportunities
+    ]
+    if not items:
+        return None, ids
+    text, buttons = cards.opportunities(batch.deployment, items)
+    return Reply(text, language, buttons), ids
+
+
+GROUPED: dict[DeliveryKind, Callable[[Batch, str, Sequence[Due]], Message]] = {
+    DeliveryKind.OFFER: _offers,
+    DeliveryKind.OPPORTUNITY: _opportunities,
+}
+
+
+# --- one message per delivery -------------------------------------------------------------------
+
+
+async def _request(batch: Batch, delivery: Due) -> HelpRequest | None:
+    return await batch.session.get(HelpRequest, delivery.subject_id)
+
+
+async def _expired(batch: Batch, user: Addressee, delivery: Due) -> Rendered:
+    request = await _request(batch, delivery)
+    return (cards.expired(batch.deployment, request) if request else None), ()
+
+
+async def _unmatched(batch: Batch, user: Addressee, delivery: Due) -> Rendered:
+    request = await _request(batch, delivery)
+    still_open = request is not None and request.status == RequestStatus.OPEN
+    return (cards.unmatched(batch.deployment, request) if request and still_open else None), ()
+
+
+async def _coordinator_alert(batch: Batch, user: Addressee, delivery: Due) -> Rendered:
+    request = await _request(batch, delivery)
+    still_open = request is not None and request.status == RequestStatus.OPEN
+    alert = cards.coordinator_alert(batch.deployment, request) if request and still_open else None
+    return alert, ()
+
+
+async def _report(batch: Batch, user: Addressee, delivery: Due) -> Rendered:
+    session = batch.session
+    entry = await session.get(Report, delivery.subject_id)
+    match = await session.get(Match, entry.match_id) if entry and entry.match_id else None
+    request = await session.get(HelpRequest, match.request_id) if match else None
+    return (cards.reported(batch.deployment, request) if request else None), ()
+
+
+async def _organisation_decided(batch: Batch, user: Addressee, delivery: Due) -> Rendered:
+    organisation = await batch.session.get(Organisation, delivery.subject_id)
+    decided = cards.organisation_decided(batch.deployment, organisation) if organisation else None
+    return decided, ()
+
+
+async def _interest(batch: Batch, user: Addressee, delivery: Due) -> Rendered:
+    found = (
+        await batch.session.exec(
+            select(Interest, Opportunity, VolunteerProfile)
+            .join(Opportunity, col(Opportunity.id) == Interest.opportunity_id)
+            .join(VolunteerProfile, col(VolunteerProfile.id) == Interest.profile_id)
+            .where(Interest.id == delivery.subject_id)
+        )
+    ).first()
+    if found is None:
+        return None, ()
+    _interest_row, opportunity, profile = found
+    languages = await volunteers.languages_of(batch.session, profile.id)
+    return cards.interest(opportunity, profile, languages, batch.deployment), ()
+
+
+async def _match(batch: Batch, delivery: Due) -> matches.Found | None:
+    if delivery.subject_id is None:
+        return None
+    return await matches.by_id(batch.session, delivery.subject_id)
+
+
+async def _match_cancelled(batch: Batch, user: Addressee, delivery: Due) -> Rendered:
+    found = await _match(batch, delivery)
+    if found is None:
+        return None, ()
+    return cards.match_cancelled(batch.deployment, found.request, found.profile.first_name), ()
+
+
+async def _request_withdrawn(batch: Batch, user: Addressee, delivery: Due) -> Rendered:
+    found = await _match(batch, delivery)
+    return (cards.request_withdrawn(batch.deployment, found.request) if found else None), ()
+
+
+async def _planned(batch: Batch, delivery: Due) -> matches.Found | None:
+    """The match, if its help is still planned (not cancelled or withdrawn meanwhile)."""
+    found = await _match(batch, delivery)
+    return found if found is not None and found.still_planned else None
+
+
+async def _found(batch: Batch, user: Addressee, delivery: Due) -> Rendered:
+    found = await _planned(batch, delivery)
+    if found is None:
+        return None, ()
+    languages = await volunteers.languages_of(batch.session, found.profile.id)
+    word = found.match.safety_word
+    return cards.found(batch.deployment, found.request, found.profile, languages, word), ()
+
+
+async def _reminder(batch: Batch, user: Addressee, delivery: Due) -> Rendered:
+    found = await _planned(batch, delivery)
+    if found is None:
+        return None, ()
+    text = cards.reminder(
+        batch.deployment,
+        found.request,
+        delivery.kind == DeliveryKind.REMINDER_SOON,
+        found.profile.user_id == user.id,
+        found.profile.first_name,
+        found.match.safety_word,
+    )
+    return text, ()
+
+
+async def _follow_up_volunteer(batch: Batch, user: Addressee, delivery: Due) -> Rendered:
+    found = await _planned(batch, delivery)
+    if found is None:
+        return None, ()
+    return cards.follow_up_volunteer(batch.deployment, found.request, found.match_id)
+
+
+async def _follow_up_asker(batch: Batch, user: Addressee, delivery: Due) -> Rendered:
+    found = await _planned(batch, delivery)
+    if found is None:
+        return None, ()
+    name = found.profile.first_name
+    return cards.follow_up_asker(batch.deployment, found.request, found.match_id, name)
+
+
+SINGLE: dict[DeliveryKind, Callable[[Batch, Addressee, Due], Awaitable[Rendered]]] = {
+    DeliveryKind.FOUND: _found,
+    DeliveryKind.REMINDER_EVENING: _reminder,
+    DeliveryKind.REMINDER_SOON: _reminder,
+    DeliveryKind.FOLLOWUP_VOLUNTEER: _follow_up_volunteer,
+    DeliveryKind.FOLLOWUP_ASKER: _follow_up_asker,
+    DeliveryKind.MATCH_CANCELLED: _match_cancelled,
+    DeliveryKind.REQUEST_WITHDRAWN: _request_withdrawn,
+    DeliveryKind.EXPIRED: _expired,
+    DeliveryKind.UNMATCHED: _unmatched,
+    DeliveryKind.COORDINATOR_ALERT: _coordinator_alert,
+    DeliveryKind.REPORT: _report,
+    DeliveryKind.INTEREST: _interest,
+    DeliveryKind.ORGANISATION_DECIDED: _organisation_decided,
+}
+
+if set(SINGLE) | set(GROUPED) != set(DeliveryKind):  # a new kind needs its composer
+    raise ImportError(f"no composer for {set(DeliveryKind) - set(SINGLE) - set(GROUPED)}")

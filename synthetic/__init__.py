@@ -1,0 +1,1 @@
+"""Generated data for tests and benchmarks; not part of the installed bot."""

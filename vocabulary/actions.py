@@ -1,0 +1,41 @@
+"""The buttons on pushed messages: `act:<action>:<fields>`, made by pushes, read by the actions.
+
+They are not among the options of anyone's open question, so each action checks for itself that
+the match or opportunity its button names belongs to the person pressing.
+"""
+
+from __future__ import annotations
+
+from engine.steps import ACTION_PREFIX as PREFIX
+
+OFFER = "offer"  # act:offer:yes:<match> / act:offer:no:<match>
+MATCH = "match"  # act:match:cancel:<match>
+HOURS = "hours"  # act:hours:<match>:<hours or no>
+FEEDBACK = "feedback"  # act:feedback:<match>:<good or problem>
+SETTINGS = "settings"  # act:settings
+INTEREST = "interest"  # act:interest:<opportunity>
+
+YES, NO = "yes", "no"
+ACCEPT = f"{PREFIX}{OFFER}:{YES}:"
+DECLINE = f"{PREFIX}{OFFER}:{NO}:"
+CANCEL_MATCH = f"{PREFIX}{MATCH}:cancel:"
+REPORT_HOURS = f"{PREFIX}{HOURS}:"
+GIVE_FEEDBACK = f"{PREFIX}{FEEDBACK}:"
+OFFER_SETTINGS = f"{PREFIX}{SETTINGS}"
+INTERESTED = f"{PREFIX}{INTEREST}:"
+DID_NOT_HAPPEN = "no"
+
+
+def fields(payload: str) -> tuple[str, str]:
+    """The two fields after `act:<action>:`; empty where missing."""
+    parts = [*payload.split(":")[2:], "", ""]
+    return parts[0], parts[1]
+
+
+def last_field(payload: str) -> str:
+    return payload.rsplit(":", 1)[-1]
+
+
+def number(text: str) -> int | None:
+    """An id or a count from a payload; None for anything that is not a plain, short number."""
+    return int(text) if text.isdigit() and len(text) < 12 else None

@@ -1,0 +1,125 @@
+"""How a request and an opportunity are shown, in offers, reminders and answers to buttons alike.
+
+A request is always shown in the reader's language: kind of help, district, day and buttons are
+rendered for them; what the asker wrote stays as written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, time
+from typing import Protocol
+
+from engine.i18n import Raw, Text, Written, _, _n, lines
+from storage.models import HelpRequest, Opportunity, Organisation
+from town.deployment import Deployment
+from vocabulary.labels import (
+    Joined,
+    kind_label,
+    language_names,
+    requirement_names,
+    schedule_text,
+    when_text,
+)
+
+
+class Requested(Protocol):
+    """What a request card shows: a stored request, or the same facts loaded without the ORM."""
+
+    @property
+    def category(self) -> str: ...
+    @property
+    def municipality(self) -> str: ...
+    @property
+    def district(self) -> str: ...
+    @property
+    def day(self) -> date | None: ...
+    @property
+    def part_of_day(self) -> str | None: ...
+    @property
+    def at_time(self) -> time | None: ...
+    @property
+    def languages(self) -> Sequence[str]: ...
+    @property
+    def description(self) -> str: ...
+    @property
+    def language(self) -> str: ...
+
+
+def kind_of(deployment: Deployment, request: Requested) -> Text:
+    return kind_label(deployment, request.category)
+
+
+def district_of(deployment: Deployment, request: Requested) -> Text:
+    municipality = deployment.municipality(request.municipality)
+    district = municipality.district(request.district) if municipality else None
+    return Raw(district.name if district else request.district)
+
+
+def when_of(request: Requested) -> Text:
+    return when_text(request.day, request.part_of_day, request.at_time)
+
+
+def kind_in_district(deployment: Deployment, request: Requested) -> Text:
+    return _(
+        "{kind} in {district}",
+        kind=kind_of(deployment, request),
+        district=district_of(deployment, request),
+    )
+
+
+def request_card(deployment: Deployment, request: Requested) -> Text:
+    """What a volunteer sees of a request before accepting it: never the address or phone."""
+    return lines(
+        kind_in_district(deployment, request),
+        _("🗓 {when}", when=when_of(request)),
+        _("🗣 {languages}", languages=language_names(request.languages)),
+        Written(request.description, request.language),
+    )
+
+
+def for_whom(request: HelpRequest) -> Text:
+    return (
+        Raw(request.person_name)
+        if request.for_other and request.person_name
+        else _("the person asking")
+    )
+
+
+def door_word(word: str, volunteer: str) -> Text:
+    """The safety word as the person at the door reads it."""
+    return _(
+        "🔑 Safety word: {word}. {volunteer} will say it at the door; only open if it matches.",
+        word=Raw(word),
+        volunteer=Raw(volunteer),
+    )
+
+
+def opportunity_card(
+    deployment: Deployment, opportunity: Opportunity, organisation: Organisation
+) -> Text:
+    """An organisation's opportunity as a volunteer sees it."""
+    municipality = deployment.municipality(organisation.municipality)
+    districts = (
+        [Raw(d.name) for d in municipality.districts if d.id in opportunity.districts]
+        if municipality
+        else []
+    )
+    rows: list[Text] = [
+        _(
+            "📢 {title} ({organisation})",
+            title=Raw(opportunity.title),
+            organisation=Raw(organisation.name),
+        ),
+        _(
+            "{kind} in {district}",
+            kind=kind_label(deployment, opportunity.category),
+            district=Joined(districts),
+        ),
+        _("🗓 {when}", when=schedule_text(opportunity.day, opportunity.schedule)),
+        _n("👥 {n} volunteer needed", "👥 {n} volunteers needed", opportunity.volunteers_needed),
+    ]
+    if opportunity.requirements:
+        rows.append(_("✔️ {requirements}", requirements=requirement_names(opportunity.requirements)))
+    rows.append(Written(opportunity.description, opportunity.language))
+    return lines(*rows)
