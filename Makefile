@@ -34,13 +34,14 @@ run: install
 migrate: install
 	$(BIN)/python -m bot migrate
 
-## Lint, type-check and run the whole test suite (SQLite; TEST_DATABASE_URL for PostgreSQL).
+## Lint (ruff, import contracts), type-check and run the whole test suite (SQLite; TEST_DATABASE_URL for PostgreSQL).
 test: install lint typecheck
 	$(BIN)/python -m pytest
 
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 
 format: install
 	$(BIN)/ruff format .

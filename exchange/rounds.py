@@ -48,7 +48,7 @@ class RoundsReport:
     rounds_started: int = 0
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class DueRequest:
     """An open request whose next offer round is due, with what planning needs of it."""
 

@@ -65,7 +65,8 @@ class HardFilter:
     stage: Stage
     # What of the request (and the round's districts) the filter looks at; None: nothing.
     requirement: Callable[[Need, frozenset[str]], Hashable | None]
-    holds: Callable[[Any, Volunteer], bool]
+    # Given a requirement, who passes: a predicate on volunteers (called for each walked past).
+    test: Callable[[Any], Predicate]
     sql: Callable[[Any, Where], ColumnElement[bool]]
 
 
@@ -107,56 +108,56 @@ FILTERS: tuple[HardFilter, ...] = (
         "kind of help",
         Stage.WALK,
         lambda need, _districts: need.category,
-        lambda category, v: category in v.categories,
+        lambda category: lambda v: category in v.categories,
         _category_sql,
     ),
     HardFilter(
         "not paused",
         Stage.WALK,
         lambda _need, _districts: True,
-        lambda _always, v: not v.paused,
+        lambda _always: lambda v: not v.paused,
         lambda _always, at: at.profile.paused.is_(false()),
     ),
     HardFilter(
         "reachable",
         Stage.WALK,
         lambda _need, _districts: True,
-        lambda _always, v: v.reachable,
+        lambda _always: lambda v: v.reachable,
         lambda _always, at: at.user.unreachable_at.is_(None),
     ),
     HardFilter(
         "district",
         Stage.PLACE,
         lambda _need, districts: districts,
-        lambda districts, v: not v.districts.isdisjoint(districts),
+        lambda districts: lambda v: not v.districts.isdisjoint(districts),
         _districts_sql,
     ),
     HardFilter(
         "free at the time",
         Stage.TIME,
         lambda need, _districts: need.slot,
-        lambda slot, v: slot in v.slots,
+        lambda slot: lambda v: slot in v.slots,
         _slot_sql,
     ),
     HardFilter(
         "a shared language",
         Stage.LANE,
         lambda need, _districts: need.languages if needs_shared_language(need) else None,
-        lambda languages, v: not languages.isdisjoint(v.languages),
+        lambda languages: lambda v: not languages.isdisjoint(v.languages),
         _languages_sql,
     ),
     HardFilter(
         "adults only",
         Stage.LANE,
         lambda need, _districts: True if need.adults_only else None,
-        lambda _adults, v: not v.minor,
+        lambda _adults: lambda v: not v.minor,
         lambda _adults, at: at.profile.age_group == "adult",
     ),
     HardFilter(
         "verified only",
         Stage.LANE,
         lambda need, _districts: True if need.needs_verification else None,
-        lambda _verified, v: v.verified,
+        lambda _verified: lambda v: v.verified,
         lambda _verified, at: at.profile.verified.is_(true()),
     ),
 )
@@ -181,16 +182,19 @@ def keeps(
     """Whether a volunteer passes the filters of these stages for this need; None when they ask
     nothing of anyone."""
     checks = [
-        (f.holds, required)
+        f.test(required)
         for f in _of(stages)
         if (required := f.requirement(need, districts)) is not None
     ]
+    # Combined without a loop: the fast path calls this for every volunteer it walks past.
     if not checks:
         return None
     if len(checks) == 1:
-        holds, required = checks[0]
-        return lambda v: holds(required, v)
-    return lambda v: all(holds(required, v) for holds, required in checks)
+        return checks[0]
+    if len(checks) == 2:
+        first, second = checks
+        return lambda v: first(v) and second(v)
+    return lambda v: all(check(v) for check in checks)
 
 
 def fits(volunteer: Volunteer, need: Need, districts: frozenset[str]) -> bool:

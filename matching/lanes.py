@@ -40,19 +40,20 @@ class _Lane:
     volunteers: list[Volunteer] = field(default_factory=list)
     start: int = 0  # everyone before this has had all the offers one run hands out
     source: _Lane | None = None  # the lane of the same time of week a fitting lane draws from
-    keep: Callable[[Volunteer], bool] | None = None
+    # Of a stretch of its source, those who belong in this lane (in order).
+    keep: Callable[[list[Volunteer]], list[Volunteer]] | None = None
     scanned: int = 0  # how far down its source a fitting lane has looked
 
 
 def _keeps(
-    need: Need, districts: frozenset[str], used_up: Callable[[int], bool]
-) -> Callable[[Volunteer], bool]:
-    """Who of a pool's volunteers free at the need's time passes its LANE filters and may still
-    be offered something in this run."""
+    need: Need, districts: frozenset[str], used_up: set[int]
+) -> Callable[[list[Volunteer]], list[Volunteer]]:
+    """Who of a stretch of volunteers free at the need's time passes its LANE filters and may
+    still be offered something in this run (a comprehension: it sees every volunteer walked)."""
     fitting = keeps(need, districts, (Stage.LANE,))
     if fitting is None:
-        return lambda v: not used_up(v.profile_id)
-    return lambda v: not used_up(v.profile_id) and fitting(v)
+        return lambda fresh: [v for v in fresh if v.profile_id not in used_up]
+    return lambda fresh: [v for v in fresh if v.profile_id not in used_up and fitting(v)]
 
 
 @dataclass
@@ -64,7 +65,7 @@ class _Pool:
     # How a volunteer joins the lane of each time of week they are free (walked: every one).
     adders: dict[TimeKey, Callable[[Volunteer], None]] = field(default_factory=dict)
 
-    def lane(self, need: Need, districts: frozenset[str], used_up: Callable[[int], bool]) -> _Lane:
+    def lane(self, need: Need, districts: frozenset[str], used_up: set[int]) -> _Lane:
         """The lane of those who fit `need`, drawn from those free at its time (leaving out
         those who have had all the offers of this run already: they stay out of it)."""
         (time,) = requirements(need, districts, (Stage.TIME,))
@@ -103,7 +104,8 @@ class _Pool:
             fresh = everyone[lane.scanned : lane.scanned + SCAN_STEP]
             lane.scanned += len(fresh)
             length = len(lane.volunteers)
-            lane.volunteers.extend(filter(lane.keep, fresh))
+            assert lane.keep is not None
+            lane.volunteers.extend(lane.keep(fresh))
             if len(lane.volunteers) > length:
                 return True
 
@@ -162,7 +164,7 @@ class Pools:
             pool = self._pools[key] = _Pool(walk)
         used_up = self.used_up.__contains__
         # Those who fit the request are a lane of their own: nobody else needs to be looked at.
-        lane = pool.lane(need, districts, used_up)
+        lane = pool.lane(need, districts, self.used_up)
         window = max(RANK_WINDOW, RANK_WINDOW_PER_OFFER * count)
         fitting: list[Volunteer] = []
         position = lane.start

@@ -32,9 +32,10 @@ class Need:
     needs_verification: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Volunteer:
-    """A volunteer as matching sees them."""
+    """A volunteer as matching sees them (not frozen: a planning run builds a hundred thousand,
+    and a frozen dataclass sets each field the slow way; nothing changes one once built)."""
 
     profile_id: int
     categories: frozenset[str]

@@ -42,7 +42,7 @@ MAX_READ_AHEAD = 16_384
 SEPARATOR = ","
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Reach:
     """What offering needs to know about a volunteer besides matching: whom and when to tell."""
 
@@ -258,13 +258,14 @@ class Walk:
         """The next `count` volunteers `skip` does not rule out; fewer only at the end."""
         found: list[Volunteer] = []
         candidates = self._candidates
+        known = candidates._volunteers  # looked up for every volunteer walked past
         for pid in self._ids:
             if skip(pid):
                 continue
-            volunteer = candidates.known(pid)
+            volunteer = known.get(pid)
             if volunteer is None:
                 await candidates.load_through(self._kind, pid)
-                volunteer = candidates.known(pid)
+                volunteer = known.get(pid)
             if volunteer is not None:
                 found.append(volunteer)
                 if len(found) == count:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from engine.i18n import Raw, Text, _, _n, lines, paragraphs
 from engine.types import Button
 from exchange.matches import HOURS
@@ -34,6 +36,9 @@ from vocabulary.cards import (
 )
 from vocabulary.labels import category, language_names
 
+# Built once: a digest is composed for tens of thousands of volunteers at the same hour.
+SETTINGS_BUTTON = Button(OFFER_SETTINGS, _("⚙️ How often I get requests"))
+
 
 def offer(card: Text, match_id: int) -> tuple[Text, tuple[tuple[Button, ...], ...]]:
     """One request offered to a volunteer; `card` is its `request_card`."""
@@ -43,26 +48,36 @@ def offer(card: Text, match_id: int) -> tuple[Text, tuple[tuple[Button, ...], ..
             Button(f"{ACCEPT}{match_id}", _("✅ I can help")),
             Button(f"{DECLINE}{match_id}", _("✖ Not this time")),
         ),
-        (Button(OFFER_SETTINGS, _("⚙️ How often I get requests")),),
+        (SETTINGS_BUTTON,),
     )
     return text, buttons
+
+
+@cache
+def _numbered(number: int) -> tuple[Text, Text, Text]:
+    """The number of an offer in a digest, and the labels of its two buttons."""
+    return (
+        Raw(f"{number}."),
+        _("✅ {number}: I can help", number=number),
+        _("✖ {number}: not this time", number=number),
+    )
+
+
+@cache
+def _digest_title(count: int) -> Text:
+    return _n("🔔 {n} request that fits you:", "🔔 {n} requests that fit you:", count)
 
 
 def digest(offers: list[tuple[Text, int]]) -> tuple[Text, tuple[tuple[Button, ...], ...]]:
     """Several offers (request card, match id) in one message, numbered, with a pair of buttons
     per offer."""
-    title = _n("🔔 {n} request that fits you:", "🔔 {n} requests that fit you:", len(offers))
-    cards: list[Text] = [title]
+    cards: list[Text] = [_digest_title(len(offers))]
     rows: list[tuple[Button, ...]] = []
     for number, (card, match_id) in enumerate(offers, start=1):
-        cards.append(paragraphs(Raw(f"{number}."), card))
-        rows.append(
-            (
-                Button(f"{ACCEPT}{match_id}", _("✅ {number}: I can help", number=number)),
-                Button(f"{DECLINE}{match_id}", _("✖ {number}: not this time", number=number)),
-            )
-        )
-    rows.append((Button(OFFER_SETTINGS, _("⚙️ How often I get requests")),))
+        heading, yes, no = _numbered(number)
+        cards.append(paragraphs(heading, card))
+        rows.append((Button(f"{ACCEPT}{match_id}", yes), Button(f"{DECLINE}{match_id}", no)))
+    rows.append((SETTINGS_BUTTON,))
     return paragraphs(*cards), tuple(rows)
 
 
@@ -254,7 +269,7 @@ def opportunities(
                 ),
             )
         )
-    buttons.append((Button(OFFER_SETTINGS, _("⚙️ How often I get requests")),))
+    buttons.append((SETTINGS_BUTTON,))
     return paragraphs(*parts), tuple(buttons)
 
 

@@ -46,7 +46,7 @@ Recipient = tuple[Addressee, list[Due]]
 Rendered = tuple[Text | None, tuple[tuple[Button, ...], ...]]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class OfferedRequest:
     """What an offer shows of its request (never the address or phone)."""
 

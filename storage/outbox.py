@@ -65,7 +65,8 @@ async def enqueue_many(session: AsyncSession, rows: list[dict[str, Any]]) -> Non
     await connection.execute(statement, rows)
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen, like `Due`: a large run builds tens of thousands at once, and nothing changes them.
+@dataclass(slots=True)
 class Addressee:
     """Whom claimed deliveries go to: what composing and sending need to know of the person."""
 
@@ -75,7 +76,7 @@ class Addressee:
     unreachable_at: datetime | None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Due:
     """A claimed delivery: what to say to whom."""
 
@@ -126,7 +127,8 @@ async def claim_due(
             update(table_of(Delivery))
             .where(d.user_id.in_(recipients), *claimable)
             .values(claimed_by=worker, claimed_until=now + lease, attempts=d.attempts + 1)
-            .returning(d.id, d.user_id, d.kind, d.subject_id, d.due_at)
+            # The due time as stored (UTC text, which sorts as the times do): only to order by.
+            .returning(d.id, d.user_id, d.kind, d.subject_id, sa.cast(d.due_at, sa.String))
         )
         claimed = [Due(*row[:4]) for row in sorted(rows.all(), key=lambda row: (row[4], row[0]))]
         u = table_of(User).c
