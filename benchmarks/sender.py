@@ -41,7 +41,7 @@ from bot.config import Settings
 from push.deliver import deliver_due
 from push.jobs import tick
 from storage.db import create_engine, migrate
-from storage.models import Delivery, HelpRequest, User
+from storage.models import Delivery, HelpRequest, RequestStatus, User
 
 TOKEN = "123456:BENCHMARK"
 FRAMEWORKS = ("aiogram", "ptb")
@@ -110,7 +110,7 @@ async def seed(database_url: str, count: int) -> None:
             "part_of_day": "morning",
             "languages": ["de"],
             "description": "Wocheneinkauf",
-            "status": "open",
+            "status": RequestStatus.OPEN,
             "for_other": False,
             "round": 0,
             "exhausted": False,

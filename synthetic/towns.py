@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert, text
 
+from storage.models import RequestStatus
+
 SEED = 20261123
 TZ = ZoneInfo("Europe/Berlin")
 # Planning runs on a Monday morning; at 18:00 the daily and the weekly (Monday) digests are due.
@@ -202,7 +204,7 @@ def request_rows(
                 "languages": speaking[number],
                 "language": languages[number],  # the description is in the asker's language
                 "description": rng.choice(DESCRIPTIONS),
-                "status": "open",
+                "status": RequestStatus.OPEN,
                 "round": 0,
                 "round_ends_at": None,
                 "exhausted": False,

@@ -18,7 +18,7 @@ from sqlmodel import SQLModel, select
 
 from bot.app import App
 from engine.types import Incoming, Location
-from storage.models import Conversation, Organisation, User
+from storage.models import Conversation, Organisation, OrganisationStatus, User
 from tests.chat import Chat, Inbox, onboard, press_on
 from tests.test_push import request_for_mother, volunteer_profile
 
@@ -247,7 +247,7 @@ async def record_every_flow(app: App) -> tuple[list[tuple[str, dict[str, Any]]],
     await tafel.press("📨 Anmelden")
     async with app.sessions() as session, session.begin():
         for club in (await session.exec(select(Organisation))).all():
-            club.status = "approved"
+            club.status = OrganisationStatus.APPROVED
             session.add(club)
     await tafel.press("🏛️ Unsere Organisation")
     await tafel.press("➕ Neue Aufgabe")

@@ -20,7 +20,7 @@ from bot import cli
 from bot.app import App, running_app
 from bot.config import Settings
 from handlers import opportunity, organisation
-from storage.models import Opportunity, Organisation, User
+from storage.models import Opportunity, OpportunityStatus, Organisation, OrganisationStatus, User
 from tests.chat import Chat, onboard
 from tests.conftest import FrozenClock
 from town.deployment import DEFAULT_DEPLOYMENT
@@ -54,7 +54,7 @@ async def user_id(app: App, person: Chat) -> int:
         return user.id
 
 
-async def set_status(app: App, organisation_id: int, status: str) -> None:
+async def set_status(app: App, organisation_id: int, status: OrganisationStatus) -> None:
     async with app.sessions() as session, session.begin():
         stored = await session.get(Organisation, organisation_id)
         assert stored is not None
@@ -162,7 +162,7 @@ async def test_an_organisation_registers_in_english(app: App, chat: Callable[...
     assert org.kind == "club"
     assert org.municipality == "bingen"
     assert org.contact_name == "Anna Schmidt"
-    assert org.status == "pending"
+    assert org.status == OrganisationStatus.PENDING
     assert org.created_at == app.core.clock()
     assert org.approved_at is None
 
@@ -194,7 +194,7 @@ async def test_a_registration_in_german_stores_the_organisation(
         "school",
         "bingen",
         "Karl Meier",
-        "pending",
+        OrganisationStatus.PENDING,
     )
 
 
@@ -304,7 +304,7 @@ async def test_a_coordinator_approves_with_the_cli(
     assert out.splitlines()[0].split() == ["ID", "STATUS", "NAME", "KIND", "MUNICIPALITY"]
     assert out.splitlines()[1].split() == [
         str(org.id),
-        "pending",
+        OrganisationStatus.PENDING.value,
         "Leseclub",
         "Büdesheim",
         "club",
@@ -318,7 +318,7 @@ async def test_a_coordinator_approves_with_the_cli(
     assert code == 0
     assert f"Approved organisation {org.id}: Leseclub Büdesheim" in capsys.readouterr().out
     [org] = await organisations(app)
-    assert org.status == "approved"
+    assert org.status == OrganisationStatus.APPROVED
     assert org.approved_at is not None and org.approved_at.tzinfo is not None
 
     # Only pending registrations can be decided; the message says why.
@@ -328,7 +328,7 @@ async def test_a_coordinator_approves_with_the_cli(
     assert code == 1
     assert "is approved; only pending organisations" in capsys.readouterr().err
     [org] = await organisations(app)
-    assert org.status == "approved"
+    assert org.status == OrganisationStatus.APPROVED
 
     answer = await ann.press("🏛️ Our organisation")
     assert "What would you like to do?" in answer
@@ -369,7 +369,10 @@ async def test_the_admin_command_runs_as_a_process(
     assert unknown.returncode == 1
     assert unknown.stderr == "There is no organisation with id 999.\n"
 
-    assert [o.status for o in await organisations(app)] == ["pending", "rejected"]
+    assert [o.status for o in await organisations(app)] == [
+        OrganisationStatus.PENDING,
+        OrganisationStatus.REJECTED,
+    ]
     answer = await bob.press("🏛️ Our organisation")
     assert "could not approve this registration" in answer
     assert app.deployment.agency.contact in answer
@@ -391,12 +394,12 @@ async def test_a_pending_organisation_cannot_post(app: App, chat: Callable[..., 
     # Approved, then withdrawn while she is typing the title: the first step checks again.
     [org] = await organisations(app)
     assert org.id is not None
-    await set_status(app, org.id, "approved")
+    await set_status(app, org.id, OrganisationStatus.APPROVED)
     await ann.press("🏠 Main menu")
     await ann.press("🏛️ Our organisation")
     answer = await ann.press("➕ New opportunity")
     assert "What do you need volunteers for?" in answer
-    await set_status(app, org.id, "pending")
+    await set_status(app, org.id, OrganisationStatus.PENDING)
     answer = await ann.send(TITLE)
     assert "still waiting for approval by a coordinator" in answer
     assert ann.last.labels == ["🏠 Main menu", "✖ Cancel"]
@@ -510,7 +513,7 @@ async def test_an_approved_organisation_posts_an_opportunity(
     assert posted.volunteers_needed == 4
     assert posted.requirements == ["police_clearance", "adults"]
     assert posted.languages == ["en"]
-    assert posted.status == "open"
+    assert posted.status == OpportunityStatus.OPEN
     assert posted.created_at == posted.updated_at == app.core.clock()
 
     # A second one, on one day, cancelled before publishing: nothing is stored.
@@ -582,7 +585,11 @@ async def test_posting_in_german_stores_the_opportunity(
         ["innenstadt"],
     )
     assert (posted.day, posted.schedule, posted.volunteers_needed) == (None, "monthly", 3)
-    assert (posted.requirements, posted.languages, posted.status) == ([], ["uk"], "open")
+    assert (posted.requirements, posted.languages, posted.status) == (
+        [],
+        ["uk"],
+        OpportunityStatus.OPEN,
+    )
 
 
 # --- managing -------------------------------------------------------------------------------
@@ -615,25 +622,25 @@ async def test_pause_reopen_and_close_from_the_list(app: App, chat: Callable[...
     assert "⏸ Paused." in answer
     assert "Status: ⏸ paused" in answer
     [stored] = await opportunities(app)
-    assert stored.status == "paused"
+    assert stored.status == OpportunityStatus.PAUSED
     assert ann.last.labels[:2] == ["▶️ Reopen", "✔️ Close"]
 
     answer = await ann.press("▶️ Reopen")
     assert "▶️ Reopened." in answer
     [stored] = await opportunities(app)
-    assert stored.status == "open"
+    assert stored.status == OpportunityStatus.OPEN
 
     answer = await ann.press("✔️ Close")
     assert f"Do you really want to close “{TITLE}”?" in answer
     await ann.press("No, keep it")
     [stored] = await opportunities(app)
-    assert stored.status == "open"
+    assert stored.status == OpportunityStatus.OPEN
     await ann.press("✔️ Close")
     answer = await ann.press("✔️ Yes, close it")
     assert "✔️ Closed." in answer
     assert ann.last.labels[0] == f"{TITLE} (✔️ closed)"
     [stored] = await opportunities(app)
-    assert stored.status == "closed"
+    assert stored.status == OpportunityStatus.CLOSED
 
     await ann.press(f"{TITLE} (✔️ closed)")
     assert ann.last.labels == ["▶️ Reopen", "« Back", "✖ Cancel"]
@@ -679,8 +686,8 @@ async def test_the_list_in_german_shows_at_most_twenty(app: App, chat: Callable[
     await karl.press_payload("close")
     await karl.press_payload("close:yes")
     stored = {o.id: o.status for o in await opportunities(app)}
-    assert stored[newest] == "closed"
-    assert list(stored.values()).count("open") == 24
+    assert stored[newest] == OpportunityStatus.CLOSED
+    assert list(stored.values()).count(OpportunityStatus.OPEN) == 24
 
 
 async def test_another_organisations_opportunity_cannot_be_forged(
@@ -703,7 +710,7 @@ async def test_another_organisations_opportunity_cannot_be_forged(
         assert "This button is no longer valid." in answer
 
     [unchanged] = await opportunities(app)
-    assert unchanged.status == "open"
+    assert unchanged.status == OpportunityStatus.OPEN
     assert unchanged.updated_at == theirs.updated_at
 
 

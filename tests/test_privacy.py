@@ -15,7 +15,16 @@ from bot.app import App, running_app
 from bot.cli import block_user
 from bot.config import Settings
 from engine.core import MESSAGES_PER_MINUTE
-from storage.models import HelpRequest, Match, Organisation, User, VolunteerProfile
+from storage.models import (
+    HelpRequest,
+    Match,
+    MatchState,
+    Organisation,
+    OrganisationStatus,
+    RequestStatus,
+    User,
+    VolunteerProfile,
+)
 from tests.chat import Chat, Inbox, onboard, press_on
 from tests.conftest import FrozenClock
 from tests.test_push import request_for_mother, volunteer_profile
@@ -94,9 +103,9 @@ async def test_delete_erases_names_phones_and_addresses_from_the_database_file(
     assert (request.category, request.district, request.status) == (
         "shopping",
         "buedesheim",
-        "cancelled",
+        RequestStatus.CANCELLED,
     )
-    assert match.state == "cancelled"
+    assert match.state == MatchState.CANCELLED
 
 
 async def test_deleting_a_volunteer_sends_their_help_back_into_matching(
@@ -114,7 +123,7 @@ async def test_deleting_a_volunteer_sends_their_help_back_into_matching(
     async with app.sessions() as session:
         request = (await session.exec(select(HelpRequest))).one()
         profile = (await session.exec(select(VolunteerProfile))).one()
-    assert request.status == "open"
+    assert request.status == RequestStatus.OPEN
     assert (profile.first_name, profile.note, profile.paused) == ("", None, True)
 
 
@@ -181,7 +190,7 @@ async def test_finished_requests_lose_their_personal_details_after_the_retention
         None,
         "",
     )
-    assert (request.category, request.status) == ("shopping", "cancelled")
+    assert (request.category, request.status) == ("shopping", RequestStatus.CANCELLED)
 
 
 async def test_too_many_messages_in_a_minute_are_slowed_down(
@@ -225,7 +234,7 @@ async def test_a_blocked_volunteer_loses_pending_offers_and_keeps_only_their_rig
     await block_user(settings, "test:erika")
     async with app.sessions() as session:
         match = (await session.exec(select(Match))).one()
-    assert match.state == "withdrawn"
+    assert match.state == MatchState.WITHDRAWN
     answer = await erika.send("/menu")
     assert app.deployment.agency.contact in answer
     answer = await press_on(erika, inbox.of(erika)[0], "✅ Ich kann helfen")
@@ -252,4 +261,4 @@ async def test_nobody_can_approve_an_organisation_from_the_chat(
         answer = await tafel.press_payload(forged)  # not even the organisation itself
         assert "Diese Taste gilt nicht mehr" in answer
     async with app.sessions() as session:
-        assert (await session.exec(select(Organisation))).one().status == "pending"
+        assert (await session.exec(select(Organisation))).one().status == OrganisationStatus.PENDING

@@ -11,11 +11,15 @@ from sqlmodel import select
 from bot.app import App
 from storage.models import (
     Delivery,
+    Feedback,
     HelpRequest,
     Interest,
     Match,
+    MatchState,
     Opportunity,
     Organisation,
+    OrganisationStatus,
+    RequestStatus,
     User,
     VolunteerProfile,
 )
@@ -127,8 +131,12 @@ async def test_from_request_to_recorded_hours(
         [match] = (await session.exec(select(Match))).all()
         [request] = (await session.exec(select(HelpRequest))).all()
         profile = (await session.exec(select(VolunteerProfile))).one()
-    assert (match.state, match.hours, match.seeker_feedback) == ("done", 2.0, "good")
-    assert request.status == "done"
+    assert (match.state, match.hours, match.seeker_feedback) == (
+        MatchState.DONE,
+        2.0,
+        Feedback.GOOD,
+    )
+    assert request.status == RequestStatus.DONE
     assert (profile.offers_received, profile.offers_accepted, profile.helps_done) == (1, 1, 1)
 
     before = {key: len(shown) for key, shown in inbox.pushes.items()}
@@ -156,7 +164,7 @@ async def test_two_volunteers_accepting_at_the_same_moment_one_wins(
     assert (len(won), len(lost)) == (1, 1)
     async with app.sessions() as session:
         states = sorted(m.state for m in (await session.exec(select(Match))).all())
-    assert states == ["accepted", "taken"]
+    assert states == [MatchState.ACCEPTED, MatchState.TAKEN]
 
     again = await press_on(erika, for_erika, "✅ Ich kann helfen")
     assert "Danke" in again  # a second click is answered, and changes nothing
@@ -179,7 +187,7 @@ async def test_a_forged_accept_for_someone_elses_offer_changes_nothing(
     async with app.sessions() as session:
         [match] = (await session.exec(select(Match))).all()
         request = (await session.exec(select(HelpRequest))).one()
-    assert (match.state, request.status) == ("offered", "open")
+    assert (match.state, request.status) == (MatchState.OFFERED, RequestStatus.OPEN)
 
 
 async def test_daily_volunteers_get_one_digest_in_the_evening(
@@ -253,14 +261,14 @@ async def test_a_volunteer_who_cancels_sends_the_request_back_into_matching(
     await inbox.run()
     await press_on(erika, inbox.of(erika)[0], "✅ Ich kann helfen")
     async with app.sessions() as session:
-        match = (await session.exec(select(Match).where(Match.state == "accepted"))).one()
+        match = (await session.exec(select(Match).where(Match.state == MatchState.ACCEPTED))).one()
     answer = await erika.press_payload(f"act:match:cancel:{match.id}")
     assert "Wir suchen jemand anderen." in answer
     await inbox.run()
     assert "Erika kann leider doch nicht kommen" in inbox.of(sabine)[-1].text
     async with app.sessions() as session:
         request = (await session.exec(select(HelpRequest))).one()
-    assert request.status == "open"
+    assert request.status == RequestStatus.OPEN
     # Karl missed out only because Erika was quicker: he is asked again.
     assert len(inbox.of(karl)) == 2
     answer = await press_on(karl, inbox.of(karl)[-1], "✅ Ich kann helfen")
@@ -305,7 +313,7 @@ async def test_new_opportunities_reach_fitting_volunteers_in_the_weekly_digest(
             kind="club",
             municipality="bingen",
             contact_name="Anna Schmidt",
-            status="approved",
+            status=OrganisationStatus.APPROVED,
             created_at=clock.now,
         )
         session.add(club)

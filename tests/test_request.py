@@ -13,7 +13,7 @@ from sqlmodel import select
 
 from bot.app import App, running_app
 from bot.config import Settings
-from storage.models import HelpRequest
+from storage.models import HelpRequest, RequestStatus
 from tests.chat import Chat, onboard
 from tests.conftest import FrozenClock
 from town.deployment import DEFAULT_DEPLOYMENT
@@ -81,7 +81,11 @@ async def test_a_senior_asks_for_shopping_help_in_german(
         "buedesheim",
     )
     assert (stored.day, stored.part_of_day, stored.at_time) == (date(2026, 11, 24), "morning", None)
-    assert (stored.address, stored.languages, stored.status) == ("Hauptstraße 5", ["de"], "open")
+    assert (stored.address, stored.languages, stored.status) == (
+        "Hauptstraße 5",
+        ["de"],
+        RequestStatus.OPEN,
+    )
     assert stored.description.startswith("Ich brauche jemanden")
     assert (stored.for_other, stored.person_name, stored.person_phone) == (False, None, None)
 
@@ -249,7 +253,7 @@ async def test_my_requests_lists_withdraws_and_asks_again(
     answer = await anna.press("Ja, zurückziehen")
     assert "Die Anfrage wurde zurückgezogen." in answer
     [first] = await requests(app)
-    assert first.status == "cancelled"
+    assert first.status == RequestStatus.CANCELLED
 
     await anna.press("🛒 Einkaufen · Di., 24. Nov. · ✖ zurückgezogen")
     assert "✖ Anfrage zurückziehen" not in anna.last.labels
@@ -262,7 +266,7 @@ async def test_my_requests_lists_withdraws_and_asks_again(
     await anna.press("📨 Anfrage senden")
     first, second = await requests(app)
     assert (second.status, second.day, second.description) == (
-        "open",
+        RequestStatus.OPEN,
         date(2026, 12, 2),
         first.description,
     )
@@ -284,7 +288,7 @@ async def test_someone_elses_request_cannot_be_opened_by_forged_data(
     answer = await mallory.press_payload("requests:withdraw:yes")
     assert "Diese Taste gilt nicht mehr" in answer
     [unchanged] = await requests(app)
-    assert unchanged.status == "open"
+    assert unchanged.status == RequestStatus.OPEN
 
 
 async def test_referral_services_are_shown_while_waiting(

@@ -20,7 +20,7 @@ from bot.channels.telegram.runner import TELEGRAM_AUDIENCE, TelegramBot
 from bot.config import Settings
 from push.jobs import tick
 from storage import create_engine, make_sessionmaker, migrate
-from storage.models import Delivery, HelpRequest, Match, User
+from storage.models import Delivery, HelpRequest, Match, MatchState, User
 from tests.chat import Chat
 from tests.conftest import FrozenClock
 from tests.standin import BotApiStandin
@@ -83,7 +83,7 @@ async def test_an_offer_is_accepted_and_reminders_follow_over_telegram(
             await bot.stop()
         async with app.sessions() as session:
             match = (await session.exec(select(Match))).one()
-        assert (match.state, match.hours) == ("done", 3.0)
+        assert (match.state, match.hours) == (MatchState.DONE, 3.0)
 
 
 async def _seed_expired_requests(database_url: str, count: int) -> None:
