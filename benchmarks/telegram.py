@@ -29,216 +29,42 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import cProfile
-import importlib
 import logging
 import os
 import platform
-import pstats
 import signal
 import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from bot.app import running_app
-from bot.channels.telegram.channel import TelegramChannel, user_key
-from bot.channels.telegram.runner import AiogramFront, Front, PtbFront, build_front
-from bot.channels.telegram.sender import Sender
-from bot.config import Settings
+from benchmarks.telegram_bots import ECHO_DATA, TOKEN, serve_main
+from benchmarks.telegram_report import (
+    BOTS,
+    GOAL,
+    HEADER,
+    Result,
+    load,
+    median,
+    print_profile,
+    ratio_line,
+    row,
+)
 from bot.process import tune_garbage_collector
-from exchange.people import mark_unreachable
 
 ROOT = Path(__file__).resolve().parent.parent
-TOKEN = "123456:BENCHMARK"
 FRAMEWORKS = ("ptb", "aiogram")
-BOTS = {"echo": "echo", "full": "full stack"}
-GOAL = 0.5
 WARMUP_USERS = 10
 WARMUP_ID = 900_000
 USER_ID = 1_000_000
 REPLY_TIMEOUT = 120.0
-ECHO_DATA = "echo"
 # The full stack's onboarding for someone whose phone reports German, as callback data.
 FULL_PRESSES = ("lang:de", "consent:yes", "role:volunteer")
-NO_LIMITS: dict[str, Any] = {"overall_per_second": 1e9, "per_chat_interval": 0.0}
-OUR_CODE = tuple(str(ROOT / package) + os.sep for package in ("handlers", "storage", "bot"))
-
-
-# --- the bot side (runs in the subprocess) ---------------------------------------------------------
-
-
-def attach_echo(front: Front) -> None:
-    """Give the front's framework objects a bare echo bot instead of the dialogue channel."""
-    if isinstance(front, PtbFront):
-        attach_echo_ptb(front)
-    elif isinstance(front, AiogramFront):
-        attach_echo_aiogram(front)
-    else:
-        raise TypeError(f"unknown front {front!r}")
-
-
-def attach_echo_ptb(front: PtbFront) -> None:
-    from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-    from telegram.ext import CallbackQueryHandler, ContextTypes, MessageHandler, filters
-
-    keyboard = InlineKeyboardMarkup([[InlineKeyboardButton("Echo", callback_data=ECHO_DATA)]])
-
-    async def on_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        message = update.message
-        if message is not None:
-            await context.bot.send_message(
-                message.chat.id, message.text or "?", reply_markup=keyboard
-            )
-
-    async def on_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        query = update.callback_query
-        if query is None or query.message is None:
-            return
-        await query.answer()
-        await context.bot.send_message(
-            query.message.chat.id, query.data or "?", reply_markup=keyboard
-        )
-
-    front.application.add_handler(
-        MessageHandler(filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE, on_message)
-    )
-    front.application.add_handler(CallbackQueryHandler(on_press))
-
-
-def attach_echo_aiogram(front: AiogramFront) -> None:
-    from aiogram import Dispatcher, F, Router
-    from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
-
-    keyboard = InlineKeyboardMarkup(
-        inline_keyboard=[[InlineKeyboardButton(text="Echo", callback_data=ECHO_DATA)]]
-    )
-    bot = front.bot
-    router = Router()
-
-    @router.message(F.chat.type == "private")
-    async def on_message(message: Message) -> None:
-        await bot.send_message(message.chat.id, message.text or "?", reply_markup=keyboard)
-
-    @router.callback_query()
-    async def on_press(query: CallbackQuery) -> None:
-        await query.answer()
-        if query.message is not None:
-            await bot.send_message(query.message.chat.id, query.data or "?", reply_markup=keyboard)
-
-    dispatcher = Dispatcher()
-    dispatcher.include_router(router)
-    front.dispatcher = dispatcher
-
-
-async def serve(settings: Settings, bot: str, stop: asyncio.Event, profile: Path | None) -> None:
-    """Poll the stand-in until `stop` is set: the echo bot, or the full stack as `run_telegram`."""
-    if bot == "echo":
-        front = build_front(settings)
-        attach_echo(front)
-        await poll(front, stop, profile)
-        return
-    async with running_app(settings) as app:
-        # The same objects `TelegramBot` builds for `run_telegram`, but a Sender without limits.
-        front = build_front(settings)
-
-        async def unreachable(chat_id: int) -> None:
-            async with app.sessions() as session, session.begin():
-                await mark_unreachable(session, user_key(chat_id), app.core.clock())
-
-        sender = Sender(front.transport, on_unreachable=unreachable, **NO_LIMITS)
-        channel = TelegramChannel(app.core, app.translator, sender)
-        front.attach(channel)
-        await poll(front, stop, profile, channel)
-
-
-class Profile:
-    """The bot's profile: pyinstrument's sampler if it is installed, else cProfile.
-
-    SQLAlchemy's async sessions switch greenlets, which inflates cProfile's cumulative times;
-    pyinstrument samples stacks and stays right. Saved as `<path>.pyisession` or `<path>.prof`.
-    """
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.cprofile: cProfile.Profile | None = None
-        self.sampler: Any = None
-        try:
-            pyinstrument = importlib.import_module("pyinstrument")
-        except ImportError:
-            self.cprofile = cProfile.Profile()
-        else:
-            self.sampler = pyinstrument.Profiler(interval=0.001, async_mode="disabled")
-
-    def enable(self) -> None:
-        if self.sampler is not None:
-            self.sampler.start()
-        elif self.cprofile is not None:
-            self.cprofile.enable()
-
-    def save(self) -> None:
-        if self.sampler is not None and self.sampler.is_running:
-            self.sampler.stop()
-            self.sampler.last_session.save(str(self.path.with_suffix(".pyisession")))
-        elif self.cprofile is not None:
-            self.cprofile.disable()
-            self.cprofile.dump_stats(self.path.with_suffix(".prof"))
-
-
-async def poll(
-    front: Front, stop: asyncio.Event, profile: Path | None, channel: TelegramChannel | None = None
-) -> None:
-    await front.start()
-    profiler = Profile(profile) if profile is not None else None
-    try:
-        if channel is not None:
-            for language, commands in channel.command_menus().items():
-                await front.transport.set_commands(commands, language)
-        await front.transport.delete_webhook()
-        if profiler is not None:  # the measurement starts with SIGUSR1, after the warm-up
-            asyncio.get_running_loop().add_signal_handler(signal.SIGUSR1, profiler.enable)
-        await front.start_polling()
-        await stop.wait()
-    finally:
-        if profiler is not None:
-            profiler.save()
-        await front.stop()
-
-
-async def serve_main(args: argparse.Namespace) -> None:
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
-    settings = Settings(
-        database_url=f"sqlite+aiosqlite:///{args.database}",
-        telegram_bot_token=TOKEN,
-        telegram_api_url=args.api_url,
-        bot_framework=args.framework_list[0],
-        _env_file=None,
-    )
-    await serve(settings, args.serve, stop, args.profile_to)
 
 
 # --- the people's side (this process): stand-in, workload, measurement ---------------------------
-
-
-@dataclass(frozen=True)
-class Result:
-    framework: str
-    bot: str
-    updates: int
-    seconds: float
-    bot_cpu: float | None  # CPU seconds of the bot process during the measurement
-    driver_cpu: float  # CPU seconds of this process (stand-in and people)
-    error: str | None = None  # why the measurement failed
-
-    @property
-    def rate(self) -> float:
-        return self.updates / self.seconds
 
 
 class BotFailed(Exception):
@@ -397,110 +223,6 @@ async def measure(
             await process.wait()
     bot_used = None if bot_cpu is None or bot_end is None else bot_end - bot_cpu
     return Result(framework, bot, users * len(steps), seconds, bot_used, driver_used)
-
-
-def percent(cpu: float | None, seconds: float) -> str:
-    return "n/a" if cpu is None else f"{100 * cpu / seconds:.0f}%"
-
-
-def row(result: Result) -> str:
-    start = f"{result.framework:<10} {BOTS[result.bot]:<12}"
-    if result.error is not None:
-        return f"{start} FAILED: {result.error}"
-    cpu_ms = "n/a" if result.bot_cpu is None else f"{1000 * result.bot_cpu / result.updates:.2f}"
-    return (
-        f"{start} {result.updates:>7} {result.seconds:>8.2f} {result.rate:>10.1f} "
-        f"{percent(result.bot_cpu, result.seconds):>8} {cpu_ms:>12} "
-        f"{percent(result.driver_cpu, result.seconds):>10}"
-    )
-
-
-HEADER = (
-    f"{'framework':<10} {'bot':<12} {'updates':>7} {'seconds':>8} {'updates/s':>10} "
-    f"{'bot cpu':>8} {'cpu ms/upd':>12} {'driver cpu':>10}"
-)
-
-
-def median(runs: list[Result]) -> Result:
-    """The run with the median rate (the first failed one, if a run failed)."""
-    failed = [result for result in runs if result.error is not None]
-    if failed:
-        return failed[0]
-    return sorted(runs, key=lambda result: result.rate)[len(runs) // 2]
-
-
-def ratio_line(framework: str, echo: Result, full: Result) -> tuple[str, bool]:
-    if echo.error is not None or full.error is not None:
-        return f"{framework:<10} ratio full/echo: n/a, a run failed: goal NOT met", False
-    ratio = full.rate / echo.rate
-    met = ratio >= GOAL
-    line = f"{framework:<10} ratio of the medians, full/echo: {ratio:.2f} (goal >= {GOAL:.2f}): "
-    line += "goal met" if met else "goal NOT met"
-    if echo.bot_cpu and full.bot_cpu:
-        per_update = (echo.bot_cpu / echo.updates) / (full.bot_cpu / full.updates)
-        line += f"; by bot CPU per update: {per_update:.2f}"
-    return line, met
-
-
-Entry = tuple[str, int, str]  # file, first line, function
-
-
-def profile_entries(path: Path) -> tuple[str, dict[Entry, list[float]]]:
-    """Which profiler ran, and per function [own seconds, cumulative seconds] in the bot."""
-    sampled = path.with_suffix(".pyisession")
-    if not sampled.exists():
-        stats: Any = pstats.Stats(str(path.with_suffix(".prof")))
-        # (file, line, function) -> (primitive calls, calls, own time, cumulative time, callers)
-        return "cProfile", {key: [value[2], value[3]] for key, value in stats.stats.items()}
-    session = importlib.import_module("pyinstrument.session").Session.load(str(sampled))
-    entries: dict[Entry, list[float]] = {}
-    active: dict[Entry, int] = {}
-
-    def walk(frame: Any) -> None:
-        if frame.is_synthetic:  # "[self]" leaves; their time is the parent's total_self_time
-            return
-        key = (frame.file_path or "", frame.line_no or 0, frame.function or "")
-        entry = entries.setdefault(key, [0.0, 0.0])
-        entry[0] += frame.total_self_time
-        if not active.get(key):  # count recursion once
-            entry[1] += frame.time
-        active[key] = active.get(key, 0) + 1
-        for child in frame.children:
-            walk(child)
-        active[key] -= 1
-
-    walk(session.root_frame())
-    return "pyinstrument", entries
-
-
-def print_profile(path: Path, top: int = 10) -> None:
-    profiler, entries = profile_entries(path)
-    total = sum(own for own, _cumulative in entries.values()) or 1.0
-
-    def show(title: str, chosen: list[tuple[Entry, list[float]]]) -> None:
-        print(f"  {title}")
-        print(f"  {'own s':>7} {'cum s':>7} {'cum %':>6}  function")
-        for (file, line, function), (own, cumulative) in chosen[:top]:
-            where = os.path.relpath(file, ROOT) if file.startswith(str(ROOT)) else file
-            where = where.split("site-packages" + os.sep)[-1]
-            print(
-                f"  {own:>7.2f} {cumulative:>7.2f} {100 * cumulative / total:>5.1f}%"
-                f"  {where}:{line}({function})"
-            )
-
-    print(f"  {profiler}, {total:.2f} s in the measured window")
-    if profiler == "cProfile":
-        print("  (cumulative times are inflated by greenlet switches; pyinstrument is exact)")
-    ours = [(key, value) for key, value in entries.items() if key[0].startswith(OUR_CODE)]
-    show("our code by cumulative time:", sorted(ours, key=lambda item: -item[1][1]))
-    show("everything by own time:", sorted(entries.items(), key=lambda item: -item[1][0]))
-
-
-def load() -> str:
-    try:
-        return f"{os.getloadavg()[0]:.2f}"
-    except OSError:
-        return "n/a"
 
 
 async def run(
