@@ -9,7 +9,7 @@ so every run sees the same people; generating is not measured), then measures, i
   creating the matches and the offer deliveries;
 * **compose**: at the digest time (18:00 the same Monday, when daily and weekly digests and every
   immediate offer are due), as `deliver_due` does: `storage.outbox.claim_due` claims the due rows
-  batch by batch (with all of their recipients' rows), `push.deliver.compose_all` builds the
+  batch by batch (with all of their recipients' rows), `push.compose.compose_all` builds the
   messages (one digest per volunteer) and `storage.outbox.mark_sent` marks the batch sent; the
   messages are neither rendered to text nor sent. Rendering a sample of the messages
   with `Translator().render` is timed on the side and extrapolated, but not counted;
@@ -20,7 +20,7 @@ so every run sees the same people; generating is not measured), then measures, i
 It measures the full size and half the data (growth close to 2x means linear), each `--repeat`
 times (3) on a fresh copy of the same generated file, and compares the median runs: a run lasts
 seconds, and on a shared machine a slow spell can stretch one by a third. And a naive
-baseline: every volunteer, as `matching.rules.Volunteer` in memory, ranked by `matching.rules.rank`
+baseline: every volunteer, as `matching.rules.Volunteer` in memory, ranked by `matching.fit.rank`
 against every request of a sample (the first round's district), extrapolated to all requests.
 `--profile` profiles the full-size run with cProfile and prints where the time goes.
 """
@@ -145,7 +145,7 @@ def run(volunteers: int, requests: int, sample: int, repeat: int, profile: bool)
     )
     print(
         "plan = push.plan.plan() in one transaction at Mon 10:00; compose = storage.outbox.claim_due(), "
-        "push.deliver.compose_all() and mark_sent() for everything due at Mon 18:00 (digest time), "
+        "push.compose.compose_all() and mark_sent() for everything due at Mon 18:00 (digest time), "
         f"{COMPOSE_BATCH:,} rows at a time; each size {repeat} times, each time in a fresh "
         "subprocess on a fresh copy of the generated SQLite file; the goal and the growth compare "
         "the median runs (with the highest peak memory of the runs)"

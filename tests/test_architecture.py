@@ -3,6 +3,7 @@ deliberately bad import in a temporary module breaks them."""
 
 from __future__ import annotations
 
+import ast
 import os
 import shutil
 import subprocess
@@ -61,3 +62,40 @@ def test_a_bad_import_breaks_a_contract(
     assert done.returncode != 0
     assert f"{contract}" in done.stdout
     assert "BROKEN" in done.stdout
+
+
+WRITES = {"add", "add_all", "delete", "merge"}
+STATEMENTS = {"insert", "update", "delete"}
+
+
+def writes_in(path: Path) -> list[str]:
+    """Rows written in a module: a session's add/delete, or an INSERT/UPDATE/DELETE statement."""
+    tree = ast.parse(path.read_text(), str(path))
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("sql"):
+            found += [f"imports {a.name}" for a in node.names if a.name in STATEMENTS]
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in WRITES
+            and "session" in ast.unparse(node.func.value)
+        ):
+            found.append(f"line {node.lineno}: {ast.unparse(node.func)}")
+    return found
+
+
+def test_only_the_domain_and_storage_write_rows() -> None:
+    """Dialogues, pushes, the engine and the CLI change what is stored only by asking `exchange/`
+    (or, for the dialogue state and the outbox, `storage/`)."""
+    writing = {
+        str(path.relative_to(ROOT)): found
+        for package in ("bot", "handlers", "push", "vocabulary", "engine")
+        for path in sorted((ROOT / package).rglob("*.py"))
+        if (found := writes_in(path))
+    }
+    assert writing == {}
+
+
+def test_the_check_for_writes_sees_one() -> None:
+    assert writes_in(ROOT / "exchange" / "requests.py")
