@@ -154,7 +154,9 @@ class DialogueCore:
         incoming = ctx.incoming
         text = clean_text(incoming.text or "")
         name = text[1:].split(" ", 1)[0].split("@", 1)[0].lower() if text.startswith("/") else ""
-        if ctx.user is not None and ctx.user.blocked_at is not None and name not in RIGHTS:
+        # A blocked person keeps their rights: the commands, and the erasure they asked for.
+        erasing = not name and ctx.conversation.flow == self.entrances.erase.flow
+        if people.is_blocked(ctx.user) and name not in RIGHTS and not erasing:
             return Turn([Reply(self._blocked(ctx), ctx.language)], language=ctx.language)
         if flooding:
             return Turn(

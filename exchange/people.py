@@ -37,6 +37,11 @@ def register(
     return user
 
 
+def is_blocked(user: User | None) -> bool:
+    """Blocked by a coordinator: the person keeps only their rights to see and erase their data."""
+    return user is not None and user.blocked_at is not None
+
+
 def needs_consent(user: User | None, privacy_version: str) -> bool:
     """Whether a registered person has yet to agree to the current privacy notice."""
     return user is not None and user.consent_version != privacy_version

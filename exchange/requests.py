@@ -74,14 +74,15 @@ def submit(
     return request
 
 
-async def asked_by(session: AsyncSession, asker_id: int, limit: int) -> list[HelpRequest]:
-    """The person's own requests, the newest first."""
+async def asked_by(session: AsyncSession, asker_id: int, limit: int | None) -> list[HelpRequest]:
+    """The person's own requests, the newest first (all of them without a limit)."""
     query = (
         select(HelpRequest)
         .where(HelpRequest.asker_id == asker_id)
         .order_by(col(HelpRequest.created_at).desc())
-        .limit(limit)
     )
+    if limit is not None:
+        query = query.limit(limit)
     return list((await session.exec(query)).all())
 
 

@@ -8,14 +8,18 @@ from sqlalchemy import update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from exchange import requests
 from exchange.matches import send_back_to_matching
 from storage.models import HelpRequest, Match, MatchState, RequestStatus, User, VolunteerProfile
 
 
 async def block(session: AsyncSession, user: User, now: datetime) -> None:
-    """Block a person: their pending offers are withdrawn and planned help goes back to matching."""
+    """Block a person: their open requests are withdrawn (a volunteer who had accepted one is told),
+    their pending offers are withdrawn and the help they had accepted goes back to matching."""
     user.blocked_at = now
     session.add(user)
+    for request in await requests.asked_by(session, user.id or 0, limit=None):
+        await requests.withdraw(session, request, now)
     profile = (
         await session.exec(select(VolunteerProfile).where(VolunteerProfile.user_id == user.id))
     ).first()

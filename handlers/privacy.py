@@ -5,7 +5,7 @@ from __future__ import annotations
 from engine.i18n import _
 from engine.steps import Ctx, End, Flow, Goto, Outcome, Prompt, Step
 from engine.types import Button
-from exchange import privacy
+from exchange import people, privacy
 from handlers.targets import MAIN_MENU, PRIVACY
 
 ERASE = "privacy:erase"
@@ -24,7 +24,9 @@ def _ask_confirm(ctx: Ctx) -> Prompt:
 
 async def _confirmed(ctx: Ctx, payload: str) -> Outcome:
     if payload == KEEP or ctx.user is None:
-        return Goto(MAIN_MENU, notes=(_("Nothing has been deleted."),))
+        kept = (_("Nothing has been deleted."),)
+        # A blocked person has no menu; they may come back with /mydata or /delete.
+        return End(notes=kept) if people.is_blocked(ctx.user) else Goto(MAIN_MENU, notes=kept)
     await privacy.erase(ctx.session, ctx.user, ctx.now)
     ctx.user = None
     return End(

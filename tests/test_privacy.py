@@ -262,3 +262,29 @@ async def test_nobody_can_approve_an_organisation_from_the_chat(
         assert "Diese Taste gilt nicht mehr" in answer
     async with app.sessions() as session:
         assert (await session.exec(select(Organisation))).one().status == OrganisationStatus.PENDING
+
+
+async def test_a_blocked_person_can_still_erase_everything(
+    app: App, chat: Callable[..., Chat], settings: Settings
+) -> None:
+    erika = await volunteer_profile(chat("erika"), "Erika")
+    await block_user(settings, "test:erika")
+    await erika.send("/delete")
+    answer = await erika.press("🗑 Ja, alles löschen")
+    assert "gelöscht" in answer
+    async with app.sessions() as session:
+        keys = [user.key for user in (await session.exec(select(User))).all()]
+    assert "test:erika" not in keys
+
+
+async def test_blocking_an_asker_withdraws_their_open_requests(
+    app: App, chat: Callable[..., Chat], settings: Settings
+) -> None:
+    await volunteer_profile(chat("erika"), "Erika")
+    await request_for_mother(chat("sabine"))
+    await block_user(settings, "test:sabine")
+    async with app.sessions() as session:
+        request = (await session.exec(select(HelpRequest))).one()
+    assert request.status == RequestStatus.CANCELLED
+    report = await Inbox(app).run()
+    assert report.plan.offers == 0  # nobody is asked to help a blocked person
