@@ -22,8 +22,10 @@ from storage.models import (
     HelpRequest,
     Interest,
     Match,
+    MatchState,
     Opportunity,
     Organisation,
+    Report,
     RequestStatus,
     User,
     VolunteerCategory,
@@ -35,6 +37,8 @@ from storage.models import (
 
 PROFILE_SETS = (VolunteerCategory, VolunteerDistrict, VolunteerLanguage, VolunteerSlot)
 ACTIVE = (RequestStatus.OPEN, RequestStatus.MATCHED)
+# Offers an asker never learns of: whom their request was offered to, or who said no.
+UNSEEN = (MatchState.OFFERED, MatchState.DECLINED, MatchState.TAKEN, MatchState.WITHDRAWN)
 FINISHED = (RequestStatus.DONE, RequestStatus.CANCELLED, RequestStatus.EXPIRED)
 
 
@@ -70,8 +74,25 @@ async def export(session: AsyncSession, key: str) -> dict[str, Any]:
         data["offers_received"] = [_row(m) for m in matches.all()]
         interests = await session.exec(select(Interest).where(Interest.profile_id == profile.id))
         data["interests"] = [_row(i) for i in interests.all()]
-    requests = await session.exec(select(HelpRequest).where(HelpRequest.asker_id == user.id))
-    data["help_requests"] = [_row(r) for r in requests.all()]
+    requests = (
+        await session.exec(select(HelpRequest).where(HelpRequest.asker_id == user.id))
+    ).all()
+    data["help_requests"] = [_row(r) for r in requests]
+    # Who was asked to help with one's requests, and what came of it (the volunteer's first
+    # name, as the asker was told it, and nothing else of theirs).
+    helped = await session.exec(
+        select(Match, VolunteerProfile.first_name)
+        .join(VolunteerProfile, col(VolunteerProfile.id) == Match.profile_id)
+        .where(col(Match.request_id).in_([r.id for r in requests]))
+        .where(col(Match.state).not_in(UNSEEN))
+    )
+    data["matches_of_my_requests"] = [
+        {"volunteer_first_name": name, **_row(m)} for m, name in helped.all()
+    ]
+    filed = await session.exec(select(Report).where(Report.reporter_id == user.id))
+    data["reports_filed"] = [_row(r) for r in filed.all()]
+    about = await session.exec(select(Report).where(Report.reported_id == user.id))
+    data["reports_about_me"] = [_row(r) for r in about.all()]
     organisations = (
         await session.exec(select(Organisation).where(Organisation.owner_id == user.id))
     ).all()

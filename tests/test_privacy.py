@@ -7,6 +7,7 @@ import sqlite3
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlmodel import select
@@ -288,3 +289,31 @@ async def test_blocking_an_asker_withdraws_their_open_requests(
     assert request.status == RequestStatus.CANCELLED
     report = await Inbox(app).run()
     assert report.plan.offers == 0  # nobody is asked to help a blocked person
+
+
+async def test_mydata_holds_the_matches_of_ones_requests_and_the_reports(
+    app: App, chat: Callable[..., Chat]
+) -> None:
+    erika = await volunteer_profile(chat("erika"), "Erika")
+    sabine = await request_for_mother(chat("sabine"))
+    inbox = Inbox(app)
+    await inbox.run()
+    await press_on(erika, inbox.of(erika)[0], "✅ Ich kann helfen")
+    async with app.sessions() as session:
+        match = (await session.exec(select(Match))).one()
+    await sabine.press_payload(f"act:feedback:{match.id}:problem")
+
+    def exported(person: Chat) -> dict[str, Any]:
+        assert person.last_turn is not None and person.last_turn.replies[0].file is not None
+        return dict(json.loads(person.last_turn.replies[0].file.content))
+
+    await sabine.send("/mydata")
+    asked = exported(sabine)
+    [helped] = asked["matches_of_my_requests"]
+    assert (helped["volunteer_first_name"], helped["state"]) == ("Erika", MatchState.ACCEPTED)
+    assert helped["safety_word"] == match.safety_word and helped["seeker_feedback"] == "problem"
+    assert len(asked["reports_filed"]) == 1 and asked["reports_about_me"] == []
+
+    await erika.send("/mydata")
+    helper = exported(erika)
+    assert len(helper["reports_about_me"]) == 1 and helper["reports_filed"] == []
