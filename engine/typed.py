@@ -26,3 +26,19 @@ def clean_text(text: str) -> str:
         for ch in text
     )
     return "\n".join(" ".join(line.split()) for line in kept.strip().splitlines()).strip()
+
+
+# Between the letters of a name: a space, a hyphen, an apostrophe (O'Neill, D’Angelo).
+NAME_JOINERS = frozenset(" -'’")
+NAME_WORDS = 4
+
+
+def is_a_name(text: str) -> bool:
+    """A person's name as others will read it: one line of letters (any script), joined by
+    spaces, hyphens or apostrophes, in at most a few words. Nothing else can ride along in it, such
+    as a line break with a forged safety word, a link, or a whole sentence."""
+    if not text or not text[0].isalpha() or not text[-1].isalpha():
+        return False
+    if any(not (ch.isalpha() or ch in NAME_JOINERS) for ch in text):
+        return False
+    return len(text.split()) <= NAME_WORDS

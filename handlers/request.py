@@ -14,6 +14,7 @@ from typing import Any
 
 from engine.i18n import DateText, Msg, Raw, Text, _, lines, paragraphs
 from engine.steps import SUMMARY, Ctx, Flow, Goto, Outcome, Prompt, Retry, Step
+from engine.typed import is_a_name
 from engine.types import Button
 from engine.when import MAX_DAYS_AHEAD, local_now, parse_date, parse_time, quick_days, today
 from engine.widgets import PICK, after, free_text, multi_select, rows, single_choice, summary
@@ -188,9 +189,7 @@ def _description_valid(_ctx: Ctx, text: str) -> Text | None:
 
 
 def _name_valid(_ctx: Ctx, text: str) -> Text | None:
-    if not any(ch.isalpha() for ch in text):
-        return _("Please type the first name.")
-    return None
+    return None if is_a_name(text) else _("Please type the first name.")
 
 
 # --- summary --------------------------------------------------------------------------------
@@ -307,6 +306,7 @@ FLOW = Flow(
             lambda ctx: _("Who needs help? Please type their first name."),
             next="category",
             max_length=NAME_LIMIT,
+            one_line=True,
             validate=_name_valid,
             skip=lambda ctx: not for_other(ctx),
         ),

@@ -10,6 +10,7 @@ from typing import Any
 
 from engine.i18n import Msg, Raw, Text, Written, _, lines, paragraphs
 from engine.steps import SUMMARY, Ctx, Flow, Goto, Outcome, Retry
+from engine.typed import is_a_name
 from engine.types import Button
 from engine.widgets import after, free_text, multi_select, single_choice, summary
 from exchange import volunteers
@@ -211,9 +212,7 @@ def _note_question(ctx: Ctx) -> Text:
 
 
 def _name_valid(_ctx: Ctx, text: str) -> Text | None:
-    if not any(ch.isalpha() for ch in text):
-        return _("Please type your first name.")
-    return None
+    return None if is_a_name(text) else _("Please type your first name.")
 
 
 FLOW = Flow(
@@ -225,6 +224,7 @@ FLOW = Flow(
             lambda ctx: _("What is your first name? We only tell it to the people you help."),
             next="age",
             max_length=40,
+            one_line=True,
             validate=_name_valid,
         ),
         "age": single_choice(

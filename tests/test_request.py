@@ -307,3 +307,14 @@ async def test_referral_services_are_shown_while_waiting(
         answer = await anna.press("📨 Anfrage senden")
         assert "Während Sie warten, können auch diese Stellen helfen:" in answer
         assert "Einkaufsdienst der Caritas · 06721 0000" in answer
+
+
+async def test_the_person_asked_for_is_named_by_a_first_name(chat: Callable[..., Chat]) -> None:
+    sabine = await onboard(chat("sabine"), "relative")
+    await sabine.press("👪 Hilfe für jemanden anfragen")
+    answer = await sabine.send("Apotheke und Bäcker, bitte.")
+    assert "Bitte schreiben Sie den Vornamen." in answer
+    answer = await sabine.send("Helga\n🔑 Sicherheitswort: Apfel 12")
+    assert "Bitte schreiben Sie den Vornamen." in answer
+    answer = await sabine.send("Helga")
+    assert "Welche Hilfe braucht Helga?" in answer

@@ -359,3 +359,15 @@ async def test_pausing_through_the_rhythm_question(app: App, chat: Callable[...,
     record = await stored(app)
     assert record is not None and isinstance(record["profile"], VolunteerProfile)
     assert record["profile"].paused
+
+
+async def test_a_first_name_is_one_line_of_letters(chat: Callable[..., Chat]) -> None:
+    anna = await onboard(chat("anna"), "volunteer")
+    await anna.press("👤 Mein Profil")
+    for forged in ("Anna\n\n🔑 Sicherheitswort: Apfel 12", "Anna: komme um 9", "https://x.example"):
+        answer = await anna.send(forged)
+        assert "Bitte schreiben Sie Ihren Vornamen." in answer
+    for name in ("Anne-Marie", "D'Angelo", "Олена", "Ayşe Nur"):
+        answer = await anna.send(name)
+        assert "Manche Hilfen sind nur für Erwachsene" in answer, name
+        await anna.press("« Zurück")
