@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import weakref
-from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -20,6 +19,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from engine import commands
 from engine.batching import Batches
+from engine.flood import MESSAGES_PER_MINUTE, Flood, FloodGate
 from engine.i18n import Text, Translator, _, paragraphs
 from engine.navigation import BACK, CANCEL, Navigator
 from engine.steps import (
@@ -46,7 +46,6 @@ from town.deployment import Deployment
 
 log = logging.getLogger(__name__)
 
-MESSAGES_PER_MINUTE = 30
 # What a blocked person can still do: their rights to see and erase their data.
 RIGHTS = (commands.MYDATA, commands.DELETE)
 
@@ -60,7 +59,7 @@ class _Arrived:
 
     incoming: Incoming
     at: datetime
-    flooding: bool
+    flooding: Flood | None
 
 
 def utcnow() -> datetime:
@@ -91,8 +90,7 @@ class DialogueCore:
         self.nav = Navigator(dialogues)
         self.clock = clock
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
-        self._recent: dict[str, deque[float]] = {}
-        self.messages_per_minute = messages_per_minute
+        self.flood = FloodGate(messages_per_minute)
         # Messages of different people that arrive together share a transaction; SQLite has one
         # writer, so `transactions_at_once` is 1 there, and may be more on PostgreSQL.
         self._together: Batches[_Arrived, Turn] = Batches(
@@ -106,7 +104,7 @@ class DialogueCore:
             lock = self._locks[incoming.user_key] = asyncio.Lock()
         async with lock:
             now = self.clock()
-            flooding = self._flooding(incoming.user_key, now)
+            flooding = self.flood.check(incoming.user_key, now)
             return await self._together.submit(_Arrived(incoming, now, flooding))
 
     async def _handle_together(self, arrivals: Sequence[_Arrived]) -> list[Turn]:
@@ -150,7 +148,7 @@ class DialogueCore:
             now=arrival.at,
         )
 
-    async def _dispatch(self, ctx: Ctx, flooding: bool) -> Turn:
+    async def _dispatch(self, ctx: Ctx, flooding: Flood | None) -> Turn:
         incoming = ctx.incoming
         text = clean_text(incoming.text or "")
         name = text[1:].split(" ", 1)[0].split("@", 1)[0].lower() if text.startswith("/") else ""
@@ -158,15 +156,11 @@ class DialogueCore:
         erasing = not name and ctx.conversation.flow == self.entrances.erase.flow
         if people.is_blocked(ctx.user) and name not in RIGHTS and not erasing:
             return Turn([Reply(self._blocked(ctx), ctx.language)], language=ctx.language)
-        if flooding:
-            return Turn(
-                [
-                    Reply(
-                        _("You are sending very many messages. Please wait a minute."), ctx.language
-                    )
-                ],
-                language=ctx.language,
-            )
+        if flooding is Flood.SILENT:
+            return Turn([], language=ctx.language)
+        if flooding is Flood.WARN:
+            wait = _("You are sending very many messages. Please wait a minute.")
+            return Turn([Reply(wait, ctx.language)], language=ctx.language)
         if text.startswith("/"):
             return await self._command(ctx, text)
         consent = self.entrances.consent
@@ -256,20 +250,6 @@ class DialogueCore:
             "Your access to the volunteer exchange has been blocked. Please contact us: {contact}",
             contact=ctx.deployment.agency.contact,
         )
-
-    def _flooding(self, key: str, at: datetime) -> bool:
-        """More than `messages_per_minute` messages from one person within a minute."""
-        now = at.timestamp()
-        recent = self._recent.setdefault(key, deque())
-        while recent and recent[0] < now - 60:
-            recent.popleft()
-        recent.append(now)
-        if len(self._recent) > 50_000:  # forget people who went quiet
-            for key in [
-                k for k, times in self._recent.items() if not times or times[-1] < now - 60
-            ]:
-                del self._recent[key]
-        return len(recent) > self.messages_per_minute
 
     async def _my_data(self, ctx: Ctx) -> Turn:
         """Send everything stored about the person as a file, then the open question again."""

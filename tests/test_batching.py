@@ -194,7 +194,7 @@ async def test_a_message_that_fails_fails_only_its_sender(
     # They were handled together with the broken message, then again without it.
     assert handled[people[0].user_key] == 2
     # ... but each message counted once towards the flood limit: /start, language, consent.
-    assert len(app.core._recent[people[0].user_key]) == 3
+    assert len(app.core.flood.recent[people[0].user_key]) == 3
     assert commits[0] == len(people)
     stored = {user.key for user in await users(app)}
     assert stored == {person.user_key for person in people}  # consent stored, but not broken's

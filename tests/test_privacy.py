@@ -15,7 +15,8 @@ from sqlmodel import select
 from bot.app import App, running_app
 from bot.cli import block_user
 from bot.config import Settings
-from engine.core import MESSAGES_PER_MINUTE
+from engine.flood import MESSAGES_PER_MINUTE
+from engine.types import Incoming
 from storage.models import (
     HelpRequest,
     Match,
@@ -195,14 +196,20 @@ async def test_finished_requests_lose_their_personal_details_after_the_retention
 
 
 async def test_too_many_messages_in_a_minute_are_slowed_down(
-    app: App, chat: Callable[..., Chat]
+    app: App, chat: Callable[..., Chat], clock: FrozenClock
 ) -> None:
-    app.core.messages_per_minute = MESSAGES_PER_MINUTE  # the default (the test settings raise it)
+    app.core.flood.per_minute = MESSAGES_PER_MINUTE  # the default (the test settings raise it)
     erika = chat("erika")
     for _ in range(MESSAGES_PER_MINUTE):
         await erika.send("/help")
     answer = await erika.send("/help")
     assert "Bitte warten Sie eine Minute." in answer
+    # Asked once; the rest of the minute gets no answer, so nobody can spend the sending budget.
+    for _ in range(3):
+        turn = await app.core.handle(Incoming(erika.user_key, text="/help", language_code="de"))
+        assert turn.replies == []
+    clock.advance(timedelta(seconds=61))
+    assert "/menu" in await erika.send("/help")
 
 
 async def test_a_sixth_request_in_a_day_is_refused(app: App, chat: Callable[..., Chat]) -> None:
