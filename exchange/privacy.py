@@ -14,8 +14,9 @@ from sqlalchemy import delete, or_, update
 from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from exchange.matches import release_volunteer
+from exchange.requests import withdraw
 from exchange.safeguarding import withdraw_offers
+from exchange.volunteers import PROFILE_SETS
 from storage.models import (
     Conversation,
     Delivery,
@@ -28,15 +29,9 @@ from storage.models import (
     Report,
     RequestStatus,
     User,
-    VolunteerCategory,
-    VolunteerDistrict,
-    VolunteerLanguage,
     VolunteerProfile,
-    VolunteerSlot,
 )
 
-PROFILE_SETS = (VolunteerCategory, VolunteerDistrict, VolunteerLanguage, VolunteerSlot)
-ACTIVE = (RequestStatus.OPEN, RequestStatus.MATCHED)
 # Offers an asker never learns of: whom their request was offered to, or who said no.
 UNSEEN = (MatchState.OFFERED, MatchState.DECLINED, MatchState.TAKEN, MatchState.WITHDRAWN)
 FINISHED = (RequestStatus.DONE, RequestStatus.CANCELLED, RequestStatus.EXPIRED)
@@ -115,9 +110,7 @@ async def erase(session: AsyncSession, user: User, now: datetime) -> None:
         await session.exec(select(HelpRequest).where(HelpRequest.asker_id == user.id))
     ).all()
     for request in requests:
-        if request.status in ACTIVE:
-            await release_volunteer(session, request, now)
-            request.status = RequestStatus.CANCELLED
+        await withdraw(session, request, now)
         request.person_name = request.person_phone = request.address = None
         request.description = ""
         request.updated_at = now

@@ -16,9 +16,10 @@ from storage.models import HelpRequest, Match, MatchState, RequestStatus, User, 
 async def block(session: AsyncSession, user: User, now: datetime) -> None:
     """Block a person: their open requests are withdrawn (a volunteer who had accepted one is told),
     their pending offers are withdrawn and the help they had accepted goes back to matching."""
+    assert user.id is not None
     user.blocked_at = now
     session.add(user)
-    for request in await requests.asked_by(session, user.id or 0, limit=None):
+    for request in await requests.asked_by(session, user.id, limit=None):
         await requests.withdraw(session, request, now)
     profile = (
         await session.exec(select(VolunteerProfile).where(VolunteerProfile.user_id == user.id))

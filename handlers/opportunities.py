@@ -12,6 +12,7 @@ from engine.steps import Ctx, Flow, Goto, Outcome, Prompt, Retry, Step
 from engine.types import Button
 from exchange import opportunities
 from handlers.opportunity import (
+    MAIN_MENU_BUTTON,
     approved_organisation,
     opportunity_text,
     refusal,
@@ -28,7 +29,6 @@ from vocabulary.labels import OPPORTUNITY_STATUSES
 
 LIST_LIMIT = 20
 
-MAIN_MENU_BUTTON = "opp:menu"
 ORGANISATION_BUTTON = "opp:org"
 NEW = "opp:new"
 OPEN_PREFIX = "opp:"  # followed by the opportunity's id
