@@ -13,6 +13,7 @@ from typing import Any
 
 from bot.app import running_app
 from bot.channels.telegram.channel import TelegramChannel, user_key
+from bot.channels.telegram.polling import Counts, Poller
 from bot.channels.telegram.runner import AiogramFront, Front, PtbFront, build_front
 from bot.channels.telegram.sender import Sender
 from bot.config import Settings
@@ -24,19 +25,36 @@ ECHO_DATA = "echo"
 NO_LIMITS: dict[str, Any] = {"overall_per_second": 1e9, "per_chat_interval": 0.0}
 
 
-def attach_echo(front: Front) -> None:
+def attach_echo(front: Front, api_url: str) -> None:
     """Give the front's framework objects a bare echo bot instead of the dialogue channel."""
     if isinstance(front, PtbFront):
-        attach_echo_ptb(front)
+        attach_echo_ptb(front, api_url)
     elif isinstance(front, AiogramFront):
         attach_echo_aiogram(front)
     else:
         raise TypeError(f"unknown front {front!r}")
 
 
-def attach_echo_ptb(front: PtbFront) -> None:
+def attach_echo_ptb(front: PtbFront, api_url: str) -> None:
     from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-    from telegram.ext import CallbackQueryHandler, ContextTypes, MessageHandler, filters
+    from telegram.ext import (
+        Application,
+        CallbackQueryHandler,
+        ContextTypes,
+        MessageHandler,
+        filters,
+    )
+
+    # The library's own application, with its own polling (the bot's has none: it polls itself).
+    root = api_url.rstrip("/")
+    front.application = (
+        Application.builder()
+        .token(front.application.bot.token)
+        .base_url(f"{root}/bot")
+        .base_file_url(f"{root}/file/bot")
+        .concurrent_updates(True)
+        .build()
+    )
 
     keyboard = InlineKeyboardMarkup([[InlineKeyboardButton("Echo", callback_data=ECHO_DATA)]])
 
@@ -91,7 +109,7 @@ async def serve(settings: Settings, bot: str, stop: asyncio.Event, profile: Path
     """Poll the stand-in until `stop` is set: the echo bot, or the full stack as `run_telegram`."""
     if bot == "echo":
         front = build_front(settings)
-        attach_echo(front)
+        attach_echo(front, settings.telegram_api_url)
         await poll(front, stop, profile)
         return
     async with running_app(settings) as app:
@@ -144,6 +162,8 @@ class Profile:
 async def poll(
     front: Front, stop: asyncio.Event, profile: Path | None, channel: TelegramChannel | None = None
 ) -> None:
+    """Take updates until `stop` is set: the full stack with its own poller and courier, as
+    `ehrenamt run` does; the echo bot with the framework's polling."""
     await front.start()
     profiler = Profile(profile) if profile is not None else None
     try:
@@ -153,12 +173,34 @@ async def poll(
         await front.transport.delete_webhook()
         if profiler is not None:  # the measurement starts with SIGUSR1, after the warm-up
             asyncio.get_running_loop().add_signal_handler(signal.SIGUSR1, profiler.enable)
-        await front.start_polling()
-        await stop.wait()
+        if channel is None:
+            await echo_polling(front, stop)
+            return
+        poller = Poller(front.transport, front.process, Counts())
+        await asyncio.gather(poller.run(stop), channel.courier.run(stop))
+        await channel.courier.close()
     finally:
         if profiler is not None:
             profiler.save()
         await front.stop()
+
+
+async def echo_polling(front: Front, stop: asyncio.Event) -> None:
+    """The framework's own polling loop, until `stop` is set."""
+    if isinstance(front, PtbFront):
+        updater = front.application.updater
+        assert updater is not None
+        await front.application.start()
+        await updater.start_polling(poll_interval=0, timeout=10)
+        await stop.wait()
+        await updater.stop()
+    elif isinstance(front, AiogramFront):
+        polling = asyncio.create_task(
+            front.dispatcher.start_polling(front.bot, handle_signals=False, close_bot_session=False)
+        )
+        await stop.wait()
+        await front.dispatcher.stop_polling()
+        await polling
 
 
 async def serve_main(args: argparse.Namespace) -> None:

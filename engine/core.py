@@ -3,16 +3,20 @@
 It knows no chat platform. It loads the person's conversation, handles global commands, checks
 button presses against the buttons it showed last, runs the current step, asks the next question
 and stores the new state in the same transaction, so a restart resumes exactly where it stopped.
+A channel that renders the replies (`Render`) gets them stored in that transaction too, in the
+reply outbox, so that what a step answered is as durable as the step; and an update the platform
+delivers again is recognised by its key and handled once.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import uuid
 import weakref
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -38,8 +42,9 @@ from engine.steps import (
     resolve,
 )
 from engine.typed import clean_text, normalise
-from engine.types import Button, Incoming, Reply, Turn
+from engine.types import Button, Incoming, Render, Reply, Turn
 from exchange import people
+from storage import replies, updates
 from storage.conversations import DialogueState, load_turns, save_states
 from storage.models import User
 from town.deployment import Deployment
@@ -51,6 +56,9 @@ RIGHTS = (commands.MYDATA, commands.DELETE)
 
 MAX_TEXT_LENGTH = 4000
 
+# How long the process that handled a step holds its replies before another may send them.
+REPLY_LEASE = timedelta(seconds=20)
+
 
 @dataclass(frozen=True, slots=True)
 class _Arrived:
@@ -60,6 +68,7 @@ class _Arrived:
     incoming: Incoming
     at: datetime
     flooding: Flood | None
+    render: Render | None
 
 
 def utcnow() -> datetime:
@@ -79,6 +88,7 @@ class DialogueCore:
         clock: Callable[[], datetime] = utcnow,
         messages_per_minute: int = MESSAGES_PER_MINUTE,
         transactions_at_once: int = 1,
+        reply_lease: timedelta = REPLY_LEASE,
     ) -> None:
         self.sessions = sessions
         self.deployment = deployment
@@ -91,21 +101,29 @@ class DialogueCore:
         self.clock = clock
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
         self.flood = FloodGate(messages_per_minute)
+        # Who claims the replies this process stores, and for how long.
+        self.worker = uuid.uuid4().hex[:12]
+        self.reply_lease = reply_lease
         # Messages of different people that arrive together share a transaction; SQLite has one
         # writer, so `transactions_at_once` is 1 there, and may be more on PostgreSQL.
         self._together: Batches[_Arrived, Turn] = Batches(
             self._handle_together, parallel=transactions_at_once
         )
 
-    async def handle(self, incoming: Incoming) -> Turn:
-        """Answer one message; messages of one person are handled one after the other."""
+    async def handle(self, incoming: Incoming, render: Render | None = None) -> Turn:
+        """Answer one message; messages of one person are handled one after the other.
+
+        With `render`, the rendered replies are stored with the step and returned, claimed by
+        this process, in `Turn.queued`. A message whose `update_key` was handled before gets an
+        empty turn and changes nothing.
+        """
         lock = self._locks.get(incoming.user_key)
         if lock is None:
             lock = self._locks[incoming.user_key] = asyncio.Lock()
         async with lock:
             now = self.clock()
             flooding = self.flood.check(incoming.user_key, now)
-            return await self._together.submit(_Arrived(incoming, now, flooding))
+            return await self._together.submit(_Arrived(incoming, now, flooding, render))
 
     async def _handle_together(self, arrivals: Sequence[_Arrived]) -> list[Turn]:
         """Messages of different people in one transaction: one read of their states, one write.
@@ -116,17 +134,43 @@ class DialogueCore:
         """
         turns: list[Turn] = []
         states: list[DialogueState] = []
+        rendered: list[tuple[int, str, list[replies.Outgoing]]] = []
+        now = self.clock()
         async with self.sessions() as session, session.begin():
-            loaded = await load_turns(session, [a.incoming.user_key for a in arrivals])
-            for arrival in arrivals:
+            keys = [a.incoming.update_key for a in arrivals if a.incoming.update_key is not None]
+            first_time = await updates.first_seen(session, keys, now)
+            fresh = [
+                a.incoming.update_key is None or a.incoming.update_key in first_time
+                for a in arrivals
+            ]
+            loaded = await load_turns(
+                session,
+                [a.incoming.user_key for a, new in zip(arrivals, fresh, strict=True) if new],
+            )
+            for arrival, new in zip(arrivals, fresh, strict=True):
+                if not new:  # delivered again: handled already, its replies are stored
+                    turns.append(Turn())
+                    continue
                 user, conversation = loaded[arrival.incoming.user_key]
                 ctx = self._context(session, arrival, user, conversation)
-                turns.append(await self._dispatch(ctx, arrival.flooding))
+                turn = await self._dispatch(ctx, arrival.flooding)
+                turns.append(turn)
+                if arrival.render is not None:
+                    rendered.append((len(turns) - 1, ctx.conversation.key, arrival.render(turn)))
                 # Every message stores the state it leaves, so a restart or another worker
                 # resumes it.
                 ctx.conversation.updated_at = ctx.now
                 states.append(ctx.conversation)
             await save_states(session, states)
+            queued = await replies.queue(
+                session,
+                [(key, items) for _index, key, items in rendered],
+                worker=self.worker,
+                now=now,
+                lease=self.reply_lease,
+            )
+        for (index, _key, _items), pending in zip(rendered, queued, strict=True):
+            turns[index] = replace(turns[index], queued=tuple(pending))
         return turns
 
     def _context(

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from engine.i18n import Text
+from storage.replies import Outgoing, Pending
 
 
 @dataclass(frozen=True)
@@ -19,7 +21,9 @@ class Incoming:
 
     `user_key` is stable per person and channel (`telegram:42`, `console:erika`). Exactly one of
     `text`, `payload` and `location` is usually set; `attachment` names what else arrived (a sticker,
-    a photo, a voice message) so the core can say that it only reads text here.
+    a photo, a voice message) so the core can say that it only reads text here. `update_key` names
+    the platform's update (`telegram:815`) where the platform may deliver it more than once: the
+    core handles each key once.
     """
 
     user_key: str
@@ -28,6 +32,7 @@ class Incoming:
     location: Location | None = None
     attachment: str | None = None
     language_code: str | None = None
+    update_key: str | None = None
 
 
 @dataclass(frozen=True)
@@ -68,9 +73,18 @@ class Turn:
     with the choice (and drop its keyboard) before sending the replies. `replace` says the single
     reply is the same question again with its buttons updated (a ✓ toggled in a multi-select): a
     channel that can edits the pressed message instead of sending a new one.
+
+    A channel that keeps replies durable (see `Render`) finds them rendered and claimed in
+    `queued`, written in the same transaction as the step: it sends them and marks each done.
     """
 
     replies: list[Reply] = field(default_factory=list)
     chosen: Text | None = None
     language: str | None = None
     replace: bool = False
+    queued: tuple[Pending, ...] = ()
+
+
+# How a channel renders a turn into the calls it will make, so that they can be stored with the
+# step (`DialogueCore.handle(incoming, render)`).
+Render = Callable[[Turn], list[Outgoing]]

@@ -6,7 +6,7 @@ from datetime import date, datetime, time
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, Table, UniqueConstraint, text
+from sqlalchemy import JSON, Column, Index, LargeBinary, Table, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from storage.types import UTCDateTime, enum_text
@@ -360,6 +360,42 @@ class Delivery(SQLModel, table=True):
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     attempts: int = 0
     created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class PendingReply(SQLModel, table=True):
+    """A message a dialogue step answered with, kept until the platform took it (the reply outbox).
+
+    Written in the step's transaction, so a reply is exactly as durable as the step; sent after
+    the commit by the process that handled the step, which claims it for a short lease; deleted
+    once the platform accepted it. What a process that died had not sent is sent by the next one
+    once the claim has expired. `body` is the platform's call, rendered: text, buttons, which
+    message to edit. Keyed by the channel's user key, since replies start before consent.
+    """
+
+    __tablename__ = "pending_replies"
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=64, index=True)
+    body: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    file: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    claimed_by: str | None = Field(default=None, max_length=40)
+    claimed_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class HandledUpdate(SQLModel, table=True):
+    """An update the platform delivered and a step handled, recorded in the step's transaction.
+
+    Platforms deliver an update again when they did not see it confirmed (a webhook answered
+    slowly, a poll whose offset was not acknowledged before a crash); the key, such as
+    `telegram:815`, lets each be handled once. Kept for two days, longer than Telegram keeps
+    an update.
+    """
+
+    __tablename__ = "handled_updates"
+
+    key: str = Field(max_length=64, primary_key=True)
+    handled_at: datetime = Field(sa_type=UTCDateTime, index=True)
 
 
 class Report(SQLModel, table=True):

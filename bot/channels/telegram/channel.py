@@ -10,7 +10,9 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
+from functools import cached_property
 
+from bot.channels.courier import Courier
 from bot.channels.telegram.sender import Sender
 from bot.channels.telegram.transport import Markup, Transient
 from engine.commands import DESCRIPTIONS
@@ -18,6 +20,7 @@ from engine.core import DialogueCore
 from engine.i18n import Translator, _
 from engine.types import Incoming, Location, Reply, Turn
 from storage.outbox import Addressee
+from storage.replies import Outgoing, Pending
 
 log = logging.getLogger(__name__)
 
@@ -50,10 +53,24 @@ class TelegramChannel:
         self.tr = translator
         self.sender = sender
 
+    @cached_property
+    def courier(self) -> Courier:
+        """Sends the replies the core stored, and those a process that died left unsent."""
+        core = self.core
+        return Courier(
+            core.sessions,
+            self.perform,
+            worker=core.worker,
+            lease=core.reply_lease,
+            clock=core.clock,
+            key_prefix=KEY_PREFIX,
+        )
+
     async def on_update(
         self, chat_id: int, incoming: Incoming, pressed: Pressed | None = None
     ) -> None:
-        """Handle one update from a private chat."""
+        """Handle one update from a private chat; returns once the step is stored with its
+        replies, which go out in the background."""
         # The button's spinner stops while the core works: the answer carries nothing the
         # person reads, so neither it nor the reply waits for the other.
         answered = (
@@ -69,7 +86,9 @@ class TelegramChannel:
 
     async def _respond(self, chat_id: int, incoming: Incoming, pressed: Pressed | None) -> None:
         try:
-            turn = await self.core.handle(incoming)
+            turn = await self.core.handle(
+                incoming, lambda turn: self.render(chat_id, turn, pressed)
+            )
         except Exception:
             # Nothing was stored (the transaction rolled back); say so rather than stay silent.
             log.exception("handling an update failed")
@@ -77,30 +96,65 @@ class TelegramChannel:
             text = _("Sorry, something went wrong on our side. Please try again in a moment.")
             await self.sender.send_message(chat_id, self.tr.render(text, language))
             return
+        if turn.queued:
+            self.courier.deliver(incoming.user_key, turn.queued)
+
+    def render(self, chat_id: int, turn: Turn, pressed: Pressed | None) -> list[Outgoing]:
+        """The calls that deliver a turn: the pressed message marked with the choice (or, for a
+        ✓ toggled, updated in place), then the replies."""
         if pressed is not None and pressed.message_id is not None:
             if turn.replace and len(turn.replies) == 1:
-                await self._replace(chat_id, pressed.message_id, turn.replies[0])
-                return
-            await self._mark_choice(chat_id, pressed, turn)
-        for reply in turn.replies:
-            await self.send(chat_id, reply)
+                reply = turn.replies[0]
+                markup = self.markup(reply)
+                if markup is None or "inline_keyboard" in markup:
+                    text = self.tr.render(reply.text, reply.language)
+                    return [_edit(chat_id, pressed.message_id, text, markup)]
+                return [self._outgoing(chat_id, reply)]  # a reply keyboard cannot be edited in
+            marked = self._marked(chat_id, pressed, turn)
+            if marked is not None:
+                return [marked, *(self._outgoing(chat_id, r) for r in turn.replies)]
+        return [self._outgoing(chat_id, reply) for reply in turn.replies]
 
-    async def _replace(self, chat_id: int, message_id: int, reply: Reply) -> None:
-        """Update the pressed message in place: same question, buttons with the new ✓ marks."""
-        text = self.tr.render(reply.text, reply.language)
-        markup = self.markup(reply)
-        if markup is not None and "inline_keyboard" not in markup:
-            await self.send(chat_id, reply)  # a reply keyboard cannot be edited in
-            return
-        await self.sender.edit_message(chat_id, message_id, text[:4096], markup)
-
-    async def _mark_choice(self, chat_id: int, pressed: Pressed, turn: Turn) -> None:
+    def _marked(self, chat_id: int, pressed: Pressed, turn: Turn) -> Outgoing | None:
         """Show the choice under the question and drop its keyboard, so the chat reads as a record."""
         if turn.chosen is None or turn.language is None or pressed.message_id is None:
-            return
+            return None
         label = self.tr.render(turn.chosen, turn.language)
         text = f"{pressed.message_text or ''}\n\n✓ {label}".strip()
-        await self.sender.edit_message(chat_id, pressed.message_id, text[:4096])
+        return _edit(chat_id, pressed.message_id, text, None)
+
+    def _outgoing(self, chat_id: int, reply: Reply) -> Outgoing:
+        text = self.tr.render(reply.text, reply.language)
+        if reply.file is not None:
+            body = {
+                "call": "document",
+                "chat": chat_id,
+                "filename": reply.file.filename,
+                "caption": text[:1024],
+            }
+            return Outgoing(body, reply.file.content)
+        return Outgoing(
+            {"call": "send", "chat": chat_id, "text": text[:4096], "markup": self.markup(reply)}
+        )
+
+    async def perform(self, reply: Pending) -> bool:
+        """Make a stored reply's call (the courier's `Perform`); False to try again later."""
+        body = reply.body
+        chat_id = int(body["chat"])
+        try:
+            if body["call"] == "edit":
+                await self.sender.edit_message(
+                    chat_id, int(body["message"]), body["text"], body.get("markup")
+                )
+            elif body["call"] == "document":
+                await self.sender.send_document(
+                    chat_id, body["filename"], reply.file or b"", body.get("caption")
+                )
+            else:
+                await self.sender.send_message(chat_id, body["text"], body.get("markup"))
+        except Transient:
+            return False
+        return True
 
     async def send(self, chat_id: int, reply: Reply) -> int | None:
         """Render a reply in its language and send it; the way out for replies and pushes alike."""
@@ -163,12 +217,30 @@ class TelegramChannel:
         return menus
 
 
+def _edit(chat_id: int, message_id: int, text: str, markup: Markup | None) -> Outgoing:
+    return Outgoing(
+        {
+            "call": "edit",
+            "chat": chat_id,
+            "message": message_id,
+            "text": text[:4096],
+            "markup": markup,
+        }
+    )
+
+
+def update_key(update_id: int) -> str:
+    """The key under which the core handles a Telegram update once."""
+    return f"{KEY_PREFIX}{update_id}"
+
+
 def incoming_message(
     user_id: int,
     *,
     text: str | None,
     location: tuple[float, float] | None,
     language_code: str | None,
+    update_id: int,
 ) -> Incoming:
     """Build an incoming message from a Telegram message; without text or location it is an attachment."""
     return Incoming(
@@ -177,8 +249,16 @@ def incoming_message(
         location=Location(*location) if location else None,
         attachment=None if text is not None or location else "other",
         language_code=language_code,
+        update_key=update_key(update_id),
     )
 
 
-def incoming_press(user_id: int, data: str, language_code: str | None) -> Incoming:
-    return Incoming(user_key=user_key(user_id), payload=data, language_code=language_code)
+def incoming_press(
+    user_id: int, data: str, language_code: str | None, *, update_id: int
+) -> Incoming:
+    return Incoming(
+        user_key=user_key(user_id),
+        payload=data,
+        language_code=language_code,
+        update_key=update_key(update_id),
+    )

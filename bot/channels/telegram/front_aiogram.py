@@ -6,7 +6,7 @@ import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from http import HTTPStatus
-from typing import Any
+from typing import Any, ClassVar
 
 from aiogram import Bot, Dispatcher, F, Router, methods
 from aiogram.client.session.aiohttp import AiohttpSession
@@ -18,7 +18,7 @@ from aiogram.exceptions import (
     TelegramRetryAfter,
     TelegramServerError,
 )
-from aiogram.methods.base import Response
+from aiogram.methods.base import Response, TelegramMethod
 from aiogram.types import (
     BotCommand,
     BufferedInputFile,
@@ -27,6 +27,7 @@ from aiogram.types import (
     Message,
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
+    Update,
 )
 from aiohttp import FormData
 
@@ -36,7 +37,22 @@ from bot.channels.telegram.channel import (
     incoming_message,
     incoming_press,
 )
+from bot.channels.telegram.polling import ALLOWED_UPDATES, BadUpdate
+from bot.channels.telegram.polling import Update as RawUpdate
 from bot.channels.telegram.transport import Markup, Rejected, RetryLater, Transient, Unreachable
+
+
+class RawUpdates(TelegramMethod[list[dict[str, Any]]]):
+    """getUpdates, answered as plain JSON: each update is read on its own (`process`), so one
+    that aiogram cannot read does not hold up the others."""
+
+    __returning__: ClassVar[Any] = list[dict[str, Any]]
+    __api_method__: ClassVar[str] = "getUpdates"
+
+    offset: int | None = None
+    timeout: int | None = None
+    allowed_updates: list[str] | None = None
+
 
 # aiogram builds a pydantic model `Response[T]` for every API call; pydantic caches it only weakly,
 # so under load it is rebuilt again and again (tens of milliseconds each). Holding the models of
@@ -53,6 +69,7 @@ _RESPONSE_MODELS = tuple(
         methods.GetMe,
         methods.DeleteWebhook,
         methods.SetWebhook,
+        RawUpdates,
     )
 )
 
@@ -207,10 +224,13 @@ class AiogramTransport:
 
     async def set_webhook(self, url: str, secret: str) -> None:
         await self._call(
-            lambda: self.bot.set_webhook(
-                url, secret_token=secret, allowed_updates=["message", "callback_query"]
-            )
+            lambda: self.bot.set_webhook(url, secret_token=secret, allowed_updates=ALLOWED_UPDATES)
         )
+
+    async def get_updates(self, offset: int | None, timeout: int) -> list[RawUpdate]:  # noqa: ASYNC109
+        method = RawUpdates(offset=offset, timeout=timeout, allowed_updates=ALLOWED_UPDATES)
+        result = await self._call(lambda: self.bot(method, request_timeout=timeout + 10))
+        return [update for update in result if isinstance(update, dict)]
 
     async def delete_webhook(self) -> None:
         await self._call(lambda: self.bot.delete_webhook())
@@ -221,7 +241,7 @@ def build_dispatcher(channel: TelegramChannel) -> Dispatcher:
     router = Router()
 
     @router.message(F.chat.type == "private")
-    async def on_message(message: Message) -> None:
+    async def on_message(message: Message, event_update: Update) -> None:
         user = message.from_user
         if user is None:
             return
@@ -231,19 +251,32 @@ def build_dispatcher(channel: TelegramChannel) -> Dispatcher:
             text=message.text,
             location=(location.latitude, location.longitude) if location else None,
             language_code=user.language_code,
+            update_id=event_update.update_id,
         )
         await channel.on_update(message.chat.id, incoming)
 
     @router.callback_query()
-    async def on_press(query: CallbackQuery) -> None:
+    async def on_press(query: CallbackQuery, event_update: Update) -> None:
         message = query.message
         if not isinstance(message, Message) or message.chat.type != "private" or query.data is None:
             await channel.sender.answer_callback(query.id)
             return
         pressed = Pressed(query.id, message.message_id, message.text)
-        incoming = incoming_press(query.from_user.id, query.data, query.from_user.language_code)
+        user = query.from_user
+        incoming = incoming_press(
+            user.id, query.data, user.language_code, update_id=event_update.update_id
+        )
         await channel.on_update(message.chat.id, incoming, pressed)
 
     dispatcher = Dispatcher()
     dispatcher.include_router(router)
     return dispatcher
+
+
+async def process(dispatcher: Dispatcher, bot: Bot, data: RawUpdate) -> None:
+    """Read one update and handle it; returns once its step is stored."""
+    try:
+        update = Update.model_validate(data, context={"bot": bot})
+    except Exception as error:
+        raise BadUpdate(type(error).__name__) from None
+    await dispatcher.feed_update(bot, update)

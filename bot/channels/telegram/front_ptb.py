@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import warnings
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -17,6 +19,7 @@ from telegram import (
 )
 from telegram import error as tg_error
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
+from telegram.warnings import PTBUserWarning
 
 from bot.channels.telegram.channel import (
     Pressed,
@@ -24,7 +27,11 @@ from bot.channels.telegram.channel import (
     incoming_message,
     incoming_press,
 )
+from bot.channels.telegram.polling import ALLOWED_UPDATES, BadUpdate
+from bot.channels.telegram.polling import Update as RawUpdate
 from bot.channels.telegram.transport import Markup, Rejected, RetryLater, Transient, Unreachable
+
+log = logging.getLogger(__name__)
 
 Handler = Callable[[], Awaitable[Any]]
 
@@ -37,6 +44,7 @@ def build_application(token: str, api_url: str) -> Application[Any, Any, Any, An
         .base_url(f"{root}/bot")
         .base_file_url(f"{root}/file/bot")
         .concurrent_updates(True)
+        .updater(None)  # polling is ours (`polling.Poller`): it confirms only what is stored
         .build()
     )
 
@@ -107,10 +115,24 @@ class PtbTransport:
 
     async def set_webhook(self, url: str, secret: str) -> None:
         await self._call(
-            lambda: self.bot.set_webhook(
-                url, secret_token=secret, allowed_updates=["message", "callback_query"]
-            )
+            lambda: self.bot.set_webhook(url, secret_token=secret, allowed_updates=ALLOWED_UPDATES)
         )
+
+    async def get_updates(self, offset: int | None, timeout: int) -> list[RawUpdate]:  # noqa: ASYNC109
+        """The next updates as plain JSON: each is read on its own (`process`), so one that the
+        library cannot read does not hold up the others."""
+        parameters: dict[str, Any] = {"timeout": timeout, "allowed_updates": ALLOWED_UPDATES}
+        if offset is not None:
+            parameters["offset"] = offset
+        with warnings.catch_warnings():
+            # It suggests `get_updates`, which reads the whole batch or fails on it.
+            warnings.simplefilter("ignore", PTBUserWarning)
+            result = await self._call(
+                lambda: self.bot.do_api_request(
+                    "getUpdates", api_kwargs=parameters, read_timeout=timeout + 10
+                )
+            )
+        return [update for update in result if isinstance(update, dict)]
 
     async def delete_webhook(self) -> None:
         await self._call(lambda: self.bot.delete_webhook())
@@ -131,6 +153,7 @@ def add_handlers(
             text=message.text,
             location=(location.latitude, location.longitude) if location else None,
             language_code=user.language_code,
+            update_id=update.update_id,
         )
         await channel.on_update(message.chat.id, incoming)
 
@@ -143,7 +166,9 @@ def add_handlers(
             await channel.sender.answer_callback(query.id)
             return
         pressed = Pressed(query.id, message.message_id, getattr(message, "text", None))
-        incoming = incoming_press(user.id, query.data, user.language_code)
+        incoming = incoming_press(
+            user.id, query.data, user.language_code, update_id=update.update_id
+        )
         await channel.on_update(message.chat.id, incoming, pressed)
 
     application.add_handler(
@@ -151,9 +176,17 @@ def add_handlers(
     )
     application.add_handler(CallbackQueryHandler(on_press))
 
+    async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        # The library would log the update with the error: people's names and texts.
+        log.error("handling an update failed (%s)", type(context.error).__name__)
 
-async def feed(
-    application: Application[Any, Any, Any, Any, Any, Any], data: dict[str, Any]
-) -> None:
-    """Hand a webhook update to the application's queue."""
-    await application.update_queue.put(Update.de_json(data, application.bot))
+    application.add_error_handler(on_error)
+
+
+async def process(application: Application[Any, Any, Any, Any, Any, Any], data: RawUpdate) -> None:
+    """Read one update and handle it; returns once its step is stored."""
+    try:
+        update = Update.de_json(data, application.bot)
+    except Exception as error:
+        raise BadUpdate(type(error).__name__) from None
+    await application.process_update(update)

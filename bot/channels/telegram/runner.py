@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
@@ -12,8 +13,9 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.app import App
 from bot.channels.telegram.channel import TelegramChannel, user_key
+from bot.channels.telegram.polling import Counts, Outage, Poller, Update, until_stopped
 from bot.channels.telegram.sender import Sender
-from bot.channels.telegram.transport import Transport
+from bot.channels.telegram.transport import Transient, Transport
 from bot.channels.telegram.webhook import start_webhook_server
 from bot.config import Settings
 from exchange.people import mark_unreachable
@@ -32,11 +34,12 @@ class Front(Protocol):
 
     def attach(self, channel: TelegramChannel) -> None: ...
 
-    async def start(self) -> None: ...
+    async def start(self) -> None:
+        """Connect (the framework asks the Bot API who the bot is)."""
 
-    async def start_polling(self) -> None: ...
-
-    async def feed(self, update: dict[str, Any]) -> None: ...
+    async def process(self, update: Update) -> None:
+        """Read one update and handle it (`BadUpdate` if it cannot be read); returns once its
+        step is stored."""
 
     async def stop(self) -> None: ...
 
@@ -48,29 +51,23 @@ class PtbFront:
         self._module = front_ptb
         self.application = front_ptb.build_application(token, api_url)
         self.transport: Transport = front_ptb.PtbTransport(self.application)
-        self._polling = False
 
     def attach(self, channel: TelegramChannel) -> None:
         self._module.add_handlers(self.application, channel)
 
     async def start(self) -> None:
-        await self.application.initialize()
+        try:
+            await self.application.initialize()
+        except Exception as error:
+            raise Transient(type(error).__name__) from error
         await self.application.start()
 
-    async def start_polling(self) -> None:
-        assert self.application.updater is not None
-        await self.application.updater.start_polling(
-            poll_interval=0, timeout=10, allowed_updates=["message", "callback_query"]
-        )
-        self._polling = True
-
-    async def feed(self, update: dict[str, Any]) -> None:
-        await self._module.feed(self.application, update)
+    async def process(self, update: Update) -> None:
+        await self._module.process(self.application, update)
 
     async def stop(self) -> None:
-        if self._polling and self.application.updater is not None:
-            await self.application.updater.stop()
-        await self.application.stop()
+        if self.application.running:
+            await self.application.stop()
         await self.application.shutdown()
 
 
@@ -81,32 +78,20 @@ class AiogramFront:
         self._module = front_aiogram
         self.bot = front_aiogram.build_bot(token, api_url)
         self.transport: Transport = front_aiogram.AiogramTransport(self.bot)
-        self._polling: asyncio.Task[None] | None = None
-        self._tasks: set[asyncio.Task[Any]] = set()
 
     def attach(self, channel: TelegramChannel) -> None:
         self.dispatcher = self._module.build_dispatcher(channel)
 
     async def start(self) -> None:
-        await self.bot.get_me()
+        try:
+            await self.bot.get_me()
+        except Exception as error:
+            raise Transient(type(error).__name__) from error
 
-    async def start_polling(self) -> None:
-        self._polling = asyncio.create_task(
-            self.dispatcher.start_polling(self.bot, handle_signals=False, close_bot_session=False)
-        )
-
-    async def feed(self, update: dict[str, Any]) -> None:
-        # Answer Telegram at once; updates of one person still run in order (the core locks per person).
-        task = asyncio.create_task(self.dispatcher.feed_raw_update(self.bot, update))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+    async def process(self, update: Update) -> None:
+        await self._module.process(self.dispatcher, self.bot, update)
 
     async def stop(self) -> None:
-        if self._polling is not None:
-            await self.dispatcher.stop_polling()
-            await self._polling
-        if self._tasks:
-            await asyncio.gather(*self._tasks, return_exceptions=True)
         await self.bot.session.close()
 
 
@@ -134,44 +119,97 @@ class TelegramBot:
         self.front.attach(self.channel)
         self._webhook: web.AppRunner | None = None
         self._scheduler: AsyncIOScheduler | None = None
+        self._stop = asyncio.Event()
+        self._background: list[asyncio.Task[None]] = []
+        self.counts = Counts()
 
-    async def start(self, *, receive: bool = True, schedule: bool = True) -> None:
-        """Connect; then take updates (polling or webhook) and run the scheduled pushes."""
-        await self.front.start()
+    async def start(
+        self, *, receive: bool = True, schedule: bool = True, stop: asyncio.Event | None = None
+    ) -> bool:
+        """Connect, waiting as long as the Bot API cannot be reached; then take updates (polling
+        or webhook) and run the scheduled pushes. False if `stop` was set before it was up."""
+        stop = stop or self._stop
+        if not await _until_done(self.front.start, "starting", stop):
+            return False
         if schedule:
             self._scheduler = start_scheduler(self.app.pushing, self.channel, TELEGRAM_AUDIENCE)
         if not receive:
-            return
+            return True
+        await self._set_command_menus()
         settings = self.app.settings
-        for language, commands in self.channel.command_menus().items():
-            await self.front.transport.set_commands(commands, language)
+        transport = self.front.transport
         if settings.webhook_url:
             assert settings.webhook_secret is not None
             secret = settings.webhook_secret.get_secret_value()
             host, port = settings.webhook_host_port
             path = urlsplit(settings.webhook_url).path or "/"
-            self._webhook = await start_webhook_server(host, port, path, secret, self.front.feed)
-            await self.front.transport.set_webhook(settings.webhook_url, secret)
+            self._webhook = await start_webhook_server(
+                host, port, path, secret, self.front.process, self.counts
+            )
+            url = settings.webhook_url
+            if not await _until_done(lambda: transport.set_webhook(url, secret), "webhook", stop):
+                return False
             log.info("webhook mode with %s", settings.bot_framework)
         else:
-            await self.front.transport.delete_webhook()
-            await self.front.start_polling()
+            if not await _until_done(transport.delete_webhook, "starting", stop):
+                return False
+            poller = Poller(transport, self.front.process, self.counts)
+            self._background.append(asyncio.create_task(poller.run(self._stop)))
             log.info("polling with %s", settings.bot_framework)
+        self._background.append(asyncio.create_task(self.channel.courier.run(self._stop)))
+        return True
+
+    async def _set_command_menus(self) -> None:
+        """The command menu in each language; a failure here is no reason not to serve people."""
+        for language, commands in self.channel.command_menus().items():
+            try:
+                await self.front.transport.set_commands(commands, language)
+            except Exception as error:
+                log.warning("could not set the command menu (%s)", type(error).__name__)
 
     async def stop(self) -> None:
+        """Stop taking updates, let those begun be stored and their replies go out (what is not
+        sent in a few seconds is kept for the next start), then disconnect."""
+        self._stop.set()
         if self._scheduler is not None:
             self._scheduler.shutdown(wait=False)
         if self._webhook is not None:
             await self._webhook.cleanup()
+        if self._background:
+            await asyncio.gather(*self._background, return_exceptions=True)
+        await self.channel.courier.close()
         await self.front.stop()
+        counts = self.counts
+        if counts.handled or counts.skipped or counts.failed:
+            log.info(
+                "handled %d updates; skipped %d that could not be read; %d failed",
+                counts.handled,
+                counts.skipped,
+                counts.failed,
+            )
+
+
+async def _until_done(call: Callable[[], Awaitable[Any]], what: str, stop: asyncio.Event) -> bool:
+    """Make a start-up call, waiting with growing pauses while the Bot API cannot be reached;
+    False if `stop` was set first."""
+    outage = Outage(what)
+    while not stop.is_set():
+        try:
+            await until_stopped(call(), stop)
+        except Exception as error:
+            await outage.wait(error, stop)
+            continue
+        outage.over()
+        return not stop.is_set()
+    return False
 
 
 async def run_telegram(app: App, stop: asyncio.Event) -> None:
     """Serve Telegram until `stop` is set; also run the scheduled pushes unless told not to."""
     bot = TelegramBot(app)
-    await bot.start(schedule=app.settings.run_scheduler)
     try:
-        await stop.wait()
+        if await bot.start(schedule=app.settings.run_scheduler, stop=stop):
+            await stop.wait()
     finally:
         await bot.stop()
 
@@ -179,9 +217,9 @@ async def run_telegram(app: App, stop: asyncio.Event) -> None:
 async def run_scheduler(app: App, stop: asyncio.Event) -> None:
     """Only the scheduled pushes, for deployments whose bot workers run without a scheduler."""
     bot = TelegramBot(app)
-    await bot.start(receive=False)
     try:
-        await stop.wait()
+        if await bot.start(receive=False, stop=stop):
+            await stop.wait()
     finally:
         await bot.stop()
 

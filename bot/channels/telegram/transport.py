@@ -54,3 +54,6 @@ class Transport(Protocol):
     async def set_webhook(self, url: str, secret: str) -> None: ...
 
     async def delete_webhook(self) -> None: ...
+
+    async def get_updates(self, offset: int | None, timeout: int) -> list[dict[str, Any]]:  # noqa: ASYNC109
+        """The next updates as plain JSON (long polling for up to `timeout` seconds)."""

@@ -1,4 +1,10 @@
-"""The webhook endpoint, the same for both frameworks: checks Telegram's secret header, then feeds."""
+"""The webhook endpoint, the same for both frameworks: checks Telegram's secret header, then hands
+the update to the framework and answers once its step is stored.
+
+Telegram sends an update again when the answer is slow or not a success; the core handles each
+update id once, so a replay changes nothing. An update that cannot be read is answered 200 all
+the same (and counted): sent again, it would fail again.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +16,8 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.channels.telegram.polling import BadUpdate, Counts, check
+
 log = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -18,7 +26,7 @@ HEALTH_PATH = "/healthz"
 Feed = Callable[[dict[str, Any]], Awaitable[None]]
 
 
-def webhook_app(path: str, secret: str, feed: Feed) -> web.Application:
+def webhook_app(path: str, secret: str, feed: Feed, counts: Counts) -> web.Application:
     """An aiohttp app that accepts updates at `path` and answers health checks."""
 
     async def receive(request: web.Request) -> web.Response:
@@ -32,7 +40,12 @@ def webhook_app(path: str, secret: str, feed: Feed) -> web.Application:
             return web.Response(status=400, text="bad request")
         if not isinstance(update, dict):
             return web.Response(status=400, text="bad request")
-        await feed(update)
+        try:
+            check(update)
+            await feed(update)
+            counts.handled += 1
+        except BadUpdate as error:
+            counts.skip(update.get("update_id"), error)
         return web.Response(text="ok")
 
     async def health(_request: web.Request) -> web.Response:
@@ -45,9 +58,9 @@ def webhook_app(path: str, secret: str, feed: Feed) -> web.Application:
 
 
 async def start_webhook_server(
-    host: str, port: int, path: str, secret: str, feed: Feed
+    host: str, port: int, path: str, secret: str, feed: Feed, counts: Counts
 ) -> web.AppRunner:
-    runner = web.AppRunner(webhook_app(path, secret, feed), access_log=None)
+    runner = web.AppRunner(webhook_app(path, secret, feed, counts), access_log=None)
     await runner.setup()
     await web.TCPSite(runner, host, port).start()
     log.info("listening for Telegram on %s:%d%s", host, port, path)
