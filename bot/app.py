@@ -54,6 +54,7 @@ async def running_app(
             clock=clock,
             messages_per_minute=settings.messages_per_minute,
             transactions_at_once=pool_size(engine),
+            reply_lease=timedelta(seconds=settings.reply_lease_seconds),
         )
         yield App(settings, deployment, engine, sessions, translator, core)
     finally:

@@ -17,6 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from exchange.requests import withdraw
 from exchange.safeguarding import withdraw_offers
 from exchange.volunteers import PROFILE_SETS
+from storage import replies
 from storage.models import (
     Conversation,
     Delivery,
@@ -127,6 +128,7 @@ async def erase(session: AsyncSession, user: User, now: datetime) -> None:
         session.add(profile)
     await session.exec(delete(Organisation).where(col(Organisation.owner_id) == user.id))
     await session.exec(delete(Delivery).where(col(Delivery.user_id) == user.id))
+    await replies.forget_person(session, user.key)
     # The row stays for the anonymous counts, under a key that no longer names anyone.
     user.key = f"deleted:{uuid.uuid4().hex}"
     user.role = None

@@ -17,6 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from push.deliver import DEFAULT_LEASE, Audience, Outbound, deliver_due
 from push.plan import PlanReport, plan
+from storage import updates
 from town.deployment import Deployment
 
 log = logging.getLogger(__name__)
@@ -46,6 +47,7 @@ async def tick(pushing: Pushing, outbound: Outbound | None, audience: Audience) 
     now = pushing.clock()
     async with pushing.sessions() as session, session.begin():
         report = await plan(session, pushing.deployment, now)
+        await updates.forget_old(session, now)
     sent = 0
     if outbound is not None:
         sent = await deliver_due(

@@ -22,7 +22,15 @@ def free_port() -> int:
 
 class BotProcess:
     def __init__(
-        self, standin: BotApiStandin, framework: str, mode: str, database_url: str, workdir: Path
+        self,
+        standin: BotApiStandin,
+        framework: str,
+        mode: str,
+        database_url: str,
+        workdir: Path,
+        *,
+        api_url: str | None = None,
+        env: dict[str, str] | None = None,
     ) -> None:
         self.standin = standin
         self.framework = framework
@@ -32,10 +40,11 @@ class BotProcess:
         self.env = {
             **os.environ,
             "TELEGRAM_BOT_TOKEN": standin.token,
-            "TELEGRAM_API_URL": standin.url,
+            "TELEGRAM_API_URL": api_url or standin.url,
             "BOT_FRAMEWORK": framework,
             "DATABASE_URL": database_url,
             "LOG_LEVEL": "INFO",
+            **(env or {}),
         }
         if mode == "webhook":
             self.env |= {
@@ -46,7 +55,7 @@ class BotProcess:
         self.process: asyncio.subprocess.Process | None = None
         self.log = workdir / f"bot-{framework}-{mode}.log"
 
-    async def start(self) -> None:
+    async def start(self, *, wait: bool = True) -> None:
         """Start the bot and wait until it listens for updates."""
         requests_before = len(self.standin.requests)
         with self.log.open("ab") as log:
@@ -60,6 +69,11 @@ class BotProcess:
                 stdout=log,
                 stderr=log,
             )
+        if wait:
+            await self.ready(requests_before)
+
+    async def ready(self, requests_before: int = 0) -> None:
+        """Wait until the bot listens for updates."""
 
         def ready() -> bool:
             later = [method for method, _ in self.standin.requests[requests_before:]]
@@ -89,3 +103,11 @@ class BotProcess:
     async def restart(self) -> None:
         await self.stop()
         await self.start()
+
+    def kill(self) -> None:
+        """Kill the bot at once (SIGKILL), as a crash or the kernel's OOM killer would."""
+        assert self.process is not None
+        self.process.kill()
+
+    def log_text(self) -> str:
+        return self.log.read_text() if self.log.exists() else ""

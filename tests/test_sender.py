@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from bot.channels.telegram.sender import Sender, Spacer
+from bot.channels.telegram.sender import PUSH, Sender, Spacer
 from bot.channels.telegram.transport import Markup, Rejected, RetryLater, Transient, Unreachable
 
 
@@ -59,13 +59,42 @@ def make_sender(transport: FakeTransport, unreachable: list[int], **limits: floa
     return Sender(transport, on_unreachable=mark, **limits)  # type: ignore[arg-type]
 
 
-async def test_messages_to_one_chat_are_spaced_by_the_per_chat_interval() -> None:
+async def test_messages_to_one_chat_are_spaced_by_the_per_chat_interval_after_a_burst() -> None:
     transport = FakeTransport()
-    sender = make_sender(transport, [], per_chat_interval=0.1)
-    await asyncio.gather(*(sender.send_message(7, f"m{i}") for i in range(4)))
+    sender = make_sender(
+        transport, [], per_chat_interval=0.1, per_chat_burst=2, overall_per_second=1000
+    )
+    await asyncio.gather(*(sender.send_message(7, f"m{i}") for i in range(5)))
     times = [t for t, _, _ in transport.sent]
-    assert [text for _, _, text in transport.sent] == ["m0", "m1", "m2", "m3"]
-    assert all(b - a >= 0.095 for a, b in itertools.pairwise(times))
+    assert [text for _, _, text in transport.sent] == ["m0", "m1", "m2", "m3", "m4"]
+    assert times[1] - times[0] < 0.05  # the burst: a question right after its note
+    assert all(b - a >= 0.09 for a, b in itertools.pairwise(times[1:]))
+
+
+async def test_answers_to_button_presses_and_edits_cost_no_message_of_the_budget() -> None:
+    transport = FakeTransport()
+    sender = make_sender(transport, [], overall_per_second=10)
+    started = time.monotonic()
+    await asyncio.gather(
+        *(sender.answer_callback(f"q{i}") for i in range(20)),
+        *(sender.edit_message(chat, 1, "✓ Deutsch") for chat in range(20)),
+        sender.send_message(99, "the next question"),
+    )
+    assert time.monotonic() - started < 0.05  # 21 calls at 10 messages a second
+    assert transport.sent[-1][2] == "the next question"
+
+
+async def test_replies_go_before_pushes_waiting_for_the_budget() -> None:
+    transport = FakeTransport()
+    sender = make_sender(transport, [], overall_per_second=50)
+    pushes = [
+        asyncio.ensure_future(sender.send_message(chat, "push", reply=PUSH)) for chat in range(20)
+    ]
+    await asyncio.sleep(0.05)
+    await sender.send_message(100, "reply")
+    assert sum(text == "push" for _, _, text in transport.sent) <= 5
+    await asyncio.gather(*pushes)
+    assert len(transport.sent) == 21
 
 
 async def test_the_overall_rate_is_kept_across_chats() -> None:
@@ -133,6 +162,14 @@ async def test_a_failed_callback_answer_does_not_stop_the_reply() -> None:
     sender = make_sender(transport, [], per_chat_interval=0)
     await sender.answer_callback("q1")
     assert await sender.send_message(1, "reply") == 1
+
+
+def test_spacer_allows_a_burst_then_keeps_the_interval() -> None:
+    now = [100.0]
+    spacer = Spacer(1.0, burst=3, clock=lambda: now[0])
+    assert [spacer.reserve() for _ in range(5)] == [0.0, 0.0, 0.0, 1.0, 2.0]
+    now[0] = 110.0
+    assert [spacer.reserve() for _ in range(3)] == [0.0, 0.0, 0.0]
 
 
 def test_spacer_hands_out_slots_interval_apart() -> None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from bot.channels.courier import Courier
-from bot.channels.telegram.sender import Sender
+from bot.channels.telegram.sender import PUSH, Sender
 from bot.channels.telegram.transport import Markup, Transient
 from engine.commands import DESCRIPTIONS
 from engine.core import DialogueCore
@@ -156,22 +156,22 @@ class TelegramChannel:
             return False
         return True
 
-    async def send(self, chat_id: int, reply: Reply) -> int | None:
-        """Render a reply in its language and send it; the way out for replies and pushes alike."""
-        text = self.tr.render(reply.text, reply.language)
-        if reply.file is not None:
-            return await self.sender.send_document(
-                chat_id, reply.file.filename, reply.file.content, text[:1024]
-            )
-        return await self.sender.send_message(chat_id, text[:4096], self.markup(reply))
-
     async def push(self, user: Addressee, reply: Reply) -> bool:
-        """Deliver a scheduled push (the `Outbound` of the outbox); False means try again later."""
+        """Deliver a scheduled push (the `Outbound` of the outbox), after the replies people are
+        waiting for; False means try again later."""
         chat_id = chat_of(user.key)
         if chat_id is None:
             return True
+        text = self.tr.render(reply.text, reply.language)
         try:
-            await self.send(chat_id, reply)
+            if reply.file is not None:
+                await self.sender.send_document(
+                    chat_id, reply.file.filename, reply.file.content, text[:1024], reply=PUSH
+                )
+            else:
+                await self.sender.send_message(
+                    chat_id, text[:4096], self.markup(reply), reply=PUSH
+                )
         except Transient:
             return False
         return True

@@ -72,10 +72,26 @@ def sender_of(update: Update) -> int | None:
 
 
 def check(update: Update) -> None:
-    """Refuse what neither framework can be trusted to read or answer: a message or button press
-    without its sender."""
-    if any(kind in update for kind in ALLOWED_UPDATES) and sender_of(update) is None:
+    """Refuse what the frameworks read too leniently for our handlers: a message or button press
+    without its sender, a message without its chat or id (the frameworks refuse most else)."""
+    if not any(kind in update for kind in ALLOWED_UPDATES):
+        return
+    if sender_of(update) is None:
         raise BadUpdate("no sender")
+    message = update.get("message")
+    if message is not None:
+        chat = message.get("chat")
+        if not (isinstance(chat, dict) and _is_int(chat.get("id"))):
+            raise BadUpdate("no chat")
+        if not _is_int(message.get("message_id")):
+            raise BadUpdate("no message id")
+    query = update.get("callback_query")
+    if query is not None and not isinstance(query.get("id"), str):
+        raise BadUpdate("no query id")
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 class Outage:

@@ -114,7 +114,11 @@ class TelegramBot:
             async with app.sessions() as session, session.begin():
                 await mark_unreachable(session, user_key(chat_id), app.core.clock())
 
-        sender = Sender(self.front.transport, on_unreachable=unreachable)
+        sender = Sender(
+            self.front.transport,
+            on_unreachable=unreachable,
+            overall_per_second=app.settings.telegram_messages_per_second,
+        )
         self.channel = TelegramChannel(app.core, app.translator, sender)
         self.front.attach(self.channel)
         self._webhook: web.AppRunner | None = None

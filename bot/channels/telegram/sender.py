@@ -1,9 +1,12 @@
 """Sending to Telegram within its limits, retrying what can be retried and never dropping a message.
 
-At most `overall_per_second` messages leave the bot per second and at most one per
-`per_chat_interval` seconds goes to any one chat, whichever framework runs. A 429 is waited out and
-retried; a 403 marks the person unreachable; network errors are retried with growing pauses.
-Messages to one chat keep their order. This is the one way out for replies and scheduled pushes.
+At most `overall_per_second` messages leave the bot per second, and replies to people who are
+waiting for them go before scheduled pushes. A chat gets a burst of `per_chat_burst` messages,
+then one per `per_chat_interval` seconds. Answers to button presses cost nothing of either
+budget, and edits only keep their chat's order: Telegram counts neither as a message. A 429 is
+waited out and retried; a 403 marks the person unreachable; network errors are retried with
+growing pauses. Messages to one chat keep their order. This is the one way out for replies and
+scheduled pushes, whichever framework runs.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
@@ -27,21 +31,31 @@ from bot.channels.telegram.transport import (
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
+REPLY, PUSH = True, False  # who is waiting for a message: a person in the chat, or nobody
+
 
 class Spacer:
-    """Hands out send slots at least `interval` seconds apart (a strict rate, no bursts)."""
+    """Hands out send slots `interval` seconds apart, after a first burst of `burst` slots (the
+    generic cell rate algorithm: a token bucket kept as one time)."""
 
-    def __init__(self, interval: float, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, interval: float, burst: int = 1, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.interval = interval
+        self.tolerance = (burst - 1) * interval
         self.clock = clock
-        self._next = 0.0
+        self._next = 0.0  # when the bucket is full again, in effect
 
     def reserve(self) -> float:
         """Reserve the next slot; returns how long to wait for it."""
         now = self.clock()
         slot = max(now, self._next)
         self._next = slot + self.interval
-        return slot - now
+        return max(0.0, slot - self.tolerance - now)
+
+    def wait_time(self) -> float:
+        """How long until the next slot, without reserving it."""
+        return max(0.0, self._next - self.tolerance - self.clock())
 
     @property
     def free_at(self) -> float:
@@ -49,7 +63,50 @@ class Spacer:
 
     def hold(self, seconds: float) -> None:
         """Push every future slot back, after Telegram asked us to slow down."""
-        self._next = max(self._next, self.clock() + seconds)
+        self._next = max(self._next, self.clock() + seconds + self.tolerance)
+
+
+class Budget:
+    """The bot's messages per second overall; a slot goes to a reply before a push."""
+
+    def __init__(self, per_second: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.spacer = Spacer(1.0 / per_second, clock=clock)
+        self._waiting: tuple[deque[asyncio.Future[None]], ...] = (deque(), deque())
+        self._timer: asyncio.TimerHandle | None = None
+
+    async def take(self, reply: bool) -> None:
+        """Wait for a slot: `reply` (REPLY) for someone waiting, else (PUSH) after them."""
+        if not any(self._waiting) and self.spacer.wait_time() <= 0:
+            self.spacer.reserve()
+            return
+        future = asyncio.get_running_loop().create_future()
+        self._waiting[0 if reply else 1].append(future)
+        self._wake_later()
+        await future
+
+    def hold(self, seconds: float) -> None:
+        self.spacer.hold(seconds)
+
+    def _wake_later(self) -> None:
+        if self._timer is None:
+            loop = asyncio.get_running_loop()
+            self._timer = loop.call_later(self.spacer.wait_time(), self._hand_out)
+
+    def _hand_out(self) -> None:
+        self._timer = None
+        if self.spacer.wait_time() <= 0:
+            for queue in self._waiting:
+                while queue:
+                    future = queue.popleft()
+                    if not future.done():  # its sender gave up waiting
+                        self.spacer.reserve()
+                        future.set_result(None)
+                        break
+                else:
+                    continue
+                break
+        if any(self._waiting):
+            self._wake_later()
 
 
 class Sender:
@@ -60,13 +117,15 @@ class Sender:
         on_unreachable: Callable[[int], Awaitable[None]],
         overall_per_second: float = 30.0,
         per_chat_interval: float = 1.0,
+        per_chat_burst: int = 3,
         max_transient_retries: int = 6,
         first_backoff: float = 0.5,
     ) -> None:
         self.transport = transport
         self.on_unreachable = on_unreachable
-        self.overall = Spacer(1.0 / overall_per_second)
+        self.budget = Budget(overall_per_second)
         self.per_chat_interval = per_chat_interval
+        self.per_chat_burst = per_chat_burst
         self.max_transient_retries = max_transient_retries
         self.first_backoff = first_backoff
         self._chats: dict[int, _Chat] = {}
@@ -76,7 +135,8 @@ class Sender:
         if chat is None:
             if len(self._chats) >= _PRUNE_AT:
                 self._forget_idle_chats()
-            chat = self._chats[chat_id] = _Chat(Spacer(self.per_chat_interval))
+            spacer = Spacer(self.per_chat_interval, self.per_chat_burst)
+            chat = self._chats[chat_id] = _Chat(spacer)
         return chat
 
     def _forget_idle_chats(self) -> None:
@@ -87,20 +147,29 @@ class Sender:
                 del self._chats[chat_id]
 
     async def send_message(
-        self, chat_id: int, text: str, markup: Markup | None = None
+        self, chat_id: int, text: str, markup: Markup | None = None, *, reply: bool = REPLY
     ) -> int | None:
-        """Send a message; returns its id, or None if the person cannot be reached or it was refused."""
+        """Send a message; returns its id, or None if the person cannot be reached or it was refused.
+
+        `reply` says someone is waiting for it (an answer in a dialogue); a push passes PUSH.
+        """
         return await self._deliver(
-            chat_id, lambda: self.transport.send_message(chat_id, text, markup), counts=True
+            chat_id, lambda: self.transport.send_message(chat_id, text, markup), reply
         )
 
     async def send_document(
-        self, chat_id: int, filename: str, content: bytes, caption: str | None = None
+        self,
+        chat_id: int,
+        filename: str,
+        content: bytes,
+        caption: str | None = None,
+        *,
+        reply: bool = REPLY,
     ) -> int | None:
         return await self._deliver(
             chat_id,
             lambda: self.transport.send_document(chat_id, filename, content, caption),
-            counts=True,
+            reply,
         )
 
     async def edit_message(
@@ -108,27 +177,26 @@ class Sender:
     ) -> None:
         """Edit a message in place; edits keep their order with the chat's messages."""
         await self._deliver(
-            chat_id,
-            lambda: self.transport.edit_message(chat_id, message_id, text, markup),
-            counts=False,
+            chat_id, lambda: self.transport.edit_message(chat_id, message_id, text, markup), None
         )
 
     async def answer_callback(self, callback_id: str) -> None:
         """Stop the button's spinner; a failure here must not stop the reply."""
         try:
-            await self._retrying(lambda: self.transport.answer_callback(callback_id))
+            await self._retrying(lambda: self.transport.answer_callback(callback_id), None)
         except SendError as error:
             log.warning("could not answer a callback query: %s", type(error).__name__)
 
     async def _deliver(
-        self, chat_id: int, call: Callable[[], Awaitable[T]], *, counts: bool
+        self, chat_id: int, call: Callable[[], Awaitable[T]], reply: bool | None
     ) -> T | None:
+        """Make a call in the chat's order; `reply` None for an edit, which is no message."""
         chat = self._chat(chat_id)
         async with chat.lock:
-            if counts:
+            if reply is not None:
                 await _pause(chat.spacer.reserve())
             try:
-                return await self._retrying(call, chat.spacer)
+                return await self._retrying(call, reply, chat.spacer)
             except Unreachable:
                 log.info("chat is unreachable; marking it")
                 await self.on_unreachable(chat_id)
@@ -136,15 +204,18 @@ class Sender:
                 log.warning("Telegram refused a request: %s", error)
             return None
 
-    async def _retrying(self, call: Callable[[], Awaitable[T]], chat: Spacer | None = None) -> T:
+    async def _retrying(
+        self, call: Callable[[], Awaitable[T]], reply: bool | None, chat: Spacer | None = None
+    ) -> T:
         transient_failures = 0
         while True:
-            await _pause(self.overall.reserve())
+            if reply is not None:
+                await self.budget.take(reply)
             try:
                 return await call()
             except RetryLater as error:
                 log.info("Telegram asked to wait %.1fs", error.seconds)
-                self.overall.hold(error.seconds)
+                self.budget.hold(error.seconds)
                 if chat is not None:
                     chat.hold(error.seconds)
                 await asyncio.sleep(error.seconds)
