@@ -169,9 +169,7 @@ class TelegramChannel:
                     chat_id, reply.file.filename, reply.file.content, text[:1024], reply=PUSH
                 )
             else:
-                await self.sender.send_message(
-                    chat_id, text[:4096], self.markup(reply), reply=PUSH
-                )
+                await self.sender.send_message(chat_id, text[:4096], self.markup(reply), reply=PUSH)
         except Transient:
             return False
         return True
