@@ -154,6 +154,9 @@ class DialogueCore:
                 user, conversation = loaded[arrival.incoming.user_key]
                 ctx = self._context(session, arrival, user, conversation)
                 turn = await self._dispatch(ctx, arrival.flooding)
+                if ctx.about:
+                    about = tuple(sorted(ctx.about))
+                    turn = replace(turn, replies=[replace(r, about=about) for r in turn.replies])
                 turns.append(turn)
                 if arrival.render is not None:
                     rendered.append((len(turns) - 1, ctx.conversation.key, arrival.render(turn)))

@@ -59,6 +59,10 @@ class Ctx:
     conversation: DialogueState
     user: User | None
     now: datetime
+    # The people whose personal details this turn's replies show (a volunteer's confirmation
+    # shows the address of the person helped): if one of them erases their data, the message
+    # is edited to show them no more.
+    about: set[int] = field(default_factory=set)
 
     @property
     def data(self) -> dict[str, Any]:

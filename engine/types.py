@@ -59,6 +59,8 @@ class Reply:
     buttons: tuple[tuple[Button, ...], ...] = ()
     file: OutgoingFile | None = None
     request_location: bool = False
+    # Ids of the people whose personal details the message shows (see `Ctx.about`).
+    about: tuple[int, ...] = ()
 
     @property
     def payloads(self) -> list[str]:

@@ -17,10 +17,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from exchange.requests import withdraw
 from exchange.safeguarding import withdraw_offers
 from exchange.volunteers import PROFILE_SETS
-from storage import replies
+from storage import mentions, replies
 from storage.models import (
     Conversation,
     Delivery,
+    DeliveryKind,
     HelpRequest,
     Interest,
     Match,
@@ -128,6 +129,8 @@ async def erase(session: AsyncSession, user: User, now: datetime) -> None:
         session.add(profile)
     await session.exec(delete(Organisation).where(col(Organisation.owner_id) == user.id))
     await session.exec(delete(Delivery).where(col(Delivery.user_id) == user.id))
+    await _cancel_messages_about(session, user.id)
+    await mentions.redact(session, user.id, user.key, now)
     await replies.forget_person(session, user.key)
     # The row stays for the anonymous counts, under a key that no longer names anyone.
     user.key = f"deleted:{uuid.uuid4().hex}"
@@ -135,6 +138,33 @@ async def erase(session: AsyncSession, user: User, now: datetime) -> None:
     user.consent_version = ""
     user.unreachable_at = now
     session.add(user)
+
+
+# What others are still to be told that would show the erased person's details.
+_SPEAKING_OF_THE_OTHER_SIDE = (
+    DeliveryKind.FOUND,
+    DeliveryKind.REMINDER_EVENING,
+    DeliveryKind.REMINDER_SOON,
+    DeliveryKind.FOLLOWUP_VOLUNTEER,
+    DeliveryKind.FOLLOWUP_ASKER,
+)
+
+
+async def _cancel_messages_about(session: AsyncSession, user_id: int) -> None:
+    """Unsent messages to others about the person's matches are not sent any more."""
+    theirs = (
+        select(Match.id)
+        .join(HelpRequest, col(HelpRequest.id) == Match.request_id)
+        .join(VolunteerProfile, col(VolunteerProfile.id) == Match.profile_id)
+        .where(or_(col(HelpRequest.asker_id) == user_id, col(VolunteerProfile.user_id) == user_id))
+    )
+    await session.exec(
+        delete(Delivery).where(
+            col(Delivery.sent_at).is_(None),
+            col(Delivery.kind).in_(_SPEAKING_OF_THE_OTHER_SIDE),
+            col(Delivery.subject_id).in_(theirs),
+        )
+    )
 
 
 async def purge_finished(session: AsyncSession, retention_days: int, now: datetime) -> None:

@@ -85,6 +85,7 @@ async def answer_offer(ctx: Ctx, payload: str) -> Outcome:
     text, _buttons = accepted(
         ctx.deployment, found.request, found.match_id, found.match.safety_word
     )
+    ctx.about.add(found.request.asker_id)  # it shows their address and phone
     return Say(text)
 
 

@@ -6,6 +6,7 @@ are English; the English catalog is filled from them on update, every other lang
 
 from __future__ import annotations
 
+import copy
 import re
 import sys
 from collections.abc import Iterator
@@ -91,14 +92,21 @@ def update() -> None:
             catalog = _read(path, code)
         else:
             catalog = Catalog(locale=code, domain=DOMAIN, fuzzy=False, **_HEADER)
-        catalog.update(template, no_fuzzy_matching=False)
-        catalog.obsolete.clear()
-        if code == SOURCE_LANGUAGE:
-            for message in catalog:
-                if message.id and (message.fuzzy or not _translated(message)):
-                    message.string = message.id
-                    message.flags.discard("fuzzy")
-        _write(catalog, path)
+        _write(merge(code, catalog, template), path)
+
+
+def merge(code: str, catalog: Catalog, template: Catalog) -> Catalog:
+    """Bring one language's catalog in step with the template; English is filled from the ids."""
+    # A copy: Babel adds the template's own message objects for new entries, so filling English
+    # would otherwise fill every language merged after it with English too.
+    catalog.update(copy.deepcopy(template), no_fuzzy_matching=False)
+    catalog.obsolete.clear()
+    if code == SOURCE_LANGUAGE:
+        for message in catalog:
+            if message.id and (message.fuzzy or not _translated(message)):
+                message.string = message.id
+                message.flags.discard("fuzzy")
+    return catalog
 
 
 def compile_catalogs() -> None:

@@ -199,9 +199,44 @@ async def _compose(batch: Batch, user: Addressee, deliveries: Sequence[Due]) -> 
             messages.append((None, [delivery.id]))
             continue
         text, buttons = await compose(batch, user, delivery)
-        reply = None if text is None else Reply(text, user.language, buttons)
-        messages.append((reply, [delivery.id]))
+        if text is None:
+            messages.append((None, [delivery.id]))
+            continue
+        about = await _about(batch, user, delivery)
+        messages.append((Reply(text, user.language, buttons, about=about), [delivery.id]))
     return messages
+
+
+# Kinds whose message shows the other side of a match (a name, an address, a safety word).
+MENTIONING_THE_OTHER_SIDE = frozenset(
+    {
+        DeliveryKind.FOUND,
+        DeliveryKind.REMINDER_EVENING,
+        DeliveryKind.REMINDER_SOON,
+        DeliveryKind.FOLLOWUP_VOLUNTEER,
+        DeliveryKind.FOLLOWUP_ASKER,
+        DeliveryKind.MATCH_CANCELLED,
+    }
+)
+
+
+async def _about(batch: Batch, user: Addressee, delivery: Due) -> tuple[int, ...]:
+    """The people other than the reader whose details the message shows."""
+    if delivery.kind in MENTIONING_THE_OTHER_SIDE:
+        found = await _match(batch, delivery)
+        if found is None:
+            return ()
+        sides = {found.request.asker_id, found.profile.user_id}
+    elif delivery.kind == DeliveryKind.INTEREST:
+        interested = await batch.session.exec(
+            select(VolunteerProfile.user_id)
+            .join(Interest, col(Interest.profile_id) == VolunteerProfile.id)
+            .where(Interest.id == delivery.subject_id)
+        )
+        sides = set(interested.all())
+    else:
+        return ()
+    return tuple(sorted(sides - {user.id}))
 
 
 # --- offers and announcements, grouped per recipient -------------------------------------------

@@ -378,9 +378,28 @@ class PendingReply(SQLModel, table=True):
     key: str = Field(max_length=64, index=True)
     body: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     file: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+    # Ids of the people whose personal details the reply shows (see `Mention`).
+    about: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     created_at: datetime = Field(sa_type=UTCDateTime)
     claimed_by: str | None = Field(default=None, max_length=40)
     claimed_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class Mention(SQLModel, table=True):
+    """A sent message that shows a person's details in someone else's chat (a volunteer's
+    confirmation with the address of the person helped), and how to edit them out of it.
+
+    When that person erases their data, `redaction` (the platform's call, rendered in the
+    reader's language) goes into the reply outbox, so the message no longer shows them.
+    """
+
+    __tablename__ = "mentions"
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
+    key: str = Field(max_length=64, index=True)  # whose chat the message is in
+    redaction: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(sa_type=UTCDateTime)
 
 
 class HandledUpdate(SQLModel, table=True):

@@ -27,10 +27,12 @@ _C = REPLIES.c
 
 @dataclass(frozen=True, slots=True)
 class Outgoing:
-    """One reply rendered for its platform (`body`: the call to make; `file`: an attachment)."""
+    """One reply rendered for its platform (`body`: the call to make; `file`: an attachment;
+    `about`: the people whose details it shows)."""
 
     body: dict[str, Any]
     file: bytes | None = None
+    about: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +44,7 @@ class Pending:
     body: dict[str, Any]
     file: bytes | None
     claimed_until: datetime
+    about: tuple[int, ...] = ()
 
 
 async def queue(
@@ -59,6 +62,7 @@ async def queue(
             "key": key,
             "body": item.body,
             "file": item.file,
+            "about": list(item.about),
             "created_at": now,
             "claimed_by": worker,
             "claimed_until": now + lease,
@@ -75,7 +79,7 @@ async def queue(
     ids = iter(result.scalars().all())
     until = now + lease
     return [
-        [Pending(next(ids), key, item.body, item.file, until) for item in items]
+        [Pending(next(ids), key, item.body, item.file, until, item.about) for item in items]
         for key, items in replies
     ]
 
@@ -147,13 +151,25 @@ async def claim_orphans(
             update(REPLIES)
             .where(_C.id.in_(oldest), free)
             .values(claimed_by=worker, claimed_until=until)
-            .returning(_C.id, _C.key, _C.body, _C.file)
+            .returning(_C.id, _C.key, _C.body, _C.file, _C.about)
         )
         rows = sorted(result.all(), key=lambda row: row[0])
-    return [Pending(row[0], row[1], row[2], row[3], until) for row in rows]
+    return [Pending(row[0], row[1], row[2], row[3], until, tuple(row[4])) for row in rows]
 
 
 async def forget_person(session: AsyncSession, key: str) -> None:
     """Drop every reply still waiting for this person (their data is being erased)."""
     connection = await session.connection()
     await connection.execute(delete(REPLIES).where(_C.key == key))
+
+
+async def queue_unclaimed(
+    session: AsyncSession, replies: Sequence[tuple[str, dict[str, Any]]], now: datetime
+) -> None:
+    """Write replies for the next sweep of any process to send (no dialogue step waits for them)."""
+    if replies:
+        connection = await session.connection()
+        await connection.execute(
+            insert(REPLIES),
+            [{"key": key, "body": body, "about": [], "created_at": now} for key, body in replies],
+        )

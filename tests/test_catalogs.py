@@ -7,7 +7,7 @@ from babel.messages.pofile import read_po
 
 from engine.i18n import Translator, _, _n
 from locales import LANGUAGES, catalog_path
-from locales.catalogs import TEMPLATE, check, check_catalog
+from locales.catalogs import TEMPLATE, check, check_catalog, merge
 
 
 def _template_ids() -> set[str]:
@@ -22,6 +22,15 @@ def _catalog(code: str) -> Catalog:
 
 def test_all_catalogs_are_complete_and_current() -> None:
     assert [str(problem) for problem in check()] == []
+
+
+def test_a_new_message_stays_untranslated_in_every_language_but_english() -> None:
+    template = Catalog(locale=None)
+    template.add("A brand-new message.")
+    merged = {code: merge(code, Catalog(locale=code), template) for code in LANGUAGES}
+    assert merged["en"]["A brand-new message."].string == "A brand-new message."
+    for code in set(LANGUAGES) - {"en"}:
+        assert not merged[code]["A brand-new message."].string, code
 
 
 def test_check_fails_when_an_entry_is_removed() -> None:

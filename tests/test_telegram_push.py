@@ -86,6 +86,55 @@ async def test_an_offer_is_accepted_and_reminders_follow_over_telegram(
         assert (match.state, match.hours) == (MatchState.DONE, 3.0)
 
 
+@pytest.mark.parametrize("framework", ["ptb", "aiogram"])
+async def test_when_the_asker_erases_their_data_the_volunteers_messages_forget_them(
+    framework: str, standin: BotApiStandin, database_url: str, clock: FrozenClock
+) -> None:
+    settings = Settings(  # type: ignore[call-arg]
+        _env_file=None,
+        database_url=database_url,
+        telegram_bot_token=standin.token,
+        telegram_api_url=standin.url,
+        bot_framework=framework,
+        run_scheduler=False,
+    )
+    async with running_app(settings, clock=clock) as app:
+        await volunteer_profile(Chat(app, "erika", "de", key=f"telegram:{ERIKA}"), "Erika")
+        await request_for_mother(Chat(app, "sabine", "de", key=f"telegram:{SABINE}"))
+        bot = TelegramBot(app)
+        await bot.start(schedule=False)
+        try:
+            erika, sabine = standin.user(ERIKA, "Erika"), standin.user(SABINE, "Sabine")
+            await tick(app.pushing, bot.channel, TELEGRAM_AUDIENCE)
+            await erika.wait_for_message()
+            await erika.press("✅ Ich kann helfen")
+            confirmation = await erika.wait_for_message(lambda m: "Danke! Sie helfen" in m.text)
+            clock.now = clock.now.replace(hour=17)
+            await tick(app.pushing, bot.channel, TELEGRAM_AUDIENCE)
+            reminder = await erika.wait_for_message(lambda m: "⏰" in m.text)
+            assert "Hauptstraße" in reminder.text
+
+            await sabine.send_text("/delete")
+            await sabine.wait_for_message(lambda m: "löschen" in m.text)
+            await sabine.press(sabine.last_keyboard()[0][0])  # yes, delete everything
+            await sabine.wait_for_message(lambda m: "gelöscht" in m.text)
+            await bot.channel.courier.sweep()  # as the next sweep would, within seconds
+
+            def forgotten() -> bool:
+                return all("Angaben zu einer Person" in m.text for m in (confirmation, reminder))
+
+            await standin.wait_until(forgotten)
+            for message in (confirmation, reminder):
+                assert "Hauptstraße" not in message.text and "Helga" not in message.text
+                assert message.buttons() == []
+            clock.now += timedelta(hours=16)  # the reminder two hours before is not sent
+            await tick(app.pushing, bot.channel, TELEGRAM_AUDIENCE)
+            await asyncio.sleep(0.5)
+            assert not any("In zwei Stunden" in (m.text or "") for m in erika.messages)
+        finally:
+            await bot.stop()
+
+
 async def _seed_expired_requests(database_url: str, count: int) -> None:
     """People whose requests' days have passed: the push tells each of them once."""
     engine = create_engine(database_url)

@@ -19,12 +19,15 @@ from engine.commands import DESCRIPTIONS
 from engine.core import DialogueCore
 from engine.i18n import Translator, _
 from engine.types import Incoming, Location, Reply, Turn
+from storage import mentions
 from storage.outbox import Addressee
 from storage.replies import Outgoing, Pending
 
 log = logging.getLogger(__name__)
 
 KEY_PREFIX = "telegram:"
+# What a message that showed a person's details says once that person erased their data.
+REDACTED = _("🔒 This message showed details of a person who has since deleted their data.")
 
 
 def user_key(user_id: int) -> str:
@@ -133,9 +136,10 @@ class TelegramChannel:
                 "caption": text[:1024],
             }
             return Outgoing(body, reply.file.content)
-        return Outgoing(
-            {"call": "send", "chat": chat_id, "text": text[:4096], "markup": self.markup(reply)}
-        )
+        body = {"call": "send", "chat": chat_id, "text": text[:4096], "markup": self.markup(reply)}
+        if reply.about:  # how to take the people's details out again, in the reader's language
+            body["redacted"] = self.tr.render(REDACTED, reply.language)
+        return Outgoing(body, about=reply.about)
 
     async def perform(self, reply: Pending) -> bool:
         """Make a stored reply's call (the courier's `Perform`); False to try again later."""
@@ -151,10 +155,28 @@ class TelegramChannel:
                     chat_id, body["filename"], reply.file or b"", body.get("caption")
                 )
             else:
-                await self.sender.send_message(chat_id, body["text"], body.get("markup"))
+                sent = await self.sender.send_message(chat_id, body["text"], body.get("markup"))
+                await self._mentions(reply.key, chat_id, sent, reply.about, body.get("redacted"))
         except Transient:
             return False
         return True
+
+    async def _mentions(
+        self,
+        key: str,
+        chat_id: int,
+        message_id: int | None,
+        about: tuple[int, ...],
+        redacted: str | None,
+    ) -> None:
+        """Remember a sent message that shows people's details, to edit them out on erasure."""
+        if about and message_id is not None and redacted:
+            redaction = {"call": "edit", "chat": chat_id, "message": message_id, "text": redacted}
+            try:
+                await mentions.record(self.core.sessions, about, key, redaction, self.core.clock())
+            except Exception:
+                # The message is out; failing here would send it again.
+                log.exception("could not remember a message that shows someone's details")
 
     async def push(self, user: Addressee, reply: Reply) -> bool:
         """Deliver a scheduled push (the `Outbound` of the outbox), after the replies people are
@@ -169,7 +191,11 @@ class TelegramChannel:
                     chat_id, reply.file.filename, reply.file.content, text[:1024], reply=PUSH
                 )
             else:
-                await self.sender.send_message(chat_id, text[:4096], self.markup(reply), reply=PUSH)
+                sent = await self.sender.send_message(
+                    chat_id, text[:4096], self.markup(reply), reply=PUSH
+                )
+                redacted = self.tr.render(REDACTED, reply.language)
+                await self._mentions(user.key, chat_id, sent, reply.about, redacted)
         except Transient:
             return False
         return True
