@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 from pathlib import Path
 from typing import Literal
@@ -21,6 +23,10 @@ class Settings(BaseSettings):
     database_url: str = DEFAULT_DATABASE_URL
     deployment_file: Path = DEFAULT_DEPLOYMENT
     log_level: str = "INFO"
+
+    # Wraps the keys that seal each person's personal fields, so that the database's log and its
+    # backups hold no usable key: 32 random bytes, base64 (`openssl rand -base64 32` makes one).
+    data_key: SecretStr | None = None
 
     telegram_bot_token: SecretStr | None = None
     bot_framework: Literal["ptb", "aiogram"] = "ptb"
@@ -49,6 +55,24 @@ class Settings(BaseSettings):
         if value is not None and not _SECRET.fullmatch(value.get_secret_value()):
             raise ValueError("use 1 to 256 characters A-Z, a-z, 0-9, _ and -")
         return value
+
+    @field_validator("data_key")
+    @classmethod
+    def _data_key_is_32_bytes(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            try:
+                raw = base64.b64decode(value.get_secret_value(), validate=True)
+            except binascii.Error:
+                raw = b""
+            if len(raw) != 32:
+                raise ValueError("use 32 random bytes, base64-encoded (44 characters)")
+        return value
+
+    @property
+    def data_key_bytes(self) -> bytes | None:
+        if self.data_key is None:
+            return None
+        return base64.b64decode(self.data_key.get_secret_value())
 
     @model_validator(mode="after")
     def _webhook_needs_secret(self) -> Settings:

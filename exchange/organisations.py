@@ -7,8 +7,9 @@ from datetime import datetime
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import DeliveryKind, Organisation, OrganisationStatus
+from storage.models import DeliveryKind, Organisation, OrganisationStatus, User
 from storage.outbox import enqueue
+from storage.sealing import sealer
 
 
 class NotDecidable(Exception):
@@ -38,23 +39,26 @@ async def approved_of_owner(session: AsyncSession, owner_id: int | None) -> Orga
     return organisation
 
 
-def register(
+async def register(
     session: AsyncSession,
     *,
-    owner_id: int,
+    owner: User,
     name: str,
     kind: str,
     municipality: str,
     contact_name: str,
     now: datetime,
 ) -> Organisation:
-    """A new registration, waiting for a coordinator."""
+    """A new registration, waiting for a coordinator; the contact's name is sealed with the
+    owner's key."""
+    assert owner.id is not None
+    seal = await sealer(session, owner.key)
     organisation = Organisation(
-        owner_id=owner_id,
+        owner_id=owner.id,
         name=name,
         kind=kind,
         municipality=municipality,
-        contact_name=contact_name,
+        contact_name=seal(contact_name) or "",
         status=OrganisationStatus.PENDING,
         created_at=now,
     )

@@ -33,6 +33,7 @@ from storage.models import (
     User,
     VolunteerProfile,
 )
+from storage.sealing import keyring_of
 
 # Offers an asker never learns of: whom their request was offered to, or who said no.
 UNSEEN = (MatchState.OFFERED, MatchState.DECLINED, MatchState.TAKEN, MatchState.WITHDRAWN)
@@ -132,6 +133,8 @@ async def erase(session: AsyncSession, user: User, now: datetime) -> None:
     await _cancel_messages_about(session, user.id)
     await mentions.redact(session, user.id, user.key, now)
     await replies.forget_person(session, user.key)
+    # Whatever copies of their sealed fields the database still keeps become unreadable.
+    await keyring_of(session).destroy(session, user.key)
     # The row stays for the anonymous counts, under a key that no longer names anyone.
     user.key = f"deleted:{uuid.uuid4().hex}"
     user.role = None

@@ -10,8 +10,9 @@ from sqlmodel import col, func, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from exchange.matches import release_volunteer
-from storage.models import DeliveryKind, HelpRequest, RequestStatus
+from storage.models import DeliveryKind, HelpRequest, RequestStatus, User
 from storage.outbox import enqueue_many, planned
+from storage.sealing import sealer
 from town.deployment import Deployment
 
 # More requests than this from one person within a day wait for the next day.
@@ -47,24 +48,27 @@ async def may_ask(session: AsyncSession, asker_id: int, now: datetime) -> bool:
     return int((await session.exec(query)).one()) < REQUESTS_PER_DAY
 
 
-def submit(
-    session: AsyncSession, asker_id: int, values: RequestValues, now: datetime
+async def submit(
+    session: AsyncSession, asker: User, values: RequestValues, now: datetime
 ) -> HelpRequest:
-    """A new open request; the next planning run offers it to volunteers."""
+    """A new open request; the next planning run offers it to volunteers. Names, the phone, the
+    address and the description are sealed with the asker's key."""
+    assert asker.id is not None
+    seal = await sealer(session, asker.key)
     request = HelpRequest(
-        asker_id=asker_id,
+        asker_id=asker.id,
         for_other=values.for_other,
-        person_name=values.person_name if values.for_other else None,
-        person_phone=values.person_phone if values.for_other else None,
+        person_name=seal(values.person_name) if values.for_other else None,
+        person_phone=seal(values.person_phone) if values.for_other else None,
         category=values.category,
         municipality=values.municipality,
         district=values.district,
         day=values.day,
         part_of_day=values.part_of_day,
         at_time=values.at_time,
-        address=values.address,
+        address=seal(values.address),
         languages=list(values.languages),
-        description=values.description,
+        description=seal(values.description) or "",
         language=values.language,
         status=RequestStatus.OPEN,
         created_at=now,

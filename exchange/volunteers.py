@@ -13,12 +13,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import (
     Rhythm,
+    User,
     VolunteerCategory,
     VolunteerDistrict,
     VolunteerLanguage,
     VolunteerProfile,
     VolunteerSlot,
 )
+from storage.sealing import sealer
 
 PROFILE_SETS = (VolunteerCategory, VolunteerDistrict, VolunteerLanguage, VolunteerSlot)
 
@@ -72,17 +74,24 @@ async def languages_of(session: AsyncSession, profile_id: int | None) -> list[st
 
 async def save_profile(
     session: AsyncSession,
-    user_id: int,
+    user: User,
     municipality: str,
     values: ProfileValues,
     now: datetime,
 ) -> VolunteerProfile:
-    """Create or update the volunteer's profile and its categories, districts, languages, times."""
-    profile = await profile_of(session, user_id)
+    """Create or update the volunteer's profile and its categories, districts, languages, times.
+    The first name and the note are sealed with the volunteer's key."""
+    assert user.id is not None
+    seal = await sealer(session, user.key)
+    columns = _columns(values, now) | {
+        "first_name": seal(values.first_name) or "",
+        "note": seal(values.note),
+    }
+    profile = await profile_of(session, user.id)
     if profile is None:
-        profile = VolunteerProfile(user_id=user_id, created_at=now, **_columns(values, now))
+        profile = VolunteerProfile(user_id=user.id, created_at=now, **columns)
     else:
-        for name, value in _columns(values, now).items():
+        for name, value in columns.items():
             setattr(profile, name, value)
     session.add(profile)
     await session.flush()
@@ -106,12 +115,10 @@ async def save_profile(
 
 def _columns(values: ProfileValues, now: datetime) -> dict[str, Any]:
     return {
-        "first_name": values.first_name,
         "age_group": values.age_group,
         "commitment": values.commitment,
         "rhythm": values.rhythm,
         "paused": values.paused,
-        "note": values.note,
         "updated_at": now,
     }
 

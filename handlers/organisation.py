@@ -187,9 +187,9 @@ async def _registered(ctx: Ctx) -> Outcome:
         if not _single_municipality(ctx):
             return Goto("municipality")
         chosen = ctx.deployment.municipalities[0]
-    organisations.register(
+    await organisations.register(
         ctx.session,
-        owner_id=ctx.user.id,
+        owner=ctx.user,
         name=data["name"],
         kind=data["kind"],
         municipality=chosen.id,

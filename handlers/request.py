@@ -253,7 +253,7 @@ async def _sent(ctx: Ctx) -> Outcome:
                 contact=ctx.deployment.agency.contact,
             )
         )
-    request = requests.submit(ctx.session, ctx.user.id, _values(ctx), ctx.now)
+    request = await requests.submit(ctx.session, ctx.user, _values(ctx), ctx.now)
     notes: list[Text] = [
         _about(
             ctx,

@@ -195,7 +195,7 @@ async def save_profile(ctx: Ctx) -> VolunteerProfile:
         note=data.get("note"),
     )
     return await volunteers.save_profile(
-        ctx.session, ctx.user.id, ctx.municipality.id, values, ctx.now
+        ctx.session, ctx.user, ctx.municipality.id, values, ctx.now
     )
 
 

@@ -6,6 +6,7 @@ tables, so a job missed while the bot was down simply finds more due rows on the
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from push.deliver import DEFAULT_LEASE, Audience, Outbound, deliver_due
 from push.plan import PlanReport, plan
-from storage import updates
+from storage import sealing, updates
 from town.deployment import Deployment
 
 log = logging.getLogger(__name__)
@@ -48,6 +49,7 @@ async def tick(pushing: Pushing, outbound: Outbound | None, audience: Audience) 
     async with pushing.sessions() as session, session.begin():
         report = await plan(session, pushing.deployment, now)
         await updates.forget_old(session, now)
+    await sealing.compact(pushing.sessions)
     sent = 0
     if outbound is not None:
         sent = await deliver_due(
@@ -64,20 +66,40 @@ async def tick(pushing: Pushing, outbound: Outbound | None, audience: Audience) 
     return TickReport(report, sent)
 
 
-def start_scheduler(pushing: Pushing, outbound: Outbound, audience: Audience) -> AsyncIOScheduler:
+class Scheduled:
+    """`tick` every minute inside the running event loop, until `stop`, which waits for a tick
+    under way (it may be sending) so that nothing it uses is closed under it."""
+
+    def __init__(self, pushing: Pushing, outbound: Outbound, audience: Audience) -> None:
+        self._args = (pushing, outbound, audience)
+        self._ticking = asyncio.Lock()
+        self.scheduler = AsyncIOScheduler(timezone=pushing.deployment.tz)
+        self.scheduler.add_job(
+            self._tick,
+            "interval",
+            seconds=TICK_SECONDS,
+            id="tick",
+            replace_existing=True,
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=TICK_SECONDS,
+            next_run_time=pushing.clock(),
+        )
+        self.scheduler.start()
+
+    async def _tick(self) -> None:
+        async with self._ticking:
+            await tick(*self._args)
+
+    async def stop(self, timeout: float = 30.0) -> None:  # noqa: ASYNC109
+        self.scheduler.pause()  # no new tick; shutting down would cancel the one under way
+        try:
+            await asyncio.wait_for(self._ticking.acquire(), timeout)
+        except TimeoutError:
+            log.warning("the scheduled work did not finish within %.0f s", timeout)
+        self.scheduler.shutdown(wait=False)
+
+
+def start_scheduler(pushing: Pushing, outbound: Outbound, audience: Audience) -> Scheduled:
     """Run `tick` every minute inside the running event loop."""
-    scheduler = AsyncIOScheduler(timezone=pushing.deployment.tz)
-    scheduler.add_job(
-        tick,
-        "interval",
-        seconds=TICK_SECONDS,
-        args=[pushing, outbound, audience],
-        id="tick",
-        replace_existing=True,
-        max_instances=1,
-        coalesce=True,
-        misfire_grace_time=TICK_SECONDS,
-        next_run_time=pushing.clock(),
-    )
-    scheduler.start()
-    return scheduler
+    return Scheduled(pushing, outbound, audience)

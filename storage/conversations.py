@@ -18,6 +18,7 @@ from sqlalchemy import String, Table, bindparam, delete, insert, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import Conversation, User, table_of
+from storage.sealing import keyring_of
 
 CONVERSATIONS: Table = table_of(Conversation)
 _STATE_COLUMNS = ("language", "flow", "step", "data", "stack", "options", "updated_at")
@@ -112,6 +113,9 @@ async def save_states(session: AsyncSession, states: Iterable[DialogueState]) ->
     updates: list[dict[str, Any]] = []
     inserts: list[dict[str, Any]] = []
     deletes: list[dict[str, Any]] = []
+    # Drafts hold names, addresses and descriptions: sealed with the person's key.
+    keyring = keyring_of(session)
+    kids = await keyring.kids_of(session, [s.key for s in states if s.flow and (s.data or s.stack)])
     for state in states:
         if not state.flow:
             if state.stored:
@@ -119,6 +123,10 @@ async def save_states(session: AsyncSession, states: Iterable[DialogueState]) ->
                 state.stored = False
             continue
         values = {name: getattr(state, name) for name in _STATE_COLUMNS}
+        kid = kids.get(state.key)
+        if kid is not None:
+            values["data"] = keyring.seal_json(kid, state.data) if state.data else {}
+            values["stack"] = keyring.seal_json(kid, state.stack) if state.stack else []
         if state.stored:
             updates.append({"state_key": state.key, **values})
         else:

@@ -12,6 +12,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage import sealing
+
 ALEMBIC_INI = Path(__file__).resolve().parent / "alembic.ini"
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///ehrenamt.db"
 
@@ -29,8 +31,14 @@ def async_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
-def create_engine(url: str = DEFAULT_DATABASE_URL, **kwargs: Any) -> AsyncEngine:
-    """Create an async engine; SQLite gets WAL, foreign keys and a busy timeout on every connection."""
+def create_engine(
+    url: str = DEFAULT_DATABASE_URL, *, data_key: bytes | None = None, **kwargs: Any
+) -> AsyncEngine:
+    """Create an async engine; SQLite gets WAL, foreign keys and a busy timeout on every connection.
+
+    The engine carries the keyring that seals and opens personal fields (`storage.sealing`),
+    with `data_key` wrapping the people's keys if given.
+    """
     url = async_url(url)
     if make_url(url).get_backend_name() == "sqlite":
         # SQLite has one writer at a time. One pooled connection per process queues our
@@ -42,6 +50,7 @@ def create_engine(url: str = DEFAULT_DATABASE_URL, **kwargs: Any) -> AsyncEngine
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", _sqlite_begin_immediate)
+    sealing.attach(engine, data_key)  # after BEGIN IMMEDIATE: it reads in the transaction
     return engine
 
 

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, Index, LargeBinary, Table, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
-from storage.types import UTCDateTime, enum_text
+from storage.types import SealedJSON, SealedText, UTCDateTime, enum_text
 
 # The states of what the exchange keeps, and the kinds of messages it pushes. Only the domain
 # (`exchange/`) moves a row from one state to another; everyone else names states by these enums.
@@ -137,9 +137,10 @@ class Conversation(SQLModel, table=True):
     language: str | None = Field(default=None, max_length=16)
     flow: str = Field(max_length=40)
     step: str = Field(max_length=40)
-    data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # Drafts and the flows to return to hold what people typed: sealed with their key.
+    data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(SealedJSON, nullable=False))
     stack: list[dict[str, Any]] = Field(
-        default_factory=list, sa_column=Column(JSON, nullable=False)
+        default_factory=list, sa_column=Column(SealedJSON, nullable=False)
     )
     options: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     updated_at: datetime = Field(sa_type=UTCDateTime)
@@ -156,9 +157,9 @@ class VolunteerProfile(SQLModel, table=True):
     commitment: str = Field(max_length=10)  # one_off | regular | both
     rhythm: Rhythm = Field(sa_type=enum_text(Rhythm, 10))
     paused: bool = False
-    note: str | None = Field(default=None, max_length=300)
+    note: str | None = Field(default=None, sa_type=SealedText)
     age_group: str = Field(max_length=10)  # minor | adult
-    first_name: str = Field(default="", max_length=40)  # shown to the people they help
+    first_name: str = Field(default="", sa_type=SealedText)  # shown to the people they help
     verified: bool = False
     # Same-day urgent requests may reach them during their quiet hours.
     urgent_ok: bool = False
@@ -220,7 +221,8 @@ class HelpRequest(SQLModel, table=True):
     """A request for help, by the person themself or by someone asking on their behalf.
 
     The asker is always the contact. `address` and `person_phone` are shown only to the volunteer
-    who is confirmed later.
+    who is confirmed later. Names, the phone, the address and the description are sealed with the
+    asker's key (`storage.sealing`).
     """
 
     __tablename__ = "help_requests"
@@ -228,17 +230,17 @@ class HelpRequest(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     asker_id: int = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
     for_other: bool = False
-    person_name: str | None = Field(default=None, max_length=60)
-    person_phone: str | None = Field(default=None, max_length=30)
+    person_name: str | None = Field(default=None, sa_type=SealedText)
+    person_phone: str | None = Field(default=None, sa_type=SealedText)
     category: str = Field(max_length=40, index=True)
     municipality: str = Field(max_length=40)
     district: str = Field(max_length=40, index=True)
     day: date | None = None  # None: flexible
     part_of_day: str | None = Field(default=None, max_length=10)
     at_time: time | None = None
-    address: str | None = Field(default=None, max_length=200)
+    address: str | None = Field(default=None, sa_type=SealedText)
     languages: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    description: str = Field(max_length=500)
+    description: str = Field(sa_type=SealedText)
     # The language the description was written in (the asker's), shown to readers of another.
     language: str = Field(default="de", max_length=16)
     status: RequestStatus = Field(
@@ -262,7 +264,7 @@ class Organisation(SQLModel, table=True):
     name: str = Field(max_length=100)
     kind: str = Field(max_length=20)
     municipality: str = Field(max_length=40)
-    contact_name: str = Field(max_length=80)
+    contact_name: str = Field(sa_type=SealedText)
     status: OrganisationStatus = Field(
         default=OrganisationStatus.PENDING, sa_type=enum_text(OrganisationStatus, 10), index=True
     )
@@ -376,7 +378,8 @@ class PendingReply(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(max_length=64, index=True)
-    body: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # Sealed with the reader's key, like the file.
+    body: dict[str, Any] = Field(default_factory=dict, sa_column=Column(SealedJSON, nullable=False))
     file: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
     # Ids of the people whose personal details the reply shows (see `Mention`).
     about: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
@@ -428,6 +431,28 @@ class Report(SQLModel, table=True):
     match_id: int | None = Field(default=None, foreign_key="matches.id", ondelete="SET NULL")
     created_at: datetime = Field(sa_type=UTCDateTime)
     handled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class PersonKey(SQLModel, table=True):
+    """The key that seals a person's personal fields (see `storage.sealing`); erasing the person
+    deletes it. `owner` is the person's user key; `key` is wrapped with DATA_KEY if one is set."""
+
+    __tablename__ = "person_keys"
+
+    kid: str = Field(max_length=16, primary_key=True)
+    owner: str = Field(max_length=64, unique=True)
+    key: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    created_at: datetime = Field(sa_type=UTCDateTime, index=True)
+
+
+class Erasure(SQLModel, table=True):
+    """A key that was destroyed: other processes forget it, and the key table is compacted."""
+
+    __tablename__ = "erasures"
+
+    kid: str = Field(max_length=16, primary_key=True)
+    erased_at: datetime = Field(sa_type=UTCDateTime, index=True)
+    compacted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 def table_of(model: type[SQLModel]) -> Table:

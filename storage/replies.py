@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import PendingReply, table_of
+from storage.sealing import Keyring, keyring_of
 
 REPLIES: Table = table_of(PendingReply)
 _C = REPLIES.c
@@ -57,11 +58,14 @@ async def queue(
 ) -> list[list[Pending]]:
     """Write the replies of several people in the caller's transaction, claimed by `worker`;
     returns them per person, in order."""
+    keyring = keyring_of(session)
+    kids = await keyring.kids_of(session, [key for key, items in replies if items])
     rows = [
         {
             "key": key,
-            "body": item.body,
-            "file": item.file,
+            # What people are told holds names and addresses: sealed with the reader's key.
+            "body": _sealed(keyring, kids.get(key), item.body),
+            "file": _sealed_file(keyring, kids.get(key), item.file),
             "about": list(item.about),
             "created_at": now,
             "claimed_by": worker,
@@ -145,6 +149,7 @@ async def claim_orphans(
     )
     until = now + lease
     async with sessions() as session, session.begin():
+        keyring = keyring_of(session)
         connection = await session.connection()
         # Conditional on the row still being free, so two processes never both claim it.
         result = await connection.execute(
@@ -154,7 +159,22 @@ async def claim_orphans(
             .returning(_C.id, _C.key, _C.body, _C.file, _C.about)
         )
         rows = sorted(result.all(), key=lambda row: row[0])
-    return [Pending(row[0], row[1], row[2], row[3], until, tuple(row[4])) for row in rows]
+    return [
+        Pending(row[0], row[1], row[2], _opened(keyring, row[3]), until, tuple(row[4]))
+        for row in rows
+    ]
+
+
+def _sealed(keyring: Keyring, kid: str | None, body: dict[str, Any]) -> Any:
+    return keyring.seal_json(kid, body) if kid is not None else body
+
+
+def _sealed_file(keyring: Keyring, kid: str | None, file: bytes | None) -> bytes | None:
+    return keyring.seal_file(kid, file) if kid is not None and file is not None else file
+
+
+def _opened(keyring: Keyring, file: bytes | None) -> bytes | None:
+    return keyring.open_file(file) if file is not None else None
 
 
 async def forget_person(session: AsyncSession, key: str) -> None:

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import DateTime, String
+from sqlalchemy import JSON, DateTime, String, Text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
@@ -93,3 +93,51 @@ def enum_text(enum: type[StrEnum], length: int) -> type[EnumText]:
     """The column type of one enum, stored in a text column of `length` characters."""
     members = {"enum": enum, "impl": String(length), "cache_ok": True}
     return type(f"{enum.__name__}Text", (EnumText,), members)
+
+
+# How a sealed value starts (see `storage.sealing`): `enc1:<key id>:<base64>`.
+PREFIX = "enc1:"
+
+
+class Sealed(str):
+    """A personal value on its way into the database, with the key id of the person it is of."""
+
+    kid: str
+
+    def __new__(cls, value: str, kid: str) -> Sealed:
+        sealed = super().__new__(cls, value)
+        sealed.kid = kid
+        return sealed
+
+
+class SealedText(TypeDecorator[str]):
+    """A personal text column: a `Sealed` value is written encrypted with its person's key, and
+    read back as plain text. Other values are written as they are (empty, or from before)."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
+        if isinstance(value, Sealed):
+            sealed: str = dialect.keyring.seal(value.kid, str(value))  # type: ignore[attr-defined]
+            return sealed
+        return value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> str | None:
+        if isinstance(value, str) and value.startswith(PREFIX):
+            opened: str = dialect.keyring.open(value)  # type: ignore[attr-defined]
+            return opened
+        return value  # type: ignore[no-any-return]
+
+
+class SealedJSON(TypeDecorator[Any]):
+    """A JSON column that may hold a sealed document (a JSON string `enc1:...`, written by
+    `Keyring.seal_json`): read back as the document it seals."""
+
+    impl = JSON
+    cache_ok = True
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Any:
+        if isinstance(value, str) and value.startswith(PREFIX):
+            return dialect.keyring.open_json(value)  # type: ignore[attr-defined]
+        return value

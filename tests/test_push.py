@@ -57,20 +57,27 @@ async def volunteer_profile(
 
 
 async def request_for_mother(
-    sabine: Chat, day: str = "Di., 24. Nov.", district: str = "Büdesheim"
+    sabine: Chat,
+    day: str = "Di., 24. Nov.",
+    district: str = "Büdesheim",
+    *,
+    name: str = "Helga",
+    address: str = "Hauptstraße 5",
+    phone: str = "06721 12345",
+    description: str = "Wocheneinkauf, die Taschen sind zu schwer.",
 ) -> Chat:
     await onboard(sabine, "relative")
     await sabine.press("👪 Hilfe für jemanden anfragen")
-    await sabine.send("Helga")
+    await sabine.send(name)
     await sabine.press("🛒 Einkaufen")
     await sabine.press(day)
     await sabine.press("vormittags")
     await sabine.press(district)
-    await sabine.send("Hauptstraße 5")
+    await sabine.send(address)
     await sabine.press("Deutsch")
     await sabine.press("➡️ Weiter")
-    await sabine.send("06721 12345")
-    await sabine.send("Wocheneinkauf, die Taschen sind zu schwer.")
+    await sabine.send(phone)
+    await sabine.send(description)
     await sabine.press("📨 Anfrage senden")
     return sabine
 

@@ -9,7 +9,6 @@ from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from aiohttp import web
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.app import App
 from bot.channels.telegram.channel import TelegramChannel, user_key
@@ -20,7 +19,7 @@ from bot.channels.telegram.webhook import start_webhook_server
 from bot.config import Settings
 from exchange.people import mark_unreachable
 from push.deliver import Audience
-from push.jobs import TickReport, start_scheduler, tick
+from push.jobs import Scheduled, TickReport, start_scheduler, tick
 
 log = logging.getLogger(__name__)
 
@@ -122,7 +121,7 @@ class TelegramBot:
         self.channel = TelegramChannel(app.core, app.translator, sender)
         self.front.attach(self.channel)
         self._webhook: web.AppRunner | None = None
-        self._scheduler: AsyncIOScheduler | None = None
+        self._scheduler: Scheduled | None = None
         self._stop = asyncio.Event()
         self._background: list[asyncio.Task[None]] = []
         self.counts = Counts()
@@ -175,12 +174,12 @@ class TelegramBot:
         """Stop taking updates, let those begun be stored and their replies go out (what is not
         sent in a few seconds is kept for the next start), then disconnect."""
         self._stop.set()
-        if self._scheduler is not None:
-            self._scheduler.shutdown(wait=False)
         if self._webhook is not None:
             await self._webhook.cleanup()
         if self._background:
             await asyncio.gather(*self._background, return_exceptions=True)
+        if self._scheduler is not None:
+            await self._scheduler.stop()
         await self.channel.courier.close()
         await self.front.stop()
         counts = self.counts
