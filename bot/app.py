@@ -41,7 +41,7 @@ async def running_app(
 ) -> AsyncIterator[App]:
     """Build the app on a migrated database and dispose of the engine afterwards."""
     deployment = load_deployment(settings.deployment_file)
-    engine = create_engine(settings.database_url)
+    engine = create_engine(settings.database_url.get_secret_value())
     try:
         await migrate(engine)
         sessions = make_sessionmaker(engine)
