@@ -41,7 +41,9 @@ async def running_app(
 ) -> AsyncIterator[App]:
     """Build the app on a migrated database and dispose of the engine afterwards."""
     deployment = load_deployment(settings.deployment_file)
-    engine = create_engine(settings.database_url, data_key=settings.data_key_bytes)
+    engine = create_engine(
+        settings.database_url.get_secret_value(), data_key=settings.data_key_bytes
+    )
     try:
         await migrate(engine)
         sessions = make_sessionmaker(engine)

@@ -11,7 +11,8 @@ from collections.abc import Sequence
 
 from bot.app import running_app
 from bot.channels.console import ConsoleChannel
-from bot.config import Settings
+from bot.config import ConfigError, Settings, check_deployment, load_settings
+from bot.logs import configure_logging
 from bot.process import tune_garbage_collector
 from exchange import organisations, people, safeguarding
 from storage import create_engine, migrate
@@ -83,15 +84,15 @@ To try the bot without Telegram, chat with it in the terminal: make chat
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    settings = Settings()
-    if getattr(args, "database", None):
-        settings = settings.model_copy(update={"database_url": args.database})
-    level = logging.WARNING if args.command in ("chat", "admin") else settings.log_level.upper()
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    # httpx logs every request URL, and Bot API URLs contain the token; the database drivers log
-    # statements with their parameters, which hold what people typed.
-    for noisy in ("httpx", "aiosqlite", "asyncpg", "sqlalchemy.engine"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    try:
+        settings = load_settings(database=getattr(args, "database", None) or None)
+        # Every command checks the deployment file, so a broken one is named before anything runs.
+        check_deployment(settings.deployment_file)
+    except ConfigError as error:
+        sys.stderr.write(f"ehrenamt: {error}\n")
+        return 2
+    level = logging.WARNING if args.command in ("chat", "admin") else settings.log_level
+    configure_logging(level, settings.secrets())
     tune_garbage_collector()
     if args.command == "chat":
         asyncio.run(_chat(settings, user=args.user, language=args.language))
@@ -223,7 +224,7 @@ def _printable(text: str) -> str:
 
 
 async def _migrate(settings: Settings) -> None:
-    engine = create_engine(settings.database_url)
+    engine = create_engine(settings.database_url.get_secret_value())
     try:
         await migrate(engine)
     finally:

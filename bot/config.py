@@ -1,18 +1,27 @@
-"""Settings from the environment and `.env`; see `.env.example` for every one of them."""
+"""Settings from the environment and `.env`; see `.env.example` for every one of them.
+
+Secrets (the bot token, the webhook secret, the database URL with its password) are `SecretStr`:
+`repr(settings)` and validation errors show them as stars. A bad setting or deployment file
+becomes a `ConfigError` whose message is one line naming the setting or file and what is wrong,
+never a value.
+"""
 
 from __future__ import annotations
 
 import base64
 import binascii
 import re
+import tomllib
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_core import ErrorDetails
+from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
+from sqlalchemy.engine import make_url
 
-from storage.db import DEFAULT_DATABASE_URL
-from town.deployment import DEFAULT_DEPLOYMENT
+from storage.db import DEFAULT_DATABASE_URL, check_url
+from town.deployment import DEFAULT_DEPLOYMENT, Deployment, load_deployment
 
 _SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
@@ -20,9 +29,9 @@ _SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
-    database_url: str = DEFAULT_DATABASE_URL
+    database_url: SecretStr = SecretStr(DEFAULT_DATABASE_URL)
     deployment_file: Path = DEFAULT_DEPLOYMENT
-    log_level: str = "INFO"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
 
     # Wraps the keys that seal each person's personal fields, so that the database's log and its
     # backups hold no usable key: 32 random bytes, base64 (`openssl rand -base64 32` makes one).
@@ -48,6 +57,17 @@ class Settings(BaseSettings):
     # How long the process that handled a step holds its replies; if it dies before sending
     # them, another process (or the same one, restarted) sends them once this has passed.
     reply_lease_seconds: int = Field(default=20, ge=1)
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _any_case(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+    @field_validator("database_url")
+    @classmethod
+    def _usable_database(cls, value: SecretStr) -> SecretStr:
+        check_url(value.get_secret_value())
+        return value
 
     @field_validator("webhook_secret")
     @classmethod
@@ -84,3 +104,69 @@ class Settings(BaseSettings):
     def webhook_host_port(self) -> tuple[str, int]:
         host, _sep, port = self.webhook_listen.rpartition(":")
         return host or "0.0.0.0", int(port)
+
+    def secrets(self) -> list[str]:
+        """The values no log line may show: the token, the webhook secret, the database password,
+        the data key."""
+        password = make_url(self.database_url.get_secret_value()).password
+        values = (self.telegram_bot_token, self.webhook_secret, password, self.data_key)
+        return [v.get_secret_value() if isinstance(v, SecretStr) else v for v in values if v]
+
+
+class ConfigError(Exception):
+    """A setting or the deployment file is unusable; the message says which, and why, in one line."""
+
+
+def load_settings(*, database: str | None = None) -> Settings:
+    """The settings from the environment and `.env`, with `database` (`--database`) over
+    DATABASE_URL; ConfigError if one is unusable."""
+    overrides: dict[str, Any] = {} if database is None else {"database_url": database}
+    try:
+        return Settings(**overrides)
+    except ValidationError as error:
+        where = "--database" if database is not None else None
+        raise ConfigError(_explain_settings(error, database_option=where)) from None
+    except SettingsError as error:
+        raise ConfigError(f"settings (environment or .env): {error}") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(f".env cannot be read: {error}") from None
+
+
+def check_deployment(path: Path) -> Deployment:
+    """Load the deployment file; ConfigError if it is missing, not TOML or not valid."""
+    where = f"deployment file {path} (DEPLOYMENT_FILE)"
+    try:
+        return load_deployment(path)
+    except FileNotFoundError:
+        raise ConfigError(f"{where} does not exist") from None
+    except OSError as error:
+        raise ConfigError(f"{where} cannot be read: {error.strerror or error}") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{where} is not valid TOML: {error}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{where} is not UTF-8 text") from None
+    except ValidationError as error:
+        problems = (
+            f"{'.'.join(str(part) for part in problem['loc']) or 'the file'}: {_reason(problem)}"
+            for problem in error.errors()
+        )
+        raise ConfigError(f"{where} is not valid: {'; '.join(problems)}") from None
+
+
+def _explain_settings(error: ValidationError, *, database_option: str | None) -> str:
+    """Each of pydantic's errors as the variable's name and the reason, no value, on one line."""
+    problems = []
+    for problem in error.errors():
+        field = str(problem["loc"][0]) if problem["loc"] else ""
+        if field == "database_url" and database_option:
+            where = database_option
+        else:
+            where = f"{field.upper() or 'settings'} (environment or .env)"
+        problems.append(f"{where}: {_reason(problem)}")
+    return "; ".join(problems)
+
+
+def _reason(problem: ErrorDetails) -> str:
+    """Pydantic's message of one error, without its "Value error, " prefix, on one line."""
+    message = str(problem["msg"]).removeprefix("Value error, ")
+    return " ".join(message.split())

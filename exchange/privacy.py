@@ -1,7 +1,8 @@
 """A person's rights: everything stored about them (GDPR Art. 15 and 20), and erasure (Art. 17).
 
 What statistics need (kinds of help, districts, dates, hours) stays, without anyone's name,
-contact, address or words; personal details of finished requests are erased after a while.
+contact, address or words; personal details of finished requests are erased after a while, and
+the dialogue state of people who never consented soon after they stopped writing.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import uuid
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import delete, or_, update
+from sqlalchemy import delete, exists, or_, update
 from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -183,3 +184,26 @@ async def purge_finished(session: AsyncSession, retention_days: int, now: dateti
         )
         .values(description="", address=None, person_name=None, person_phone=None)
     )
+
+
+async def forget_unconsented(session: AsyncSession, hours: float, now: datetime) -> int:
+    """Delete the dialogue state of people who never consented once it has not changed for
+    `hours`; return how many.
+
+    Before consent a `conversations` row (the user key, the language, a deep-link code, the step)
+    is all that is stored about a person, and a person who stops before consenting would leave
+    it forever. Every message a person writes renews the row, so this takes only those who
+    stopped writing.
+    """
+    before = now - timedelta(hours=hours)
+    consented = exists().where(col(User.key) == col(Conversation.key))
+    deleted = await session.exec(
+        delete(Conversation)
+        .where(col(Conversation.updated_at) < before, ~consented)
+        .returning(col(Conversation.key))
+    )
+    forgotten: list[str] = list(deleted.scalars().all())
+    keyring = keyring_of(session)
+    for key in forgotten:  # the key that sealed their draft goes with it
+        await keyring.destroy(session, key)
+    return len(forgotten)

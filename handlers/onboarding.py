@@ -1,7 +1,8 @@
 """Onboarding: language, privacy notice and consent, municipality (if several), role.
 
-Nothing about a person is stored before they consent: until then only the dialogue state exists,
-and declining deletes it.
+Nothing about a person is stored before they consent but the dialogue state (user key, language,
+deep-link code, step); declining deletes it, and so does planning, `unconsented_hours` (48) after
+their last message (`exchange.privacy.forget_unconsented`).
 """
 
 from __future__ import annotations

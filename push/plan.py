@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from exchange.announcements import announce_opportunities
-from exchange.privacy import purge_finished
+from exchange.privacy import forget_unconsented, purge_finished
 from exchange.requests import expire_passed
 from exchange.rounds import plan_rounds
 from town.deployment import Deployment
@@ -23,12 +23,15 @@ class PlanReport:
     expired: int = 0
     rounds_started: int = 0
     announcements: int = 0
+    # Dialogues of people who never consented, deleted after their time.
+    forgotten: int = 0
 
 
 async def plan(session: AsyncSession, deployment: Deployment, now: datetime) -> PlanReport:
     """Everything the scheduler plans at `now`, written as rows in the caller's transaction."""
     expired = await expire_passed(session, deployment, now)
     await purge_finished(session, deployment.agency.retention_days, now)
+    forgotten = await forget_unconsented(session, deployment.agency.unconsented_hours, now)
     rounds = await plan_rounds(session, deployment, now)
     announcements = await announce_opportunities(session, deployment, now)
     return PlanReport(
@@ -37,4 +40,5 @@ async def plan(session: AsyncSession, deployment: Deployment, now: datetime) -> 
         expired=expired,
         rounds_started=rounds.rounds_started,
         announcements=announcements,
+        forgotten=forgotten,
     )

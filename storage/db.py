@@ -9,6 +9,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -29,6 +30,20 @@ def async_url(url: str) -> str:
     if driver is not None:
         parsed = parsed.set(drivername=driver)
     return parsed.render_as_string(hide_password=False)
+
+
+def check_url(url: str) -> None:
+    """Refuse a URL that is not one of SQLite or PostgreSQL; the reason never repeats the URL,
+    which may hold a password."""
+    try:
+        backend = make_url(url).get_backend_name()
+    except (ArgumentError, ValueError):
+        raise ValueError(
+            "not a database URL; for example sqlite:///ehrenamt.db or "
+            "postgresql://user:password@host/ehrenamt"
+        ) from None
+    if backend not in ("sqlite", "postgresql", "postgres"):
+        raise ValueError(f"{backend} is not supported; use a sqlite:// or postgresql:// URL")
 
 
 def create_engine(

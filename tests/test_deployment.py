@@ -51,6 +51,7 @@ def _raw() -> dict[str, object]:
         (lambda d: d.update(timezone="Mars/Olympus"), "timezone"),
         (lambda d: d["municipalities"][0]["districts"][0].update(latitude=123), "latitude"),
         (lambda d: d["agency"].update(privacy_version=""), "privacy_version"),
+        (lambda d: d["agency"].update(unconsented_hours=0), "unconsented_hours"),
         (lambda d: d.update(unknown_setting=1), "unknown_setting"),
     ],
 )

@@ -18,6 +18,7 @@ from bot.config import Settings
 from engine.flood import MESSAGES_PER_MINUTE
 from engine.types import Incoming
 from storage.models import (
+    Conversation,
     HelpRequest,
     Match,
     MatchState,
@@ -193,6 +194,32 @@ async def test_finished_requests_lose_their_personal_details_after_the_retention
         "",
     )
     assert (request.category, request.status) == ("shopping", RequestStatus.CANCELLED)
+
+
+async def test_a_dialogue_without_consent_is_forgotten_after_48_hours(
+    app: App, chat: Callable[..., Chat], clock: FrozenClock
+) -> None:
+    passerby = chat("passerby")
+    await passerby.send("/start buedesheim")  # from a poster's deep link
+    await passerby.press("Deutsch")  # and no answer to the consent question
+    erika = await onboard(chat("erika"), "volunteer")
+
+    async def conversation(person: Chat) -> Conversation | None:
+        async with app.sessions() as session:
+            return await session.get(Conversation, person.user_key)
+
+    stored = await conversation(passerby)
+    assert stored is not None and stored.data == {"start_code": "buedesheim"}
+    inbox = Inbox(app)
+    clock.advance(timedelta(hours=47))
+    await inbox.run()
+    assert await conversation(passerby) is not None
+    clock.advance(timedelta(hours=2))
+    await inbox.run()
+    assert await conversation(passerby) is None
+    assert await conversation(erika) is not None  # who consented keeps their dialogue
+    # Coming back starts afresh, with the language question.
+    assert "In welcher Sprache" in await passerby.send("/start")
 
 
 async def test_too_many_messages_in_a_minute_are_slowed_down(

@@ -82,6 +82,8 @@ class Agency(_Model):
     privacy_version: str = Field(min_length=1, max_length=20)
     # Days after which the personal details of finished requests are erased.
     retention_days: int = Field(default=90, ge=1)
+    # Hours after their last message the dialogue state of someone who never consented is deleted.
+    unconsented_hours: float = Field(default=48.0, gt=0)
     # The full privacy notice per language (German and English at least); see bingen.toml.
     privacy_notice: dict[str, str] = Field(default_factory=dict)
 
