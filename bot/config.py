@@ -33,8 +33,9 @@ class Settings(BaseSettings):
     run_scheduler: bool = True
     # More messages than this from one person within a minute are answered with a request to wait.
     messages_per_minute: int = Field(default=30, ge=1)
-    # A push worker's claim on the messages it is sending; after a crash, the next worker sends
-    # what the dead one had claimed but not sent once this many seconds have passed.
+    # A push worker's claim on the messages it is sending, extended while sending takes long;
+    # after a crash, the next worker sends what the dead one had claimed but not sent once this
+    # many seconds have passed.
     push_lease_seconds: int = Field(default=120, ge=1)
 
     @field_validator("webhook_secret")

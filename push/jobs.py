@@ -43,13 +43,19 @@ class TickReport:
 
 async def tick(pushing: Pushing, outbound: Outbound | None, audience: Audience) -> TickReport:
     """Plan once and, if there is a way out, deliver everything due."""
-    now = pushing.clock()
     async with pushing.sessions() as session, session.begin():
-        report = await plan(session, pushing.deployment, now)
+        report = await plan(session, pushing.deployment, pushing.clock())
     sent = 0
     if outbound is not None:
+        # The clock itself, not the time planning started: a long run claims its later
+        # batches with the time they are claimed at.
         sent = await deliver_due(
-            pushing.sessions, pushing.deployment, outbound, audience, now, lease=pushing.lease
+            pushing.sessions,
+            pushing.deployment,
+            outbound,
+            audience,
+            pushing.clock,
+            lease=pushing.lease,
         )
     if report.offers or report.expired or report.exhausted or sent:
         log.info(
