@@ -37,6 +37,8 @@ class Settings(BaseSettings):
     # after a crash, the next worker sends what the dead one had claimed but not sent once this
     # many seconds have passed.
     push_lease_seconds: int = Field(default=120, ge=1)
+    # How often the scheduler plans and delivers what is due.
+    push_tick_seconds: int = Field(default=60, ge=1)
 
     @field_validator("webhook_secret")
     @classmethod

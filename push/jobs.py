@@ -26,13 +26,14 @@ TICK_SECONDS = 60
 
 @dataclass(frozen=True)
 class Pushing:
-    """What the scheduled work needs: the database, the town, the clock, and how long a push
-    worker's claim on messages lasts."""
+    """What the scheduled work needs: the database, the town, the clock, how long a push
+    worker's claim on messages lasts, and how often the scheduler wakes up."""
 
     sessions: async_sessionmaker[AsyncSession]
     deployment: Deployment
     clock: Callable[[], datetime]
     lease: timedelta = DEFAULT_LEASE
+    every: timedelta = timedelta(seconds=TICK_SECONDS)
 
 
 @dataclass(frozen=True)
@@ -69,18 +70,19 @@ async def tick(pushing: Pushing, outbound: Outbound | None, audience: Audience) 
 
 
 def start_scheduler(pushing: Pushing, outbound: Outbound, audience: Audience) -> AsyncIOScheduler:
-    """Run `tick` every minute inside the running event loop."""
+    """Run `tick` every `pushing.every` (a minute by default) inside the running event loop."""
     scheduler = AsyncIOScheduler(timezone=pushing.deployment.tz)
+    seconds = pushing.every.total_seconds()
     scheduler.add_job(
         tick,
         "interval",
-        seconds=TICK_SECONDS,
+        seconds=seconds,
         args=[pushing, outbound, audience],
         id="tick",
         replace_existing=True,
         max_instances=1,
         coalesce=True,
-        misfire_grace_time=TICK_SECONDS,
+        misfire_grace_time=max(1, round(seconds)),
         next_run_time=pushing.clock(),
     )
     scheduler.start()
