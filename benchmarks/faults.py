@@ -228,7 +228,7 @@ async def measure(
         received=sum(len(chat) for chat in chats),
         lost=sum(not chat for chat in chats),
         doubled=sum(len(chat) > 1 for chat in chats),
-        wrong=sum(EXPIRED_TEXT not in texts for chat in chats for texts in chat),
+        wrong=sum(EXPIRED_TEXT not in message for chat in chats for message in chat),
         unsent=messages - await marked_sent(database_url),
         kills=killed,
         seconds=seconds,
