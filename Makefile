@@ -8,7 +8,7 @@ PO_FILES := $(wildcard locales/*/LC_MESSAGES/messages.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 ARGS ?=
 
-.PHONY: install chat run migrate test lint format typecheck test-postgres bench bench-telegram bench-matching bench-sender \
+.PHONY: install chat run migrate test lint format typecheck test-postgres bench bench-telegram bench-matching bench-sender bench-faults \
         i18n-extract i18n-update i18n-compile i18n-check migration clean
 
 install: $(STAMP) $(MO_FILES)
@@ -66,8 +66,12 @@ bench-matching: install
 bench-sender: install
 	$(BIN)/python -m benchmarks.sender $(ARGS)
 
+## 2,000 pushes by two schedulers, killed with SIGKILL five times while sending: messages lost and doubled (SQLite, PostgreSQL).
+bench-faults: install
+	$(BIN)/python -m benchmarks.faults $(ARGS)
+
 ## Every benchmark.
-bench: bench-telegram bench-matching bench-sender
+bench: bench-telegram bench-matching bench-sender bench-faults
 
 i18n-extract: install
 	$(BIN)/python -m locales.catalogs extract

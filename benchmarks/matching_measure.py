@@ -122,7 +122,9 @@ async def measure(path: Path, volunteers: int, requests: int, profile: Path | No
         async with sessions() as session:
             messages_of = await compose_all(session, deployment, recipients, built)
         # Sending is not measured; marking the batch sent is, as deliver_due does after sending.
-        await mark_sent(sessions, [delivery.id for delivery, _user in rows], DIGEST_AT)
+        await mark_sent(
+            sessions, [delivery.id for delivery, _user in rows], DIGEST_AT, worker="bench"
+        )
         for (_user, deliveries), replies in zip(recipients, messages_of, strict=True):
             digests += sum(d.kind == "offer" for d in deliveries) > 1
             for reply, _ids in replies:

@@ -32,7 +32,8 @@ class App:
     def pushing(self) -> Pushing:
         """What the scheduled work needs of the app."""
         lease = timedelta(seconds=self.settings.push_lease_seconds)
-        return Pushing(self.sessions, self.deployment, self.core.clock, lease)
+        every = timedelta(seconds=self.settings.push_tick_seconds)
+        return Pushing(self.sessions, self.deployment, self.core.clock, lease, every)
 
 
 @asynccontextmanager

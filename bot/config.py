@@ -51,9 +51,12 @@ class Settings(BaseSettings):
     telegram_messages_per_second: float = Field(default=30.0, gt=0)
     # More messages than this from one person within a minute are answered with a request to wait.
     messages_per_minute: int = Field(default=30, ge=1)
-    # A push worker's claim on the messages it is sending; after a crash, the next worker sends
-    # what the dead one had claimed but not sent once this many seconds have passed.
+    # A push worker's claim on the messages it is sending, extended while sending takes long;
+    # after a crash, the next worker sends what the dead one had claimed but not sent once this
+    # many seconds have passed.
     push_lease_seconds: int = Field(default=120, ge=1)
+    # How often the scheduler plans and delivers what is due.
+    push_tick_seconds: int = Field(default=60, ge=1)
     # How long the process that handled a step holds its replies; if it dies before sending
     # them, another process (or the same one, restarted) sends them once this has passed.
     reply_lease_seconds: int = Field(default=20, ge=1)

@@ -1,7 +1,12 @@
 """Delivering due pushes: claim them, compose each for its reader (`push.compose`), send, mark sent.
 
-A row is marked sent only after the platform accepted the message, and a row is claimed by one
-worker at a time, so a crash or a second process neither loses nor duplicates a message.
+A row is claimed by one worker at a time, with the clock at the moment of claiming, and only that
+worker sends it, marks it sent or gives it back. A claim lasts a lease, and a worker extends it for
+as long as it is sending, so no other worker takes rows it is about to send. Each message is
+marked sent in a commit of its own as soon as the platform accepted it. So a second process never
+sends a message twice, and a crash loses none: what a dead worker had claimed goes out once its
+lease has passed. A crash between the platform's answer and that commit sends the message again
+(Telegram offers no key to make a send idempotent); that is the one window left.
 """
 
 from __future__ import annotations
@@ -9,8 +14,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -19,7 +24,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from engine.types import Reply
 from push.compose import Cards, Message, Recipient, compose_all
-from storage.outbox import Addressee, Due, claim_due, mark_sent, release
+from storage.outbox import Addressee, Due, claim_due, extend, mark_sent, release
 from town.deployment import Deployment
 
 log = logging.getLogger(__name__)
@@ -46,12 +51,78 @@ class Audience:
     user_key: str | None = None
 
 
+@dataclass
+class Claim:
+    """The rows one worker claimed in one batch, and until when they are surely its own.
+
+    Sending a batch can outlast the lease (Telegram's limits, slow answers, a busy database).
+    Before each message, and every quarter of the lease while messages are on their way, the
+    claim is extended once less than half the lease is left. Rows another worker claimed
+    meanwhile (possible only if this worker's claim had run out, say while its process stood
+    still) are no longer held: they are skipped, and that worker sends them.
+    """
+
+    sessions: async_sessionmaker[AsyncSession]
+    worker: str
+    clock: Callable[[], datetime]
+    lease: timedelta
+    until: datetime
+    held: set[int]
+    _extending: asyncio.Lock = field(default_factory=asyncio.Lock)
+    _done: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def holds(self, ids: list[int]) -> bool:
+        """Whether this worker still holds all these rows, extending the claim first if it is
+        running out."""
+        async with self._extending:
+            now = self.clock()
+            if self.until - now < self.lease / 2:
+                kept = await extend(
+                    self.sessions, sorted(self.held), worker=self.worker, until=now + self.lease
+                )
+                if len(kept) < len(self.held):
+                    log.warning(
+                        "another worker took %d messages whose claim had run out; it sends them",
+                        len(self.held) - len(kept),
+                    )
+                self.held, self.until = kept, now + self.lease
+        return all(i in self.held for i in ids)
+
+    async def keep(self) -> None:
+        """Keep the claim alive until `finish`, however long a single message takes."""
+        every = self.lease.total_seconds() / 4
+        while True:
+            try:
+                await asyncio.wait_for(self._done.wait(), timeout=every)
+                return
+            except TimeoutError:
+                pass
+            try:
+                await self.holds([])
+            except Exception:
+                log.exception("extending a claim on pushes failed")
+
+    def finish(self) -> None:
+        self._done.set()
+
+    async def sent(self, ids: list[int]) -> bool:
+        """Mark rows sent at once, in a commit of their own; False if another worker had claimed
+        some of them meanwhile (they stay unsent: that worker answers for them)."""
+        self.held.difference_update(ids)
+        return await mark_sent(self.sessions, ids, self.clock(), worker=self.worker) == len(ids)
+
+    async def give_back(self, ids: list[int]) -> None:
+        """Release rows for a later run (rows another worker holds by now stay its own)."""
+        self.held.difference_update(ids)
+        await release(self.sessions, ids, worker=self.worker)
+
+
 async def deliver_due(
     sessions: async_sessionmaker[AsyncSession],
     deployment: Deployment,
     outbound: Outbound,
     audience: Audience,
-    now: datetime,
+    clock: Callable[[], datetime],
     *,
     worker: str | None = None,
     lease: timedelta = DEFAULT_LEASE,
@@ -61,7 +132,13 @@ async def deliver_due(
     sent = 0
     limit = asyncio.Semaphore(PARALLEL_RECIPIENTS)
     built = Cards(deployment)
+
+    async def one(claim: Claim, user: Addressee, messages: list[Message]) -> int:
+        async with limit:
+            return await _deliver_to(claim, outbound, user, messages)
+
     while True:
+        now = clock()
         rows = await claim_due(
             sessions,
             worker=worker,
@@ -73,20 +150,21 @@ async def deliver_due(
         )
         if not rows:
             return sent
-        recipients = by_recipient(rows)
-        async with sessions() as session:
-            composed = await compose_all(session, deployment, recipients, built)
-
-        async def one(user: Addressee, messages: list[Message]) -> int:
-            async with limit:
-                return await _deliver_to(sessions, outbound, user, messages, now)
-
-        counts = await asyncio.gather(
-            *(
-                one(user, messages)
-                for (user, _d), messages in zip(recipients, composed, strict=True)
+        claim = Claim(sessions, worker, clock, lease, now + lease, {due.id for due, _ in rows})
+        keeping = asyncio.create_task(claim.keep())
+        try:
+            recipients = by_recipient(rows)
+            async with sessions() as session:
+                composed = await compose_all(session, deployment, recipients, built)
+            counts = await asyncio.gather(
+                *(
+                    one(claim, user, messages)
+                    for (user, _d), messages in zip(recipients, composed, strict=True)
+                )
             )
-        )
+        finally:
+            claim.finish()
+            await keeping
         sent += sum(counts)
 
 
@@ -99,17 +177,19 @@ def by_recipient(claimed: Sequence[tuple[Due, Addressee]]) -> list[Recipient]:
 
 
 async def _deliver_to(
-    sessions: async_sessionmaker[AsyncSession],
-    outbound: Outbound,
-    user: Addressee,
-    messages: list[Message],
-    now: datetime,
+    claim: Claim, outbound: Outbound, user: Addressee, messages: list[Message]
 ) -> int:
+    """Send one person's messages in order, each marked sent in a commit of its own."""
     sent = 0
     for index, (reply, ids) in enumerate(messages):
         if reply is None or user.unreachable_at is not None:
-            await mark_sent(sessions, ids, now)  # nothing (left) to say, or nobody to say it to
+            await claim.sent(ids)  # nothing (left) to say, or nobody to say it to
             continue
+        if not await claim.holds(ids):
+            # Another worker claimed these after our claim had run out: it sends them, and what
+            # is left for this person goes back, so their messages keep their order.
+            await claim.give_back([i for _reply, later in messages[index:] for i in later])
+            return sent
         try:
             delivered = await outbound.push(user, reply)
         except Exception:
@@ -117,8 +197,9 @@ async def _deliver_to(
             delivered = False
         if not delivered:
             rest = [i for _reply, later in messages[index:] for i in later]
-            await release(sessions, rest)
+            await claim.give_back(rest)
             return sent
-        await mark_sent(sessions, ids, now)
+        if not await claim.sent(ids):
+            log.warning("a push went out after another worker had claimed it: it may arrive twice")
         sent += 1
     return sent

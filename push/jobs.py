@@ -28,13 +28,14 @@ TICK_SECONDS = 60
 
 @dataclass(frozen=True)
 class Pushing:
-    """What the scheduled work needs: the database, the town, the clock, and how long a push
-    worker's claim on messages lasts."""
+    """What the scheduled work needs: the database, the town, the clock, how long a push
+    worker's claim on messages lasts, and how often the scheduler wakes up."""
 
     sessions: async_sessionmaker[AsyncSession]
     deployment: Deployment
     clock: Callable[[], datetime]
     lease: timedelta = DEFAULT_LEASE
+    every: timedelta = timedelta(seconds=TICK_SECONDS)
 
 
 @dataclass(frozen=True)
@@ -45,15 +46,22 @@ class TickReport:
 
 async def tick(pushing: Pushing, outbound: Outbound | None, audience: Audience) -> TickReport:
     """Plan once and, if there is a way out, deliver everything due."""
-    now = pushing.clock()
     async with pushing.sessions() as session, session.begin():
+        now = pushing.clock()
         report = await plan(session, pushing.deployment, now)
         await updates.forget_old(session, now)
     await sealing.compact(pushing.sessions)
     sent = 0
     if outbound is not None:
+        # The clock itself, not the time planning started: a long run claims its later
+        # batches with the time they are claimed at.
         sent = await deliver_due(
-            pushing.sessions, pushing.deployment, outbound, audience, now, lease=pushing.lease
+            pushing.sessions,
+            pushing.deployment,
+            outbound,
+            audience,
+            pushing.clock,
+            lease=pushing.lease,
         )
     if report.offers or report.expired or report.exhausted or sent:
         log.info(
@@ -67,22 +75,24 @@ async def tick(pushing: Pushing, outbound: Outbound | None, audience: Audience) 
 
 
 class Scheduled:
-    """`tick` every minute inside the running event loop, until `stop`, which waits for a tick
-    under way (it may be sending) so that nothing it uses is closed under it."""
+    """`tick` every `pushing.every` (a minute by default) inside the running event loop, until
+    `stop`, which waits for a tick under way (it may be sending) so that nothing it uses is closed
+    under it."""
 
     def __init__(self, pushing: Pushing, outbound: Outbound, audience: Audience) -> None:
         self._args = (pushing, outbound, audience)
         self._ticking = asyncio.Lock()
         self.scheduler = AsyncIOScheduler(timezone=pushing.deployment.tz)
+        seconds = pushing.every.total_seconds()
         self.scheduler.add_job(
             self._tick,
             "interval",
-            seconds=TICK_SECONDS,
+            seconds=seconds,
             id="tick",
             replace_existing=True,
             max_instances=1,
             coalesce=True,
-            misfire_grace_time=TICK_SECONDS,
+            misfire_grace_time=max(1, round(seconds)),
             next_run_time=pushing.clock(),
         )
         self.scheduler.start()
@@ -101,5 +111,5 @@ class Scheduled:
 
 
 def start_scheduler(pushing: Pushing, outbound: Outbound, audience: Audience) -> Scheduled:
-    """Run `tick` every minute inside the running event loop."""
+    """Run `tick` every `pushing.every` inside the running event loop."""
     return Scheduled(pushing, outbound, audience)

@@ -100,7 +100,8 @@ async def claim_due(
     (so what is due for one person together goes out together, as one digest).
 
     The claim is a conditional update, so two workers never hold the same row; a claim expires
-    after `lease`, so the rows of a worker that died are sent by the next one.
+    `lease` after `now`, so the rows of a worker that died are sent by the next one. `now` must be
+    the time of this call: a claim dated earlier would run out before its lease has passed.
     """
     free = or_(col(Delivery.claimed_until).is_(None), col(Delivery.claimed_until) < now)
     claimable = (col(Delivery.sent_at).is_(None), col(Delivery.due_at) <= now, free)
@@ -142,21 +143,54 @@ async def claim_due(
 
 
 async def mark_sent(
-    sessions: async_sessionmaker[AsyncSession], ids: list[int], now: datetime
-) -> None:
+    sessions: async_sessionmaker[AsyncSession], ids: list[int], now: datetime, *, worker: str
+) -> int:
+    """Mark rows sent, in a transaction of their own, if this worker still holds them; returns
+    how many it marked (fewer: another worker claimed the rest meanwhile and answers for them)."""
     async with sessions() as session, session.begin():
-        await session.exec(
-            update(Delivery)
-            .where(col(Delivery.id).in_(ids))
+        connection = await session.connection()
+        result = await connection.execute(
+            update(table_of(Delivery))
+            .where(*_held_by(worker, ids))
             .values(sent_at=now, claimed_until=None)
         )
+        return int(result.rowcount)
 
 
-async def release(sessions: async_sessionmaker[AsyncSession], ids: list[int]) -> None:
-    """Give claimed rows back after a failure, to be tried again on the next run."""
+async def release(
+    sessions: async_sessionmaker[AsyncSession], ids: list[int], *, worker: str
+) -> None:
+    """Give claimed rows back after a failure, to be tried again on the next run; rows another
+    worker holds by now stay its own."""
     async with sessions() as session, session.begin():
-        await session.exec(
-            update(Delivery)
-            .where(col(Delivery.id).in_(ids), col(Delivery.sent_at).is_(None))
+        connection = await session.connection()
+        await connection.execute(
+            update(table_of(Delivery))
+            .where(*_held_by(worker, ids))
             .values(claimed_by=None, claimed_until=None)
         )
+
+
+async def extend(
+    sessions: async_sessionmaker[AsyncSession], ids: list[int], *, worker: str, until: datetime
+) -> set[int]:
+    """Lengthen this worker's claim on unsent rows it still holds; returns those rows (the others
+    were sent, or another worker claimed them after this worker's claim had run out)."""
+    if not ids:
+        return set()
+    d = table_of(Delivery).c
+    async with sessions() as session, session.begin():
+        connection = await session.connection()
+        rows = await connection.execute(
+            update(table_of(Delivery))
+            .where(*_held_by(worker, ids))
+            .values(claimed_until=until)
+            .returning(d.id)
+        )
+        return {row[0] for row in rows.all()}
+
+
+def _held_by(worker: str, ids: list[int]) -> tuple[sa.ColumnElement[bool], ...]:
+    """Rows among `ids` this worker claimed last and nobody marked sent."""
+    d = table_of(Delivery).c
+    return (d.id.in_(ids), d.claimed_by == worker, d.sent_at.is_(None))

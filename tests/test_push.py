@@ -1,14 +1,22 @@
-"""Offers, acceptance, reminders and follow-ups with frozen time, as the people involved see them."""
+"""Offers, acceptance, reminders and follow-ups with frozen time, as the people involved see them;
+and push workers side by side, none sending a message twice."""
 
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlmodel import select
+import pytest
+from sqlalchemy import insert
+from sqlmodel import col, select
 
+import push.deliver
 from bot.app import App
+from engine.types import Reply
+from push.deliver import Audience
+from push.jobs import TickReport, tick
 from storage.models import (
     Delivery,
     Feedback,
@@ -23,6 +31,7 @@ from storage.models import (
     User,
     VolunteerProfile,
 )
+from storage.outbox import Addressee, claim_due
 from tests.chat import Chat, Inbox, onboard, press_on
 from tests.conftest import FrozenClock
 
@@ -361,3 +370,104 @@ async def test_new_opportunities_reach_fitting_volunteers_in_the_weekly_digest(
     assert "Diese Taste gilt nicht mehr" in await mallory.press_payload(interested)
     async with app.sessions() as session:
         assert len((await session.exec(select(Interest))).all()) == 1
+
+
+# --- push workers side by side ---------------------------------------------------------------
+
+WORKERS = Audience(key_prefix="test:")
+
+
+async def people_with_passed_requests(app: App, count: int, now: datetime) -> list[str]:
+    """`count` people whose requests' day passed a week ago: the next run tells each of them."""
+    keys = [f"test:asker{number}" for number in range(count)]
+    async with app.sessions() as session, session.begin():
+        connection = await session.connection()
+        person = {"language": "de", "role": "seeker", "municipality": "bingen"}
+        consent = {"consent_version": "2026-11", "consent_at": now, "created_at": now}
+        await connection.execute(insert(User), [{"key": key, **person, **consent} for key in keys])
+        ids = (await session.exec(select(User.id).where(col(User.key).in_(keys)))).all()
+        request = {
+            "category": "shopping",
+            "municipality": "bingen",
+            "district": "buedesheim",
+            "day": (now - timedelta(days=7)).date(),
+            "part_of_day": "morning",
+            "languages": ["de"],
+            "description": "Wocheneinkauf",
+            "status": RequestStatus.OPEN,
+            "for_other": False,
+            "round": 0,
+            "exhausted": False,
+            "created_at": now - timedelta(days=10),
+            "updated_at": now - timedelta(days=10),
+        }
+        await connection.execute(insert(HelpRequest), [{"asker_id": i, **request} for i in ids])
+    return keys
+
+
+async def test_a_push_outlasting_its_lease_sends_every_message_once_beside_a_second_worker(
+    app: App, clock: FrozenClock
+) -> None:
+    keys = await people_with_passed_requests(app, 250, clock.now)
+    lease = app.pushing.lease
+    received: Counter[str] = Counter()
+    second: list[asyncio.Task[TickReport]] = []
+
+    class SlowTelegram:
+        async def push(self, user: Addressee, reply: Reply) -> bool:
+            received[user.key] += 1
+            clock.advance(lease / 20)  # Telegram's limits stretch the run over a dozen leases
+            if sum(received.values()) == 30:  # a second scheduler, or an operator's push --now
+                second.append(asyncio.create_task(tick(app.pushing, self, WORKERS)))
+            return True
+
+    first = await tick(app.pushing, SlowTelegram(), WORKERS)
+    [other] = await asyncio.gather(*second)
+
+    assert first.plan.expired == 250
+    assert set(received) == set(keys)
+    assert [key for key, times in received.items() if times > 1] == []
+    assert (first.sent + other.sent, first.sent > 0, other.sent > 0) == (250, True, True)
+    async with app.sessions() as session:
+        unsent = (await session.exec(select(Delivery).where(col(Delivery.sent_at).is_(None)))).all()
+    assert unsent == []
+
+
+@pytest.mark.parametrize(
+    "went_out", [True, False], ids=["stalled-send-went-out", "stalled-send-failed"]
+)
+async def test_a_worker_whose_claims_another_took_sends_marks_and_gives_back_none_of_them(
+    app: App,
+    clock: FrozenClock,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    went_out: bool,
+) -> None:
+    monkeypatch.setattr(push.deliver, "PARALLEL_RECIPIENTS", 1)  # one person after the other
+    await people_with_passed_requests(app, 5, clock.now)
+    lease = app.pushing.lease
+    received: list[str] = []
+    taken: list[int] = []
+
+    class StallingTelegram:
+        async def push(self, user: Addressee, reply: Reply) -> bool:
+            received.append(user.key)
+            if len(received) == 1:
+                # Telegram hangs for two leases; meanwhile another worker claims what is due.
+                clock.advance(2 * lease)
+                claimed = await claim_due(
+                    app.sessions, worker="other", now=clock(), lease=lease, limit=100
+                )
+                taken.extend(due.id for due, _user in claimed)
+                return went_out
+            return True
+
+    await tick(app.pushing, StallingTelegram(), WORKERS)
+
+    assert len(taken) == 5  # the stalled person's message among them
+    assert len(received) == 1  # the first worker sent nothing it no longer held
+    async with app.sessions() as session:
+        rows = (await session.exec(select(Delivery))).all()
+    # Neither marked sent nor given back by the first worker: the other one answers for all five.
+    assert {(row.claimed_by, row.sent_at) for row in rows} == {("other", None)}
+    assert ("may arrive twice" in caplog.text) == went_out

@@ -222,6 +222,21 @@ async def test_error_injection_and_limits(standin: BotApiStandin, http: ClientSe
     assert len(standin.chat(9).messages) == 3
 
 
+async def test_a_slow_send_is_delivered_even_if_the_bot_gives_up_waiting(
+    standin: BotApiStandin, http: ClientSession
+) -> None:
+    standin.send_delay = 0.2
+    started = time.monotonic()
+    assert (await call(http, standin, "sendMessage", data={"chat_id": "5", "text": "a"}))[0] == 200
+    assert time.monotonic() - started >= 0.2
+
+    with pytest.raises(TimeoutError):
+        async with asyncio.timeout(0.05):
+            await call(http, standin, "sendMessage", data={"chat_id": "5", "text": "b"})
+    await standin.wait_until(lambda: len(standin.chat(5).messages) == 2, timeout=2)
+    assert [m.text for m in standin.chat(5).messages] == ["a", "b"]
+
+
 async def test_bodies_auth_and_validation(standin: BotApiStandin, http: ClientSession) -> None:
     markup = {"inline_keyboard": [[{"text": "A", "callback_data": "a"}]]}
     form = {"chat_id": "77", "text": "form", "reply_markup": json.dumps(markup)}

@@ -1,5 +1,6 @@
-"""Pushes over Telegram: offers, acceptance and reminders through the stand-in with frozen time,
-and a push process killed half-way that, restarted, delivers every message exactly once."""
+"""Pushes over Telegram: offers, acceptance and reminders through the stand-in with frozen time;
+a push process killed half-way that, restarted, delivers every message exactly once; and two
+schedulers with an operator's push beside them, each message sent once."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import asyncio
 import os
 import signal
 import sys
+from collections import Counter
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -15,6 +17,7 @@ from typing import Any
 import pytest
 from sqlmodel import col, func, select
 
+from benchmarks.sender import EXPIRED_TEXT, FIRST_CHAT, seed
 from bot.app import running_app
 from bot.channels.telegram.runner import TELEGRAM_AUDIENCE, TelegramBot
 from bot.config import Settings
@@ -248,3 +251,72 @@ async def test_a_push_killed_half_way_delivers_everything_exactly_once_after_a_r
         "Der Termin ist vorbei" in standin.chat(5000 + n).messages[0].text for n in range(people)
     )
     assert await _sent(database_url) == people
+
+
+async def test_two_schedulers_and_an_operators_push_send_every_message_exactly_once(
+    database_url: str, tmp_path: Path
+) -> None:
+    """Issue 13, item 1: sending outlasts the lease, and a third process starts after it ran out."""
+    people, lease = 700, 4
+    await seed(database_url, people)
+    async with BotApiStandin(send_delay=0.1) as standin:  # Telegram on a slow day
+        env = {
+            **os.environ,
+            "TELEGRAM_BOT_TOKEN": standin.token,
+            "TELEGRAM_API_URL": standin.url,
+            "DATABASE_URL": database_url,
+            "BOT_FRAMEWORK": "aiogram",
+            "PUSH_LEASE_SECONDS": str(lease),
+            "PUSH_TICK_SECONDS": "1",
+        }
+        logs = [tmp_path / name for name in ("scheduler-1.log", "scheduler-2.log", "push.log")]
+
+        async def ehrenamt(*command: str, log: Path) -> asyncio.subprocess.Process:
+            with log.open("ab") as output:
+                return await asyncio.create_subprocess_exec(
+                    *(sys.executable, "-m", "bot", *command),
+                    env=env,
+                    cwd=tmp_path,
+                    stdout=output,
+                    stderr=output,
+                )
+
+        def output() -> str:
+            return "\n".join(f"--- {log.name}\n{log.read_text()}" for log in logs if log.exists())
+
+        schedulers = [await ehrenamt("scheduler", log=log) for log in logs[:2]]
+        try:
+            await standin.wait_until(lambda: standin.calls("sendMessage"), timeout=60)
+            sending_since = asyncio.get_running_loop().time()
+            # As on the day of the issue, the operator's push claims once the schedulers' first
+            # claims would have run out, while they are still sending: its start-up is held at
+            # its first call (getMe; the schedulers made theirs before they sent anything).
+            operator_may_start = asyncio.Event()
+
+            async def held_get_me(params: dict[str, Any]) -> Any:
+                await operator_may_start.wait()
+                return standin._m_getMe(params)
+
+            standin.register_method("getMe", held_get_me)
+            operator = await ehrenamt("push", "--now", log=logs[2])
+            await asyncio.sleep(sending_since + lease + 1 - asyncio.get_running_loop().time())
+            operator_may_start.set()
+            assert await asyncio.wait_for(operator.wait(), timeout=60) == 0, output()
+
+            async def all_marked_sent() -> bool:
+                return await _sent(database_url) == people
+
+            await standin.wait_until(all_marked_sent, timeout=60, interval=0.2)
+            await asyncio.sleep(0.5)  # a message sent twice would arrive about now
+        finally:
+            for scheduler in schedulers:
+                if scheduler.returncode is None:
+                    scheduler.send_signal(signal.SIGTERM)
+            exits = [await asyncio.wait_for(s.wait(), timeout=20) for s in schedulers]
+        assert exits == [0, 0], output()
+        chats = [standin.chat(FIRST_CHAT + number).messages for number in range(people)]
+
+    received = Counter(len(messages) for messages in chats)
+    assert received == Counter({1: people}), f"chats by messages received: {received}"
+    assert all(EXPIRED_TEXT in (messages[0].text or "") for messages in chats)
+    assert "sent 0 messages" not in logs[2].read_text(), "the operator's push took no part"

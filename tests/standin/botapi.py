@@ -10,7 +10,9 @@ Bots talk to ``{url}/bot{token}/{method}`` over real HTTP; tests play users with
   unescaped reserved characters ``# + - = { } . !``, both answering 400 like Telegram;
 * ``enforce_limits`` uses token buckets: globally ``per_second`` with a burst of one second,
   per chat ``per_chat_per_second`` with a burst of ``burst`` (default 3) messages; only
-  ``send*``/``copyMessage``/``forwardMessage`` count, edits are free.
+  ``send*``/``copyMessage``/``forwardMessage`` count, edits are free;
+* ``send_delay`` seconds pass before those same methods are handled, as on a slow day of
+  Telegram's; a bot that goes away meanwhile does not stop the message (Telegram has it already).
 """
 
 from __future__ import annotations
@@ -437,8 +439,10 @@ class BotApiStandin:
         port: int = 0,
         webhook_attempts: int = 3,
         webhook_retry_delay: float = 0.05,
+        send_delay: float = 0.0,
     ) -> None:
         self.token, self.host, self.port = token, host, port
+        self.send_delay = send_delay
         prefix = token.split(":", 1)[0]
         self.bot_user: JSON = {
             "id": int(prefix) if prefix.isdigit() else 1,
@@ -664,6 +668,8 @@ class BotApiStandin:
         handler = self._methods.get(key)
         if handler is None and key not in NOOP_METHODS:
             return self._error(ApiError(404, "Not Found"))
+        if self.send_delay > 0 and key in RATE_LIMITED:
+            await asyncio.sleep(self.send_delay)
         try:
             self._check_failures(key, params)
             result = handler(params) if handler is not None else True
