@@ -28,7 +28,9 @@ message (an edit) and sends the next question (one message). The **text-only** b
 `/help` only, with the same people and think times, in a run of its own. Latency: from pushing the
 update into the stand-in until the stand-in accepted the bot's next new message to that person's
 chat (the edit does not count). Actions begun in the measured period count; their replies are
-waited for after it (a reply that never comes is lost and counts as infinitely late).
+waited for after it (a reply that never comes is lost and counts as infinitely late). An error
+the bot logs, or a press not marked or not answered, fails the run; an error it logs while being
+stopped (SIGTERM, after the measurement, pushes still draining) is reported below the tables.
 
 Per framework, the series stops after the first people count whose mixed p99 exceeds 2 s, but not
 before the goal's 150 people are measured. Printed: a table per framework (both modes at every

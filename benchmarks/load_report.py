@@ -32,6 +32,7 @@ class Result:
     bot_cpu: float | None = None  # CPU seconds of the bot in the measured period
     driver_cpu: float = 0.0  # CPU seconds of this process (stand-in and people) in it
     error: str | None = None  # why the run failed
+    stop_error: str | None = None  # the first error the bot logged while it was stopped
 
     @property
     def extra(self) -> bool:
@@ -142,4 +143,10 @@ def summary(results: Sequence[Result], frameworks: Sequence[str]) -> list[str]:
         f"goal (p99 < {GOAL_P99:g} s at {GOAL_PEOPLE} people, mixed, {DEFAULT_BUDGET:g} msg/s, "
         f"both frameworks): {'met' if met else 'NOT met'}"
     )
+    stopping = [r for r in results if r.stop_error is not None]
+    if stopping:
+        lines.append(
+            f"logged while stopping (SIGTERM after the measurement), {len(stopping)} of "
+            f"{len(results)} runs, first: {stopping[0].stop_error}"
+        )
     return lines

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import os
 import random
+import re
 import signal
 import sys
 import time
@@ -43,6 +44,7 @@ TOGGLE = ("menu:role", "role:volunteer")
 REPLY_TIMEOUT = 60.0
 ONBOARDING = script("full", 0)  # /start, language, consent, role: they end in the main menu
 PER_CHAT_PER_SECOND, PER_CHAT_BURST = 1, 3  # Telegram's limits in one chat
+LOG_TIME = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ ")
 
 
 @dataclass(frozen=True)
@@ -222,11 +224,15 @@ class BotRun:
         await guarded(self.standin.wait_until(polling, timeout=60), self.log, self.process)
         return self.process
 
-    async def stop(self) -> None:
-        """SIGTERM; the bot must exit cleanly within 30 s, without an error in its log."""
+    async def stop(self) -> str | None:
+        """SIGTERM; the bot must exit with status 0 within 30 s, and without an error logged
+        before. Returns the first error it logged while stopping, if any (reported, not failed)."""
         process = self.process
         if process is None or process.returncode is not None:
-            return
+            return None
+        before = read_log(self.log)
+        if (error := first_error(before)) is not None:
+            raise BotFailed(error)
         process.send_signal(signal.SIGTERM)
         try:
             await asyncio.wait_for(process.wait(), timeout=30)
@@ -234,8 +240,8 @@ class BotRun:
             raise BotFailed("the bot did not stop within 30 s of SIGTERM") from None
         if process.returncode != 0:
             raise BotFailed(f"the bot exited with status {process.returncode} on SIGTERM")
-        if (error := first_error(read_log(self.log))) is not None:
-            raise BotFailed(error)
+        error = first_error(read_log(self.log)[len(before) :])
+        return None if error is None else LOG_TIME.sub("", error)
 
     async def kill(self) -> None:
         if self.process is not None and self.process.returncode is None:
@@ -282,7 +288,7 @@ async def measure(spec: Spec, workdir: Path) -> Result:
             process = await bot.start()
             await guarded(drive(standin, ids, ONBOARDING), bot.log, process)
             check_onboarded(standin, ids)
-            await bot.stop()
+            stopping = await bot.stop()
             if spec.pushes:
                 await seed(database_url, spec.pushes, first_id=FIRST_PUSHED_USER)
             too_many = standin.too_many_requests_count
@@ -293,7 +299,7 @@ async def measure(spec: Spec, workdir: Path) -> Result:
             await guarded(workload.run(process.pid), bot.log, process)
             too_many = standin.too_many_requests_count - too_many
             pushes_total = len(accepted.pushes)
-            await bot.stop()
+            stopping = stopping or await bot.stop()
             check_presses(standin, workload)
         except (BotFailed, AssertionError) as failure:
             await bot.kill()
@@ -313,4 +319,5 @@ async def measure(spec: Spec, workdir: Path) -> Result:
         too_many_requests=too_many,
         bot_cpu=workload.bot_cpu,
         driver_cpu=workload.driver_cpu,
+        stop_error=stopping,
     )
