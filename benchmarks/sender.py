@@ -81,15 +81,16 @@ class Result:
         return complete and self.delivering <= self.goal_seconds and self.too_many_requests == 0
 
 
-async def seed(database_url: str, count: int) -> None:
-    """`count` people on Telegram, each with one open request whose day passed a week ago."""
+async def seed(database_url: str, count: int, *, first_id: int = 1) -> None:
+    """`count` people on Telegram, each with one open request whose day passed a week ago; their
+    user ids start at `first_id`, their chats at `FIRST_CHAT`."""
     engine = create_engine(database_url)
     await migrate(engine)
     now = datetime.now(UTC)
     day = (now - timedelta(days=7)).date()
     users = [
         {
-            "id": number + 1,
+            "id": first_id + number,
             "key": f"telegram:{FIRST_CHAT + number}",
             "language": "de",
             "role": "seeker",
@@ -102,7 +103,7 @@ async def seed(database_url: str, count: int) -> None:
     ]
     requests = [
         {
-            "asker_id": number + 1,
+            "asker_id": first_id + number,
             "category": "shopping",
             "municipality": "bingen",
             "district": "buedesheim",

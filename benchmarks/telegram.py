@@ -32,6 +32,7 @@ import asyncio
 import logging
 import os
 import platform
+import re
 import signal
 import sys
 import tempfile
@@ -103,11 +104,15 @@ def read_log(path: Path) -> str:
     return path.read_bytes().decode(errors="replace")
 
 
+# A logged error, as the benchmark's bots log it or as `ehrenamt run` does (after the time).
+ERROR_LINE = re.compile(r"(?:\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ )?(?:ERROR|CRITICAL)\b")
+
+
 def first_error(text: str) -> str | None:
     """The first error the bot logged, with the exception line of its traceback if there is one."""
     lines = text.splitlines()
     for index, line in enumerate(lines):
-        if line.startswith(("ERROR", "CRITICAL")):
+        if ERROR_LINE.match(line):
             skip = (" ", "Traceback", "During handling", "The above exception", "[", "(")
             cause = next((ln for ln in lines[index + 1 :] if ln and not ln.startswith(skip)), "")
             return f"{line} {cause}".strip()

@@ -71,6 +71,22 @@ async def test_messages_to_one_chat_are_spaced_by_the_per_chat_interval_after_a_
     assert all(b - a >= 0.09 for a, b in itertools.pairwise(times[1:]))
 
 
+async def test_a_message_held_up_by_the_budget_still_leaves_its_chat_the_interval() -> None:
+    """The chat's interval counts from when a message went out, not from when its turn in the
+    chat was taken: a push that waited for the overall budget is not followed any sooner."""
+    transport = FakeTransport()
+    sender = make_sender(
+        transport, [], per_chat_interval=0.3, per_chat_burst=1, overall_per_second=10
+    )
+    await asyncio.gather(
+        *(sender.send_message(chat, "push", reply=PUSH) for chat in range(1, 6)),
+        sender.send_message(7, "push", reply=PUSH),  # its turn in the budget comes at 0.5 s
+        sender.send_message(7, "reply"),
+    )
+    first, second = [t for t, chat, _ in transport.sent if chat == 7]
+    assert second - first >= 0.29
+
+
 async def test_answers_to_button_presses_and_edits_cost_no_message_of_the_budget() -> None:
     transport = FakeTransport()
     sender = make_sender(transport, [], overall_per_second=10)

@@ -57,6 +57,13 @@ class Spacer:
         """How long until the next slot, without reserving it."""
         return max(0.0, self._next - self.tolerance - self.clock())
 
+    def sent(self) -> None:
+        """A message went out and was accepted just now: the next slot is an interval away at
+        least, however long this one waited after its slot (for the overall budget, for the
+        network). Counting from the answer, not the request, keeps the interval at Telegram's
+        end too, where it is measured."""
+        self._next = max(self._next, self.clock() + self.interval)
+
     @property
     def free_at(self) -> float:
         return self._next
@@ -212,7 +219,7 @@ class Sender:
             if reply is not None:
                 await self.budget.take(reply)
             try:
-                return await call()
+                result = await call()
             except RetryLater as error:
                 log.info("Telegram asked to wait %.1fs", error.seconds)
                 self.budget.hold(error.seconds)
@@ -226,6 +233,10 @@ class Sender:
                 pause = self.first_backoff * 2 ** (transient_failures - 1)
                 log.info("network trouble (%s); retrying in %.1fs", error, pause)
                 await asyncio.sleep(pause)
+            else:
+                if chat is not None and reply is not None:
+                    chat.sent()  # a message, not an edit: its chat's next one counts from now
+                return result
 
 
 _PRUNE_AT = 10_000
