@@ -188,12 +188,15 @@ async def poll(
 async def echo_polling(front: Front, stop: asyncio.Event) -> None:
     """The framework's own polling loop, until `stop` is set."""
     if isinstance(front, PtbFront):
-        updater = front.application.updater
-        assert updater is not None
-        await front.application.start()
-        await updater.start_polling(poll_interval=0, timeout=10)
-        await stop.wait()
-        await updater.stop()
+        # The bot's application has no updater (polling is `Poller`'s); the echo bot gets
+        # python-telegram-bot's own, feeding the application that `front.start()` started.
+        from telegram.ext import Updater
+
+        updater = Updater(front.application.bot, front.application.update_queue)
+        async with updater:
+            await updater.start_polling(poll_interval=0, timeout=10)
+            await stop.wait()
+            await updater.stop()
     elif isinstance(front, AiogramFront):
         polling = asyncio.create_task(
             front.dispatcher.start_polling(front.bot, handle_signals=False, close_bot_session=False)

@@ -6,7 +6,16 @@ from datetime import date, datetime, time
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, LargeBinary, Table, UniqueConstraint, text
+from sqlalchemy import (
+    JSON,
+    Column,
+    Index,
+    LargeBinary,
+    Table,
+    UniqueConstraint,
+    insert_sentinel,
+    text,
+)
 from sqlmodel import Field, SQLModel
 
 from storage.types import SealedJSON, SealedText, UTCDateTime, enum_text
@@ -386,6 +395,9 @@ class PendingReply(SQLModel, table=True):
     created_at: datetime = Field(sa_type=UTCDateTime)
     claimed_by: str | None = Field(default=None, max_length=40)
     claimed_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Numbers the rows of one multi-row INSERT, so that it returns their new ids in the order
+    # written: without it SQLAlchemy inserts a step's replies one statement each on SQLite.
+    sentinel: int | None = Field(default=None, sa_column=insert_sentinel("sentinel"))
 
 
 class Mention(SQLModel, table=True):
