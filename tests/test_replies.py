@@ -51,6 +51,26 @@ async def test_a_steps_replies_are_stored_with_it_and_claimed_by_the_process(app
     assert stored[0].claimed_until == app.core.clock() + app.core.reply_lease
 
 
+async def test_replies_of_several_people_written_at_once_keep_their_ids_and_order(
+    app: App,
+) -> None:
+    written = [
+        (f"test:person{person}", [Outgoing({"text": f"{person}-{n}"}) for n in range(3)])
+        for person in range(5)
+    ]
+    async with app.sessions() as session, session.begin():
+        queued = await replies.queue(
+            session, written, worker="w", now=app.core.clock(), lease=timedelta(seconds=20)
+        )
+
+    by_id = {row.id: row for row in await stored_replies(app)}
+    for (key, items), pending in zip(written, queued, strict=True):
+        assert [p.body for p in pending] == [item.body for item in items]
+        assert [by_id[p.id].body for p in pending] == [item.body for item in items]
+        assert {by_id[p.id].key for p in pending} == {key}
+        assert [p.id for p in pending] == sorted(p.id for p in pending)
+
+
 async def test_a_message_handled_again_after_a_failed_group_stores_its_replies_once(
     app: App, monkeypatch: pytest.MonkeyPatch
 ) -> None:
