@@ -126,18 +126,23 @@ async def deliver_due(
     *,
     worker: str | None = None,
     lease: timedelta = DEFAULT_LEASE,
+    stop: asyncio.Event | None = None,
 ) -> int:
-    """Send everything due to the audience; returns how many messages went out."""
+    """Send everything due to the audience; returns how many messages went out.
+
+    Once `stop` is set, no message is begun any more: what is claimed and not sent is given
+    back at once, for the next run of any worker."""
     worker = worker or uuid.uuid4().hex[:12]
+    stop = stop or asyncio.Event()
     sent = 0
     limit = asyncio.Semaphore(PARALLEL_RECIPIENTS)
     built = Cards(deployment)
 
     async def one(claim: Claim, user: Addressee, messages: list[Message]) -> int:
         async with limit:
-            return await _deliver_to(claim, outbound, user, messages)
+            return await _deliver_to(claim, outbound, user, messages, stop)
 
-    while True:
+    while not stop.is_set():
         now = clock()
         rows = await claim_due(
             sessions,
@@ -166,6 +171,7 @@ async def deliver_due(
             claim.finish()
             await keeping
         sent += sum(counts)
+    return sent
 
 
 def by_recipient(claimed: Sequence[tuple[Due, Addressee]]) -> list[Recipient]:
@@ -177,11 +183,14 @@ def by_recipient(claimed: Sequence[tuple[Due, Addressee]]) -> list[Recipient]:
 
 
 async def _deliver_to(
-    claim: Claim, outbound: Outbound, user: Addressee, messages: list[Message]
+    claim: Claim, outbound: Outbound, user: Addressee, messages: list[Message], stop: asyncio.Event
 ) -> int:
     """Send one person's messages in order, each marked sent in a commit of its own."""
     sent = 0
     for index, (reply, ids) in enumerate(messages):
+        if stop.is_set():
+            await claim.give_back([i for _reply, later in messages[index:] for i in later])
+            return sent
         if reply is None or user.unreachable_at is not None:
             await claim.sent(ids)  # nothing (left) to say, or nobody to say it to
             continue

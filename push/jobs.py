@@ -44,8 +44,13 @@ class TickReport:
     sent: int
 
 
-async def tick(pushing: Pushing, outbound: Outbound | None, audience: Audience) -> TickReport:
-    """Plan once and, if there is a way out, deliver everything due."""
+async def tick(
+    pushing: Pushing,
+    outbound: Outbound | None,
+    audience: Audience,
+    stop: asyncio.Event | None = None,
+) -> TickReport:
+    """Plan once and, if there is a way out, deliver everything due (until `stop` is set)."""
     async with pushing.sessions() as session, session.begin():
         now = pushing.clock()
         report = await plan(session, pushing.deployment, now)
@@ -62,6 +67,7 @@ async def tick(pushing: Pushing, outbound: Outbound | None, audience: Audience) 
             audience,
             pushing.clock,
             lease=pushing.lease,
+            stop=stop,
         )
     if report.offers or report.expired or report.exhausted or sent:
         log.info(
@@ -76,12 +82,14 @@ async def tick(pushing: Pushing, outbound: Outbound | None, audience: Audience) 
 
 class Scheduled:
     """`tick` every `pushing.every` (a minute by default) inside the running event loop, until
-    `stop`, which waits for a tick under way (it may be sending) so that nothing it uses is closed
-    under it."""
+    `stop`: a tick under way then begins no further message, gives back what it claimed and did
+    not send (the next run of any worker sends it at once), and is waited for, so that nothing it
+    uses is closed under it."""
 
     def __init__(self, pushing: Pushing, outbound: Outbound, audience: Audience) -> None:
         self._args = (pushing, outbound, audience)
         self._ticking = asyncio.Lock()
+        self._stopping = asyncio.Event()
         self.scheduler = AsyncIOScheduler(timezone=pushing.deployment.tz)
         seconds = pushing.every.total_seconds()
         self.scheduler.add_job(
@@ -99,10 +107,11 @@ class Scheduled:
 
     async def _tick(self) -> None:
         async with self._ticking:
-            await tick(*self._args)
+            await tick(*self._args, stop=self._stopping)
 
     async def stop(self, timeout: float = 30.0) -> None:  # noqa: ASYNC109
         self.scheduler.pause()  # no new tick; shutting down would cancel the one under way
+        self._stopping.set()
         try:
             await asyncio.wait_for(self._ticking.acquire(), timeout)
         except TimeoutError:

@@ -471,3 +471,31 @@ async def test_a_worker_whose_claims_another_took_sends_marks_and_gives_back_non
     # Neither marked sent nor given back by the first worker: the other one answers for all five.
     assert {(row.claimed_by, row.sent_at) for row in rows} == {("other", None)}
     assert ("may arrive twice" in caplog.text) == went_out
+
+
+async def test_a_push_run_told_to_stop_begins_no_message_and_gives_back_the_rest_at_once(
+    app: App, clock: FrozenClock
+) -> None:
+    keys = await people_with_passed_requests(app, 120, clock.now)
+    stop = asyncio.Event()
+    received: list[str] = []
+
+    class Telegram:
+        async def push(self, user: Addressee, reply: Reply) -> bool:
+            received.append(user.key)
+            if len(received) == 10:
+                stop.set()  # SIGTERM while the run sends
+            return True
+
+    stopped = await tick(app.pushing, Telegram(), WORKERS, stop=stop)
+
+    assert stopped.sent == len(received) < 120
+    async with app.sessions() as session:
+        rows = (await session.exec(select(Delivery))).all()
+    unsent = [row for row in rows if row.sent_at is None]
+    assert len(unsent) == 120 - stopped.sent
+    assert {row.claimed_by for row in unsent} == {None}  # free for the next run, not after a lease
+
+    rest = await tick(app.pushing, Telegram(), WORKERS)  # the next start, at the same moment
+    assert rest.sent == len(unsent)
+    assert sorted(received) == sorted(keys)
