@@ -14,9 +14,9 @@ from bot.channels.console import ConsoleChannel
 from bot.config import ConfigError, Settings, check_deployment, load_settings
 from bot.logs import configure_logging
 from bot.process import tune_garbage_collector
-from exchange import organisations, people, safeguarding
+from exchange import audit, organisations, people, safeguarding, staff
 from storage import create_engine, migrate
-from storage.models import Organisation, OrganisationStatus
+from storage.models import Organisation, OrganisationStatus, StaffKind
 
 ORGANISATION_STATUSES = [status.value for status in OrganisationStatus]
 
@@ -54,7 +54,9 @@ def _admin_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser])
     database = argparse.ArgumentParser(add_help=False)
     database.add_argument("--database", default=argparse.SUPPRESS, help=database_help)
 
-    admin = commands.add_parser("admin", help="coordinators' tasks: approve organisations")
+    admin = commands.add_parser(
+        "admin", help="coordinators' tasks: organisations, blocking, roles, the audit record"
+    )
     admin.add_argument("--database", default=None, help=database_help)
     tasks = admin.add_subparsers(dest="admin_command", required=True)
     listing = tasks.add_parser(
@@ -72,6 +74,25 @@ def _admin_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser])
         "block-user", parents=[database], help="block a person; their offers are withdrawn"
     )
     blocking.add_argument("key", help="the person's user key, e.g. telegram:123456")
+    coordinator = tasks.add_parser(
+        "grant-coordinator",
+        parents=[database],
+        help="make a person coordinator of a municipality (they must have written to the bot)",
+    )
+    coordinator.add_argument("key", help="the person's user key, e.g. telegram:123456")
+    coordinator.add_argument("municipality", help="the municipality's id in the deployment file")
+    sponsor = tasks.add_parser(
+        "grant-sponsor", parents=[database], help="make a person sponsor of districts"
+    )
+    sponsor.add_argument("key", help="the person's user key, e.g. telegram:123456")
+    sponsor.add_argument("municipality", help="the municipality's id in the deployment file")
+    sponsor.add_argument("districts", nargs="+", help="district ids in the deployment file")
+    revoking = tasks.add_parser(
+        "revoke-staff", parents=[database], help="take every coordinator and sponsor role"
+    )
+    revoking.add_argument("key", help="the person's user key, e.g. telegram:123456")
+    tasks.add_parser("list-staff", parents=[database], help="list coordinators and sponsors")
+    tasks.add_parser("audit", parents=[database], help="the newest 100 entries of the audit record")
 
 
 NO_TOKEN = """\
@@ -155,6 +176,8 @@ def _admin(settings: Settings, args: argparse.Namespace) -> int:
         elif args.admin_command == "block-user":
             asyncio.run(block_user(settings, args.key))
             sys.stdout.write("Blocked; their pending offers were withdrawn.\n")
+        elif args.admin_command in STAFF_COMMANDS:
+            sys.stdout.write(asyncio.run(staff_command(settings, args)))
         else:
             approve = args.admin_command == "approve-org"
             organisation = asyncio.run(decide_organisation(settings, args.id, approve=approve))
@@ -201,6 +224,80 @@ async def block_user(settings: Settings, key: str) -> None:
         if user is None:
             raise AdminError(f"There is nobody with the key {_printable(key)}.")
         await safeguarding.block(session, user, app.core.clock())
+
+
+STAFF_COMMANDS = ("grant-coordinator", "grant-sponsor", "revoke-staff", "list-staff", "audit")
+
+
+async def staff_command(settings: Settings, args: argparse.Namespace) -> str:
+    """Grant, revoke and list the agency's roles, or show the audit record; what to print."""
+    async with running_app(settings) as app, app.sessions() as session, session.begin():
+        now, deployment = app.core.clock(), app.deployment
+        if args.admin_command == "list-staff":
+            return _table(
+                ("USER", "ROLE", "MUNICIPALITY", "DISTRICT"),
+                [
+                    (user.key, role.kind.value, role.municipality, role.district or "(all)")
+                    for role, user in await staff.listing(session)
+                ],
+                "Nobody is coordinator or sponsor (besides the deployment file's coordinators).",
+            )
+        if args.admin_command == "audit":
+            return _table(
+                ("TIME", "BY", "ACTION", "SUBJECT", "DETAIL"),
+                [
+                    (
+                        event.at.isoformat(timespec="seconds"),
+                        f"user:{event.actor_id}" if event.actor_id else event.via,
+                        event.action,
+                        event.subject,
+                        _printable(str(event.detail)),
+                    )
+                    for event in await audit.events(session)
+                ],
+                "The audit record is empty.",
+            )
+        user = await people.by_key(session, args.key)
+        if user is None:
+            raise AdminError(f"There is nobody with the key {_printable(args.key)}.")
+        if args.admin_command == "revoke-staff":
+            count = await staff.revoke(session, user, by=None, via="cli", now=now)
+            return f"Took {count} roles.\n" if count else "They had no role to take.\n"
+        kind = (
+            StaffKind.COORDINATOR
+            if args.admin_command == "grant-coordinator"
+            else StaffKind.SPONSOR
+        )
+        try:
+            added = await staff.grant(
+                session,
+                deployment,
+                user,
+                kind,
+                args.municipality,
+                getattr(args, "districts", ()),
+                by=None,
+                via="cli",
+                now=now,
+            )
+        except staff.StaffError as error:
+            raise AdminError(f"Not granted: {error}.") from None
+        if not added:
+            return "They hold that role already.\n"
+        where = ", ".join(role.district for role in added if role.district) or args.municipality
+        return f"Granted: {kind.value} of {where}.\n"
+
+
+def _table(header: tuple[str, ...], rows: list[tuple[str, ...]], empty: str) -> str:
+    if not rows:
+        return empty + "\n"
+    rows = [header, *rows]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header) - 1)]
+    lines = [
+        "  ".join([*(c.ljust(w) for c, w in zip(row, widths, strict=False)), row[-1]])
+        for row in rows
+    ]
+    return "".join(line.rstrip() + "\n" for line in lines)
 
 
 def _organisation_table(organisations: Sequence[Organisation]) -> str:

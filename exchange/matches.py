@@ -17,6 +17,7 @@ from sqlalchemy import ColumnElement, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from exchange import staff
 from exchange.followthrough import plan_follow_through
 from storage.models import (
     DeliveryKind,
@@ -280,11 +281,7 @@ async def report_problem(
     )
     session.add(entry)
     await session.flush()
-    municipality = deployment.municipality(request.municipality)
-    keys = municipality.coordinators if municipality else ()
-    coordinators = (await session.exec(select(col(User.id)).where(col(User.key).in_(keys)))).all()
-    for coordinator in coordinators:
-        assert coordinator is not None
+    for coordinator in await staff.coordinators_of(session, deployment, request.municipality):
         await enqueue(
             session,
             user_id=coordinator,

@@ -31,6 +31,7 @@ from storage.models import (
     Organisation,
     Report,
     RequestStatus,
+    StaffRole,
     User,
     VolunteerProfile,
 )
@@ -130,6 +131,7 @@ async def erase(session: AsyncSession, user: User, now: datetime) -> None:
         profile.first_name, profile.note, profile.paused = "", None, True
         session.add(profile)
     await session.exec(delete(Organisation).where(col(Organisation.owner_id) == user.id))
+    await session.exec(delete(StaffRole).where(col(StaffRole.user_id) == user.id))
     await session.exec(delete(Delivery).where(col(Delivery.user_id) == user.id))
     await _cancel_messages_about(session, user.id)
     await mentions.redact(session, user.id, user.key, now)

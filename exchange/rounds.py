@@ -18,6 +18,7 @@ from sqlalchemy import bindparam, insert, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from exchange import staff
 from exchange.timing import appointment_start, offer_due
 from matching.lanes import Pools
 from matching.rules import Need, Volunteer, slot_of
@@ -28,7 +29,6 @@ from storage.models import (
     Match,
     MatchState,
     RequestStatus,
-    User,
     VolunteerProfile,
     table_of,
 )
@@ -356,18 +356,8 @@ async def _exhaust(
     )
     coordinators = run.coordinators.get(municipality.id)
     if coordinators is None:
-        coordinators = run.coordinators[municipality.id] = (
-            [
-                uid
-                for uid in (
-                    await session.exec(
-                        select(col(User.id)).where(col(User.key).in_(municipality.coordinators))
-                    )
-                ).all()
-                if uid is not None
-            ]
-            if municipality.coordinators
-            else []
+        coordinators = run.coordinators[municipality.id] = await staff.coordinators_of(
+            session, run.deployment, municipality.id
         )
     for coordinator in coordinators:
         run.deliveries.append(

@@ -445,6 +445,43 @@ class Report(SQLModel, table=True):
     handled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
+class StaffKind(StrEnum):
+    COORDINATOR = "coordinator"  # the whole municipality
+    SPONSOR = "sponsor"  # one district of it (a row per district)
+
+
+class StaffRole(SQLModel, table=True):
+    """A person's part in the agency: coordinator of a municipality or sponsor of a district.
+
+    Granted by a coordinator or an operator (`ehrenamt admin`); the deployment file's
+    coordinators are the first seed. `district` is "" for a coordinator."""
+
+    __tablename__ = "staff_roles"
+    __table_args__ = (UniqueConstraint("user_id", "kind", "municipality", "district"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
+    kind: StaffKind = Field(sa_type=enum_text(StaffKind, 16))
+    municipality: str = Field(max_length=40, index=True)
+    district: str = Field(default="", max_length=40)
+    granted_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class AuditEvent(SQLModel, table=True):
+    """What someone in the agency did, and when: kept for accountability. People are named by
+    their row id only (`actor_id`; None for the operator's shell or the deployment file)."""
+
+    __tablename__ = "audit_events"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(sa_type=UTCDateTime, index=True)
+    actor_id: int | None = Field(default=None, index=True)
+    via: str = Field(max_length=16)  # "chat", "cli" or "deployment"
+    action: str = Field(max_length=40)
+    subject: str = Field(max_length=40)  # for example "user:12" or "request:7"
+    detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
 class PersonKey(SQLModel, table=True):
     """The key that seals a person's personal fields (see `storage.sealing`); erasing the person
     deletes it. `owner` is the person's user key; `key` is wrapped with DATA_KEY if one is set."""
