@@ -182,16 +182,27 @@ def follow_up_asker(
     return text, buttons
 
 
-def unmatched(deployment: Deployment, request: HelpRequest) -> Text:
-    parts: list[Text] = [
-        _(
+def unmatched(deployment: Deployment, request: HelpRequest, *, coordinated: bool) -> Text:
+    """Nobody accepted; `coordinated`: a coordinator of the municipality was alerted (without
+    one, the asker is sent to the agency instead of being promised a call nobody will make)."""
+    if coordinated:
+        sorry = _(
             "We are sorry: nobody has been able to accept your request yet ({kind}, {when}). "
             "A coordinator of {agency} knows about it and will try to find someone personally.",
             kind=kind_of(deployment, request),
             when=when_of(request),
             agency=deployment.agency.name,
         )
-    ]
+    else:
+        sorry = _(
+            "We are sorry: nobody has been able to accept your request yet ({kind}, {when}). "
+            "Please contact {agency} directly: {contact}.",
+            kind=kind_of(deployment, request),
+            when=when_of(request),
+            agency=deployment.agency.name,
+            contact=Raw(deployment.agency.contact),
+        )
+    parts: list[Text] = [sorry]
     kind = category(deployment, request.category)
     if kind is not None and kind.referrals:
         services = [

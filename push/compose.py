@@ -18,7 +18,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from engine.i18n import Text
 from engine.types import Button, Reply
-from exchange import matches, volunteers
+from exchange import matches, staff, volunteers
 from push import cards
 from storage.models import (
     DeliveryKind,
@@ -297,8 +297,10 @@ async def _expired(batch: Batch, user: Addressee, delivery: Due) -> Rendered:
 
 async def _unmatched(batch: Batch, user: Addressee, delivery: Due) -> Rendered:
     request = await _request(batch, delivery)
-    still_open = request is not None and request.status == RequestStatus.OPEN
-    return (cards.unmatched(batch.deployment, request) if request and still_open else None), ()
+    if request is None or request.status != RequestStatus.OPEN:
+        return None, ()
+    alerted = await staff.coordinators_of(batch.session, batch.deployment, request.municipality)
+    return cards.unmatched(batch.deployment, request, coordinated=bool(alerted)), ()
 
 
 async def _coordinator_alert(batch: Batch, user: Addressee, delivery: Due) -> Rendered:

@@ -56,7 +56,8 @@ async def test_a_coordinator_granted_by_an_operator_is_alerted_when_nobody_can_h
         clock.advance(timedelta(hours=25))
     async with app.sessions() as session:
         assert (await session.exec(select(HelpRequest))).one().exhausted
-    assert any("niemand" in shown.text for shown in inbox.of(sabine))
+    [sorry] = [shown for shown in inbox.of(sabine) if "Bisher konnte niemand" in shown.text]
+    assert "Die Koordination von Ehrenamtsbörse Bingen weiß davon" in sorry.text
     [alert] = inbox.of(koordination)
     assert alert.text.startswith("⚠️") and "Büdesheim" in alert.text
     assert "Helga" not in alert.text  # the alert names no one
@@ -68,6 +69,22 @@ async def test_a_coordinator_granted_by_an_operator_is_alerted_when_nobody_can_h
     assert out.splitlines()[1].split()[1:4] == ["cli", "grant", "coordinator"]
     assert f"user:{user.id}" in out.splitlines()[1]
     assert "test:koordination" not in out  # the record names people by id only
+
+
+async def test_without_a_coordinator_the_asker_is_sent_to_the_agency_not_promised_a_call(
+    app: App, chat: Callable[..., Chat], clock: FrozenClock
+) -> None:
+    sabine = await request_for_mother(chat("sabine"), day="Fr., 4. Dez.")
+    inbox = Inbox(app)
+    for _ in range(6):
+        await inbox.run()
+        clock.advance(timedelta(hours=25))
+    [sorry] = [shown for shown in inbox.of(sabine) if "Bisher konnte niemand" in shown.text]
+    assert "Koordination" not in sorry.text
+    assert (
+        f"Bitte wenden Sie sich direkt an Ehrenamtsbörse Bingen: {app.deployment.agency.contact}."
+        in sorry.text
+    )
 
 
 async def test_a_sponsor_acts_on_their_districts_only_and_loses_the_role_when_revoked(
