@@ -268,6 +268,9 @@ async def test_two_schedulers_and_an_operators_push_send_every_message_exactly_o
             "BOT_FRAMEWORK": "aiogram",
             "PUSH_LEASE_SECONDS": str(lease),
             "PUSH_TICK_SECONDS": "1",
+            # Half of Telegram's rate each: sending lasts long enough for the operator's push,
+            # started late, to find messages left even on a busy machine.
+            "TELEGRAM_MESSAGES_PER_SECOND": "15",
         }
         logs = [tmp_path / name for name in ("scheduler-1.log", "scheduler-2.log", "push.log")]
 
