@@ -103,6 +103,28 @@ async def claim_due(
     `lease` after `now`, so the rows of a worker that died are sent by the next one. `now` must be
     the time of this call: a claim dated earlier would run out before its lease has passed.
     """
+    while True:
+        found, claimed = await _claim_once(
+            sessions, worker, now, lease, limit, key_prefix=key_prefix, user_key=user_key
+        )
+        # Found but not claimed: another worker claimed those very rows at the same moment (on
+        # PostgreSQL the update then waits for it and finds them taken). Others may still be
+        # due: look again rather than report that nothing is.
+        if claimed or not found:
+            return claimed
+
+
+async def _claim_once(
+    sessions: async_sessionmaker[AsyncSession],
+    worker: str,
+    now: datetime,
+    lease: timedelta,
+    limit: int,
+    *,
+    key_prefix: str | None,
+    user_key: str | None,
+) -> tuple[bool, list[tuple[Due, Addressee]]]:
+    """One try: whether there were due rows, and those this worker claimed of them."""
     free = or_(col(Delivery.claimed_until).is_(None), col(Delivery.claimed_until) < now)
     claimable = (col(Delivery.sent_at).is_(None), col(Delivery.due_at) <= now, free)
     async with sessions() as session, session.begin():
@@ -120,7 +142,7 @@ async def claim_due(
             query = query.where(User.key == user_key)
         recipients = sorted(set((await session.exec(query)).all()))
         if not recipients:
-            return []
+            return False, []
         d = table_of(Delivery).c
         connection = await session.connection()
         # One conditional update claims them and returns what was claimed.
@@ -139,7 +161,7 @@ async def claim_due(
             )
         )
         by_id = {row[0]: Addressee(*row) for row in users.all()}
-        return [(due, by_id[due.user_id]) for due in claimed]
+        return True, [(due, by_id[due.user_id]) for due in claimed]
 
 
 async def mark_sent(
