@@ -302,17 +302,11 @@ def _table(header: tuple[str, ...], rows: list[tuple[str, ...]], empty: str) -> 
 
 def _organisation_table(organisations: Sequence[Organisation]) -> str:
     """One line per organisation: id, status, name, kind, municipality; no personal data."""
-    if not organisations:
-        return "No organisations.\n"
-    rows = [("ID", "STATUS", "NAME", "KIND", "MUNICIPALITY")] + [
-        (str(o.id), o.status, _printable(o.name), o.kind, o.municipality) for o in organisations
-    ]
-    widths = [max(len(row[i]) for row in rows) for i in range(4)]
-    lines = [
-        "  ".join([*(cell.ljust(w) for cell, w in zip(row, widths, strict=False)), row[4]])
-        for row in rows
-    ]
-    return "".join(line + "\n" for line in lines)
+    return _table(
+        ("ID", "STATUS", "NAME", "KIND", "MUNICIPALITY"),
+        [(str(o.id), o.status, _printable(o.name), o.kind, o.municipality) for o in organisations],
+        "No organisations.",
+    )
 
 
 def _printable(text: str) -> str:
