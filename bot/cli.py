@@ -9,6 +9,7 @@ import signal
 import sys
 from collections.abc import Sequence
 
+from bot import cli_agency
 from bot.app import running_app
 from bot.channels.console import ConsoleChannel
 from bot.config import ConfigError, Settings, check_deployment, load_settings
@@ -55,7 +56,8 @@ def _admin_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser])
     database.add_argument("--database", default=argparse.SUPPRESS, help=database_help)
 
     admin = commands.add_parser(
-        "admin", help="coordinators' tasks: organisations, blocking, roles, the audit record"
+        "admin",
+        help="coordinators' tasks: the queue, organisations, vetting, blocking, roles, the audit",
     )
     admin.add_argument("--database", default=None, help=database_help)
     tasks = admin.add_subparsers(dest="admin_command", required=True)
@@ -93,6 +95,7 @@ def _admin_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser])
     revoking.add_argument("key", help="the person's user key, e.g. telegram:123456")
     tasks.add_parser("list-staff", parents=[database], help="list coordinators and sponsors")
     tasks.add_parser("audit", parents=[database], help="the newest 100 entries of the audit record")
+    cli_agency.add_parsers(tasks, database)
 
 
 NO_TOKEN = """\
@@ -178,13 +181,15 @@ def _admin(settings: Settings, args: argparse.Namespace) -> int:
             sys.stdout.write("Blocked; their pending offers were withdrawn.\n")
         elif args.admin_command in STAFF_COMMANDS:
             sys.stdout.write(asyncio.run(staff_command(settings, args)))
+        elif args.admin_command in cli_agency.COMMANDS:
+            sys.stdout.write(asyncio.run(cli_agency.run(settings, args)))
         else:
             approve = args.admin_command == "approve-org"
             organisation = asyncio.run(decide_organisation(settings, args.id, approve=approve))
             done = "Approved" if approve else "Rejected"
             name = _printable(organisation.name)
             sys.stdout.write(f"{done} organisation {organisation.id}: {name}\n")
-    except AdminError as error:
+    except (AdminError, cli_agency.AgencyError) as error:
         sys.stderr.write(f"{error}\n")
         return 1
     return 0
@@ -205,7 +210,12 @@ async def decide_organisation(
     async with running_app(settings) as app, app.sessions() as session, session.begin():
         try:
             return await organisations.decide(
-                session, organisation_id, approve=approve, now=app.core.clock()
+                session,
+                organisation_id,
+                approve=approve,
+                by=None,
+                via="cli",
+                now=app.core.clock(),
             )
         except organisations.NotDecidable as refused:
             found = refused.organisation
@@ -223,7 +233,11 @@ async def block_user(settings: Settings, key: str) -> None:
         user = await people.by_key(session, key)
         if user is None:
             raise AdminError(f"There is nobody with the key {_printable(key)}.")
-        await safeguarding.block(session, user, app.core.clock())
+        now = app.core.clock()
+        await safeguarding.block(session, user, now)
+        audit.record(
+            session, actor=None, via="cli", action="block", subject=f"user:{user.id}", now=now
+        )
 
 
 STAFF_COMMANDS = ("grant-coordinator", "grant-sponsor", "revoke-staff", "list-staff", "audit")

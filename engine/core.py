@@ -104,6 +104,8 @@ class DialogueCore:
         # Who claims the replies this process stores, and for how long.
         self.worker = uuid.uuid4().hex[:12]
         self.reply_lease = reply_lease
+        # How a start code becomes a link; a channel that knows its own address sets it.
+        self.start_link: Callable[[str], str] = lambda code: f"/start {code}"
         # Messages of different people that arrive together share a transaction; SQLite has one
         # writer, so `transactions_at_once` is 1 there, and may be more on PostgreSQL.
         self._together: Batches[_Arrived, Turn] = Batches(
@@ -193,6 +195,7 @@ class DialogueCore:
             conversation=conversation,
             user=user,
             now=arrival.at,
+            start_link=self.start_link,
         )
 
     async def _dispatch(self, ctx: Ctx, flooding: Flood | None) -> Turn:
@@ -241,7 +244,10 @@ class DialogueCore:
             return await self.nav.apply(ctx, self.nav.declared(ctx, located))
         if text:
             return await self._typed(ctx, step, text)
-        if incoming.attachment is not None:
+        if incoming.voice is not None and step.on_voice is not None:
+            spoken: Outcome = await resolve(step.on_voice(ctx, incoming.voice))
+            return await self.nav.apply(ctx, self.nav.declared(ctx, spoken))
+        if incoming.attachment is not None or incoming.voice is not None:
             return await self._retry(
                 ctx, _("I can only read text messages and button presses here.")
             )
@@ -257,11 +263,15 @@ class DialogueCore:
         name = name.split("@", 1)[0].lower()
         if name == commands.START:
             ctx.conversation.stack = []
+            code = argument.strip()[:64]
             if ctx.user is not None:
+                if code and self.entrances.start_code is not None:
+                    return await self.nav.apply(
+                        ctx, Goto(self.entrances.start_code, data={"start_code": code})
+                    )
                 return await self.nav.apply(
                     ctx, Goto(self.entrances.home, notes=(_("Welcome back!"),))
                 )
-            code = argument.strip()[:64]
             return await self.nav.apply(
                 ctx, Goto(self.entrances.welcome, data={"start_code": code} if code else {})
             )

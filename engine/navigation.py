@@ -139,6 +139,9 @@ class Navigator:
             buttons=prompt.choices,
             request_location=prompt.request_location,
         )
+        if prompt.voice is not None:
+            voice = Reply(_("🎤 Voice message"), ctx.language, voice=prompt.voice)
+            return Turn(replies=[voice, reply], language=ctx.language)
         return Turn(replies=[reply], language=ctx.language)
 
     async def prompt(self, ctx: Ctx) -> Prompt:
@@ -152,4 +155,6 @@ class Navigator:
             nav.append(Button(CANCEL, _("✖ Cancel")))
         if not nav:
             return prompt
-        return Prompt(prompt.text, (*prompt.choices, tuple(nav)), prompt.request_location)
+        return Prompt(
+            prompt.text, (*prompt.choices, tuple(nav)), prompt.request_location, prompt.voice
+        )

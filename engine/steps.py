@@ -59,6 +59,8 @@ class Ctx:
     conversation: DialogueState
     user: User | None
     now: datetime
+    # How a start code (an invitation) becomes something to send: a link on Telegram.
+    start_link: Callable[[str], str] = field(default=lambda code: f"/start {code}")
     # The people whose personal details this turn's replies show (a volunteer's confirmation
     # shows the address of the person helped): if one of them erases their data, the message
     # is edited to show them no more.
@@ -89,6 +91,8 @@ class Prompt:
     text: Text
     choices: tuple[tuple[Button, ...], ...] = ()
     request_location: bool = False
+    # A voice message to forward before the question (the platform's id of the recording).
+    voice: str | None = None
 
 
 @dataclass(frozen=True)
@@ -145,6 +149,8 @@ class Step:
     on_choice: Callable[[Ctx, str], MaybeAwaitable[Outcome]] | None = None
     on_text: Callable[[Ctx, str], MaybeAwaitable[Outcome]] | None = None
     on_location: Callable[[Ctx, float, float], MaybeAwaitable[Outcome]] | None = None
+    # A voice message, by the platform's id of the recording.
+    on_voice: Callable[[Ctx, str], MaybeAwaitable[Outcome]] | None = None
     # Where this step's outcomes may lead besides itself (and the summary, while editing).
     next: tuple[str | Target, ...] = ()
     back: str | None = None
@@ -197,6 +203,9 @@ class Entrances:
     home: Target  # the main menu of someone registered
     language: Target  # called by /language
     erase: Target  # called by /delete
+    # Where someone registered who opens a start link (/start <code>) is led, with the code as
+    # `start_code` in the draft; None: to the main menu.
+    start_code: Target | None = None
 
 
 class Dialogues:
@@ -209,7 +218,8 @@ class Dialogues:
         self.flows = {flow.name: flow for flow in flows}
         self.actions = dict(actions)
         self.entrances = entrances
-        targets = [(f"entrance {name}", target) for name, target in vars(entrances).items()] + [
+        entries = [(name, t) for name, t in vars(entrances).items() if t is not None]
+        targets = [(f"entrance {name}", target) for name, target in entries] + [
             (f"{flow.name}.{name}", target)
             for flow in self.flows.values()
             for name, step in flow.steps.items()

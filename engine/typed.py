@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 
@@ -42,3 +43,7 @@ def is_a_name(text: str) -> bool:
     if any(not (ch.isalpha() or ch in NAME_JOINERS) for ch in text):
         return False
     return len(text.split()) <= NAME_WORDS
+
+
+# A phone number as people type it: digits, spaces, brackets, slashes and dashes.
+PHONE_PATTERN = re.compile(r"^\+?[0-9][0-9 ()/-]{4,24}$")

@@ -31,6 +31,8 @@ class Incoming:
     payload: str | None = None
     location: Location | None = None
     attachment: str | None = None
+    # A voice message: the platform's id of the recording, to keep and forward as it is.
+    voice: str | None = None
     language_code: str | None = None
     update_key: str | None = None
 
@@ -59,6 +61,8 @@ class Reply:
     buttons: tuple[tuple[Button, ...], ...] = ()
     file: OutgoingFile | None = None
     request_location: bool = False
+    # A voice message to forward (the platform's id of the recording), sent before the text.
+    voice: str | None = None
     # Ids of the people whose personal details the message shows (see `Ctx.about`).
     about: tuple[int, ...] = ()
 

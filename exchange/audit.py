@@ -15,7 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import AuditEvent, User
 
-Via = Literal["chat", "cli", "deployment"]
+Via = Literal["chat", "cli", "deployment", "system"]
 
 
 def record(

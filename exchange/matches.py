@@ -17,9 +17,11 @@ from sqlalchemy import ColumnElement, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from exchange import staff
+from exchange import audit, cases
+from exchange.audit import Via
 from exchange.followthrough import plan_follow_through
 from storage.models import (
+    CaseKind,
     DeliveryKind,
     Feedback,
     HelpRequest,
@@ -275,20 +277,91 @@ async def report_problem(
     request: HelpRequest,
     now: datetime,
 ) -> Report:
-    """Record a reported problem and alert the coordinators of the request's municipality."""
+    """Record a reported problem; it waits in the queue of the request's municipality and
+    district."""
     entry = Report(
         reporter_id=reporter_id, reported_id=reported_id, match_id=match.id, created_at=now
     )
     session.add(entry)
     await session.flush()
-    for coordinator in await staff.coordinators_of(session, deployment, request.municipality):
-        await enqueue(
-            session,
-            user_id=coordinator,
-            kind=DeliveryKind.REPORT,
-            subject_id=entry.id,
-            due_at=now,
-            now=now,
-        )
-    log.warning("a problem was reported; coordinators alerted")
+    reporter = await session.get(User, reporter_id)
+    assert reporter is not None
+    await cases.open_case(
+        session,
+        deployment,
+        kind=CaseKind.REPORT,
+        person=reporter,
+        municipality=request.municipality,
+        district=request.district,
+        subject_id=entry.id,
+        urgent=True,
+        now=now,
+    )
+    log.warning("a problem was reported; it waits in the agency's queue")
     return entry
+
+
+async def assign(
+    session: AsyncSession,
+    deployment: Deployment,
+    request: HelpRequest,
+    profile: VolunteerProfile,
+    *,
+    by: User | None,
+    via: Via,
+    now: datetime,
+) -> Match | None:
+    """A person of the agency arranged the help with this volunteer by hand: the request is
+    theirs at once, the volunteer gets the details and the asker is told who helps. None if the
+    request is no longer open."""
+    won = await session.exec(
+        update(HelpRequest)
+        .where(col(HelpRequest.id) == request.id, col(HelpRequest.status) == RequestStatus.OPEN)
+        .values(status=RequestStatus.MATCHED, exhausted=False, round_ends_at=None, updated_at=now)
+    )
+    if won.rowcount != 1:
+        return None
+    request.status = RequestStatus.MATCHED
+    assert request.id is not None and profile.id is not None
+    query = select(Match).where(Match.request_id == request.id, Match.profile_id == profile.id)
+    match = (await session.exec(query)).first() or Match(
+        request_id=request.id, profile_id=profile.id, round=request.round, offered_at=now
+    )
+    match.state, match.answered_at, match.safety_word = MatchState.ACCEPTED, now, safety_word()
+    profile.offers_accepted += 1
+    session.add_all([match, profile])
+    await session.flush()
+    await session.exec(
+        update(Match)
+        .where(
+            col(Match.request_id) == request.id,
+            col(Match.state) == MatchState.OFFERED,
+            col(Match.id) != match.id,
+        )
+        .values(state=MatchState.TAKEN)
+    )
+    volunteer = await session.get(User, profile.user_id)
+    asker = await session.get(User, request.asker_id)
+    assert volunteer is not None and volunteer.id is not None and asker is not None
+    await enqueue(
+        session,
+        user_id=volunteer.id,
+        kind=DeliveryKind.ASSIGNED,
+        subject_id=match.id,
+        due_at=now,
+        now=now,
+    )
+    await plan_follow_through(session, deployment, now, request, match, volunteer, asker)
+    audit.record(
+        session,
+        actor=by,
+        via=via,
+        action="assign",
+        subject=f"request:{request.id}",
+        now=now,
+        volunteer=f"profile:{profile.id}",
+    )
+    await cases.close_for(
+        session, CaseKind.UNMATCHED, request.id, "assigned", by=by, via=via, now=now
+    )
+    return match

@@ -11,16 +11,24 @@ from datetime import date, datetime
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from exchange import audit, cases
+from exchange.audit import Via
 from storage.models import (
+    CaseKind,
     Delivery,
     DeliveryKind,
     Interest,
     Opportunity,
     OpportunityStatus,
     Organisation,
+    User,
     VolunteerProfile,
 )
 from storage.outbox import enqueue
+from town.deployment import Deployment
+
+# The requirement that makes a position wait for a coordinator's approval.
+POLICE_CERTIFICATE = "police_clearance"
 
 log = logging.getLogger(__name__)
 
@@ -39,11 +47,25 @@ class OpportunityValues:
     language: str  # of the title and description
 
 
-def publish(
-    session: AsyncSession, organisation: Organisation, values: OpportunityValues, now: datetime
+def needs_approval(deployment: Deployment, values: OpportunityValues) -> bool:
+    """A position that asks for a police certificate, or whose kind of help is offered only to
+    vetted volunteers (work with children), waits for a coordinator's approval."""
+    kind = deployment.categories_by_id.get(values.category)
+    return POLICE_CERTIFICATE in values.requirements or bool(kind and kind.needs_verification)
+
+
+async def publish(
+    session: AsyncSession,
+    deployment: Deployment,
+    organisation: Organisation,
+    owner: User,
+    values: OpportunityValues,
+    now: datetime,
 ) -> Opportunity:
-    """Post an opportunity; fitting volunteers hear of it in their next weekly digest."""
+    """Post an opportunity; fitting volunteers hear of it in their next weekly digest. One that
+    needs approval waits in the agency's queue until a coordinator approves it."""
     assert organisation.id is not None
+    waits = needs_approval(deployment, values)
     opportunity = Opportunity(
         organisation_id=organisation.id,
         title=values.title,
@@ -56,12 +78,58 @@ def publish(
         requirements=list(values.requirements),
         languages=list(values.languages),
         language=values.language,
-        status=OpportunityStatus.OPEN,
+        status=OpportunityStatus.PENDING if waits else OpportunityStatus.OPEN,
         created_at=now,
         updated_at=now,
     )
     session.add(opportunity)
+    if waits:
+        await session.flush()
+        await cases.open_case(
+            session,
+            deployment,
+            kind=CaseKind.POSITION,
+            person=owner,
+            municipality=organisation.municipality,
+            subject_id=opportunity.id,
+            now=now,
+        )
     return opportunity
+
+
+async def decide(
+    session: AsyncSession,
+    opportunity: Opportunity,
+    *,
+    approve: bool,
+    by: User | None,
+    via: Via,
+    now: datetime,
+) -> bool:
+    """Approve a waiting position (it opens and is announced) or reject it (it is closed); its
+    organisation is told. False if it was not waiting."""
+    if opportunity.status != OpportunityStatus.PENDING:
+        return False
+    verdict = "approved" if approve else "rejected"
+    set_status(
+        session, opportunity, OpportunityStatus.OPEN if approve else OpportunityStatus.CLOSED, now
+    )
+    organisation = await session.get(Organisation, opportunity.organisation_id)
+    owner = await session.get(User, organisation.owner_id) if organisation else None
+    if owner is not None:
+        await cases.tell(session, owner, f"position_{verdict}", now, text=opportunity.title)
+    audit.record(
+        session,
+        actor=by,
+        via=via,
+        action=f"position {verdict}",
+        subject=f"opportunity:{opportunity.id}",
+        now=now,
+    )
+    await cases.close_for(
+        session, CaseKind.POSITION, opportunity.id, verdict, by=by, via=via, now=now
+    )
+    return True
 
 
 async def of_organisation(

@@ -7,9 +7,12 @@ from datetime import datetime
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import DeliveryKind, Organisation, OrganisationStatus, User
+from exchange import audit, cases
+from exchange.audit import Via
+from storage.models import CaseKind, DeliveryKind, Organisation, OrganisationStatus, User
 from storage.outbox import enqueue
 from storage.sealing import sealer
+from town.deployment import Deployment
 
 
 class NotDecidable(Exception):
@@ -41,6 +44,7 @@ async def approved_of_owner(session: AsyncSession, owner_id: int | None) -> Orga
 
 async def register(
     session: AsyncSession,
+    deployment: Deployment,
     *,
     owner: User,
     name: str,
@@ -63,6 +67,16 @@ async def register(
         created_at=now,
     )
     session.add(organisation)
+    await session.flush()
+    await cases.open_case(
+        session,
+        deployment,
+        kind=CaseKind.ORGANISATION,
+        person=owner,
+        municipality=municipality,
+        subject_id=organisation.id,
+        now=now,
+    )
     return organisation
 
 
@@ -77,9 +91,16 @@ async def listing(
 
 
 async def decide(
-    session: AsyncSession, organisation_id: int, *, approve: bool, now: datetime
+    session: AsyncSession,
+    organisation_id: int,
+    *,
+    approve: bool,
+    by: User | None,
+    via: Via,
+    now: datetime,
 ) -> Organisation:
-    """Approve or reject a pending registration; the representative is told."""
+    """Approve or reject a pending registration; the representative is told, and the decision
+    is in the audit record."""
     organisation = await session.get(Organisation, organisation_id)
     if organisation is None or organisation.status != OrganisationStatus.PENDING:
         raise NotDecidable(organisation_id, organisation)
@@ -94,5 +115,17 @@ async def decide(
         subject_id=organisation.id,
         due_at=now,
         now=now,
+    )
+    verdict = "approved" if approve else "rejected"
+    audit.record(
+        session,
+        actor=by,
+        via=via,
+        action=f"organisation {verdict}",
+        subject=f"organisation:{organisation_id}",
+        now=now,
+    )
+    await cases.close_for(
+        session, CaseKind.ORGANISATION, organisation_id, verdict, by=by, via=via, now=now
     )
     return organisation

@@ -9,8 +9,9 @@ from datetime import date, datetime, time, timedelta
 from sqlmodel import col, func, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from exchange import cases
 from exchange.matches import release_volunteer
-from storage.models import DeliveryKind, HelpRequest, RequestStatus, User
+from storage.models import CaseKind, DeliveryKind, HelpRequest, RequestStatus, User
 from storage.outbox import enqueue_many, planned
 from storage.sealing import sealer
 from town.deployment import Deployment
@@ -106,6 +107,21 @@ async def withdraw(session: AsyncSession, request: HelpRequest, now: datetime) -
         await release_volunteer(session, request, now)
     request.status, request.updated_at = RequestStatus.CANCELLED, now
     session.add(request)
+    await cases.close_for(
+        session, CaseKind.UNMATCHED, request.id, "withdrawn", by=None, via="system", now=now
+    )
+
+
+async def search_again(
+    session: AsyncSession, deployment: Deployment, request: HelpRequest, now: datetime
+) -> None:
+    """Run the widest offer round once more, at once (a coordinator widened the search); if
+    nobody accepts, the request is back in the queue after it."""
+    request.exhausted = False
+    request.round = max(deployment.matching.rounds - 1, 0)
+    request.round_ends_at = now
+    request.updated_at = now
+    session.add(request)
 
 
 async def expire_passed(session: AsyncSession, deployment: Deployment, now: datetime) -> int:
@@ -129,6 +145,9 @@ async def expire_passed(session: AsyncSession, deployment: Deployment, now: date
         request.status, request.updated_at = RequestStatus.EXPIRED, now
         session.add(request)
         notices.append(planned(request.asker_id, DeliveryKind.EXPIRED, request.id, now, now))
+        await cases.close_for(
+            session, CaseKind.UNMATCHED, request.id, "expired", by=None, via="system", now=now
+        )
     for start in range(0, len(notices), 5_000):
         await enqueue_many(session, notices[start : start + 5_000])
     return len(passed)

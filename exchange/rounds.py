@@ -18,17 +18,19 @@ from sqlalchemy import bindparam, insert, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from exchange import staff
+from exchange import cases
 from exchange.timing import appointment_start, offer_due
 from matching.lanes import Pools
 from matching.rules import Need, Volunteer, slot_of
 from matching.select import Candidates
 from storage.models import (
+    CaseKind,
     DeliveryKind,
     HelpRequest,
     Match,
     MatchState,
     RequestStatus,
+    User,
     VolunteerProfile,
     table_of,
 )
@@ -87,7 +89,6 @@ class _Run:
     offers: list[_Offer] = field(default_factory=list)
     requests: list[dict[str, Any]] = field(default_factory=list)
     deliveries: list[dict[str, Any]] = field(default_factory=list)
-    coordinators: dict[str, list[int]] = field(default_factory=dict)
     due_at: dict[tuple[Any, ...], datetime] = field(default_factory=dict)
 
 
@@ -354,12 +355,16 @@ async def _exhaust(
     run.deliveries.append(
         planned(request.asker_id, DeliveryKind.UNMATCHED, request.id, run.now, run.now)
     )
-    coordinators = run.coordinators.get(municipality.id)
-    if coordinators is None:
-        coordinators = run.coordinators[municipality.id] = await staff.coordinators_of(
-            session, run.deployment, municipality.id
-        )
-    for coordinator in coordinators:
-        run.deliveries.append(
-            planned(coordinator, DeliveryKind.COORDINATOR_ALERT, request.id, run.now, run.now)
-        )
+    asker = await session.get(User, request.asker_id)
+    assert asker is not None
+    await cases.open_case(
+        session,
+        run.deployment,
+        kind=CaseKind.UNMATCHED,
+        person=asker,
+        municipality=municipality.id,
+        district=request.district,
+        subject_id=request.id,
+        urgent=is_urgent(request, run.deployment, run.now),
+        now=run.now,
+    )

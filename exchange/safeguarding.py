@@ -50,3 +50,24 @@ async def withdraw_offers(session: AsyncSession, profile: VolunteerProfile, now:
     )
     for match, request in planned.all():
         await send_back_to_matching(session, match, request, now)
+
+
+async def unblock(session: AsyncSession, user: User) -> None:
+    """Lift a block: the person may use the exchange again; a volunteer's profile is active
+    again (its offers start with the next planning run)."""
+    assert user.id is not None
+    user.blocked_at = None
+    session.add(user)
+    profile = (
+        await session.exec(select(VolunteerProfile).where(VolunteerProfile.user_id == user.id))
+    ).first()
+    if profile is not None:
+        profile.paused = False
+        session.add(profile)
+
+
+async def pause(session: AsyncSession, profile: VolunteerProfile, now: datetime) -> None:
+    """Stop offers to a volunteer for now; what they accepted goes back into matching."""
+    profile.paused = True
+    session.add(profile)
+    await withdraw_offers(session, profile, now)

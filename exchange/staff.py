@@ -51,6 +51,12 @@ async def scope_of(session: AsyncSession, deployment: Deployment, user: User) ->
     municipalities = {r.municipality for r in roles if r.kind is StaffKind.COORDINATOR}
     municipalities |= {m.id for m in deployment.municipalities if user.key in m.coordinators}
     districts = {(r.municipality, r.district) for r in roles if r.kind is StaffKind.SPONSOR}
+    districts |= {
+        (m.id, district)
+        for m in deployment.municipalities
+        for district, keys in m.sponsors.items()
+        if user.key in keys
+    }
     return Scope(frozenset(municipalities), frozenset(districts))
 
 
@@ -68,14 +74,29 @@ async def coordinators_of(
     return sorted(i for i in ids if i is not None)
 
 
-async def sponsors_of(session: AsyncSession, municipality: str, district: str) -> list[int]:
-    """User ids of the district's sponsors."""
+async def sponsors_of(
+    session: AsyncSession, deployment: Deployment, municipality: str, district: str
+) -> list[int]:
+    """User ids of the district's sponsors: those granted and the deployment's seed."""
+    seed = deployment.municipality(municipality)
+    keys = seed.sponsors.get(district, ()) if seed is not None else ()
     query = select(StaffRole.user_id).where(
         StaffRole.municipality == municipality,
         StaffRole.district == district,
         StaffRole.kind == StaffKind.SPONSOR,
     )
-    return sorted(set((await session.exec(query)).all()))
+    seeded = select(User.id).where(col(User.key).in_(keys))
+    ids = set((await session.exec(query)).all()) | set((await session.exec(seeded)).all())
+    return sorted(i for i in ids if i is not None)
+
+
+async def staff_of(
+    session: AsyncSession, deployment: Deployment, municipality: str, district: str
+) -> list[int]:
+    """Everyone who may act on something in this district: its coordinators and sponsors."""
+    coordinators = await coordinators_of(session, deployment, municipality)
+    sponsors = await sponsors_of(session, deployment, municipality, district) if district else []
+    return sorted(set(coordinators) | set(sponsors))
 
 
 async def grant(

@@ -6,6 +6,9 @@ from __future__ import annotations
 
 from engine.steps import Dialogues, Entrances
 from handlers import (
+    agency,
+    contact,
+    invitation,
     language,
     menu,
     my_requests,
@@ -19,7 +22,7 @@ from handlers import (
     request,
     volunteer,
 )
-from handlers.targets import CONSENT, ERASE, LANGUAGE, MAIN_MENU, WELCOME
+from handlers.targets import CONSENT, ERASE, INVITATION, LANGUAGE, MAIN_MENU, WELCOME
 
 DIALOGUES = Dialogues(
     (
@@ -34,7 +37,17 @@ DIALOGUES = Dialogues(
         opportunity.FLOW,
         opportunities.FLOW,
         privacy.FLOW,
+        agency.FLOW,
+        contact.FLOW,
+        invitation.FLOW,
     ),
     offers.ACTIONS,
-    Entrances(welcome=WELCOME, consent=CONSENT, home=MAIN_MENU, language=LANGUAGE, erase=ERASE),
+    Entrances(
+        welcome=WELCOME,
+        consent=CONSENT,
+        home=MAIN_MENU,
+        language=LANGUAGE,
+        erase=ERASE,
+        start_code=INVITATION,
+    ),
 )

@@ -10,11 +10,11 @@ from __future__ import annotations
 from engine.i18n import Raw, Text, _, lines, paragraphs
 from engine.steps import EDITING, Action, Ctx, Goto, Outcome, Retry, Say
 from engine.types import Button
-from exchange import matches, opportunities
+from exchange import cases, matches, opportunities
 from exchange.matches import Answer, Found, Recorded
-from handlers import volunteer
-from handlers.targets import PROFILE_RHYTHM
-from storage.models import Feedback, HelpRequest
+from handlers import agency, volunteer
+from handlers.targets import PROFILE_RHYTHM, WRITE_TO_AGENCY
+from storage.models import CaseStatus, Feedback, HelpRequest
 from town.deployment import Deployment
 from vocabulary import actions
 from vocabulary.actions import fields, last_field, number
@@ -170,6 +170,24 @@ async def show_interest(ctx: Ctx, payload: str) -> Outcome:
     )
 
 
+async def open_case(ctx: Ctx, payload: str) -> Outcome:
+    """A pushed case opens its card, for the agency's staff of its place only."""
+    where = await agency.scope(ctx)
+    found = await cases.in_scope(ctx.session, where, number(last_field(payload)))
+    if found is None or found.id is None:
+        return _refused()
+    if found.status == CaseStatus.CLOSED:
+        return Say(_("This case is closed already."))
+    return agency.open_case(found.id)
+
+
+async def answer_agency(ctx: Ctx, payload: str) -> Outcome:
+    """Answer a message of the agency: what they write next reaches a person of the agency."""
+    if ctx.user is None:
+        return _refused()
+    return Goto(WRITE_TO_AGENCY)
+
+
 # Payloads "act:<name>:...", made by the pushes (`push.cards`).
 ACTIONS: dict[str, Action] = {
     actions.OFFER: answer_offer,
@@ -178,4 +196,6 @@ ACTIONS: dict[str, Action] = {
     actions.FEEDBACK: give_feedback,
     actions.SETTINGS: offer_settings,
     actions.INTEREST: show_interest,
+    actions.CASE: open_case,
+    actions.ANSWER: answer_agency,
 }

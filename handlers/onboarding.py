@@ -10,9 +10,9 @@ from __future__ import annotations
 from engine.i18n import Msg, Raw, _
 from engine.steps import Ctx, End, Flow, Goto, Outcome, Prompt, Say, Step
 from engine.types import Button
-from exchange import people
+from exchange import invitations, people
 from handlers.language import language_buttons, set_language
-from handlers.targets import MAIN_MENU, ONBOARDING
+from handlers.targets import INVITATION, MAIN_MENU, ONBOARDING
 from storage.models import Role
 
 CONSENT_YES = "consent:yes"
@@ -91,6 +91,9 @@ def _consent_given(ctx: Ctx, payload: str) -> Outcome:
         now=ctx.now,
     )
     thanks = (_("Thank you!"),)
+    code = ctx.data.get("start_code")
+    if isinstance(code, str) and code.startswith(invitations.PREFIX):
+        return Goto(INVITATION, notes=thanks, data={"start_code": code})
     return (
         Goto("role", notes=thanks)
         if len(municipalities) == 1
@@ -152,7 +155,7 @@ FLOW = Flow(
         "privacy": Step(
             ask=_ask_privacy,
             on_choice=_consent_given,
-            next=("role", "municipality", MAIN_MENU),
+            next=("role", "municipality", MAIN_MENU, INVITATION),
             back="language",
         ),
         "municipality": Step(

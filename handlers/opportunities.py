@@ -131,7 +131,8 @@ async def _ask_detail(ctx: Ctx) -> Prompt:
         else Button(REOPEN, _("▶️ Reopen"))
     )
     closed = opportunity.status == OpportunityStatus.CLOSED
-    buttons = ((toggle,),) if closed else ((toggle, close),)
+    waiting = opportunity.status == OpportunityStatus.PENDING  # only a coordinator opens it
+    buttons = ((close,),) if waiting else ((toggle,),) if closed else ((toggle, close),)
     draft = _draft_of(opportunity, organisation)
     return Prompt(paragraphs(opportunity_text(ctx, draft), status), buttons)
 
@@ -142,6 +143,8 @@ async def _detail_chosen(ctx: Ctx, payload: str) -> Outcome:
         return Goto("list", notes=(_("This opportunity is no longer available."),))
     if payload == CLOSE:
         return Goto("close")
+    if opportunity.status == OpportunityStatus.PENDING:
+        return Goto("detail", notes=(_("A coordinator checks this opportunity first."),))
     paused = payload == PAUSE
     status = OpportunityStatus.PAUSED if paused else OpportunityStatus.OPEN
     opportunities.set_status(ctx.session, opportunity, status, ctx.now)

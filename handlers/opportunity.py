@@ -27,7 +27,7 @@ from engine.widgets import (
 from exchange import opportunities, organisations
 from exchange.opportunities import OpportunityValues
 from handlers.targets import MAIN_MENU, OPPORTUNITY, ORGANISATION_CARD
-from storage.models import Organisation, OrganisationStatus
+from storage.models import OpportunityStatus, Organisation, OrganisationStatus
 from town.deployment import Municipality
 from vocabulary.labels import (
     REQUIREMENTS,
@@ -304,11 +304,20 @@ async def _published(ctx: Ctx) -> Outcome:
         languages=list(data.get("languages", [])),
         language=ctx.language,
     )
-    opportunities.publish(ctx.session, organisation, values, ctx.now)
-    done = _(
-        "📢 Published. Your opportunity is now open for volunteers. You can pause or close it at "
-        "any time under 📋 Our opportunities."
+    assert ctx.user is not None
+    posted = await opportunities.publish(
+        ctx.session, ctx.deployment, organisation, ctx.user, values, ctx.now
     )
+    if posted.status == OpportunityStatus.PENDING:
+        done = _(
+            "📨 Saved. This opportunity needs a police certificate or works with children. "
+            "A coordinator checks it first. We will write to you when it is open."
+        )
+    else:
+        done = _(
+            "📢 Published. Your opportunity is now open for volunteers. You can pause or close "
+            "it at any time under 📋 Our opportunities."
+        )
     return Goto(ORGANISATION_CARD, notes=(done,))
 
 

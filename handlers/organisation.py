@@ -189,6 +189,7 @@ async def _registered(ctx: Ctx) -> Outcome:
         chosen = ctx.deployment.municipalities[0]
     await organisations.register(
         ctx.session,
+        ctx.deployment,
         owner=ctx.user,
         name=data["name"],
         kind=data["kind"],

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from engine.i18n import _
+from engine.i18n import _, paragraphs
 from engine.steps import Ctx, Flow, Goto, Outcome, Prompt, Step
 from engine.types import Button
 from exchange import volunteers
@@ -40,7 +40,11 @@ async def _ask_card(ctx: Ctx) -> Prompt:
         (toggle, Button(DELETE, _("🗑 Delete profile"))),
         (Button(MENU, _("🏠 Main menu")),),
     )
-    return Prompt(volunteer.summary_text(ctx), buttons)
+    vetted = volunteer.vetting_text(ctx, profile)
+    text = (
+        paragraphs(volunteer.summary_text(ctx), vetted) if vetted else volunteer.summary_text(ctx)
+    )
+    return Prompt(text, buttons)
 
 
 async def _card_chosen(ctx: Ctx, payload: str) -> Outcome:

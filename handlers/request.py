@@ -7,20 +7,28 @@ the volunteer who is confirmed later.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import date, time
 from typing import Any
 
 from engine.i18n import DateText, Msg, Raw, Text, _, lines, paragraphs
-from engine.steps import SUMMARY, Ctx, Flow, Goto, Outcome, Prompt, Retry, Step
-from engine.typed import is_a_name
+from engine.steps import EDITING, SUMMARY, Ctx, Flow, Goto, Outcome, Prompt, Retry, Step
+from engine.typed import PHONE_PATTERN, is_a_name
 from engine.types import Button
 from engine.when import MAX_DAYS_AHEAD, local_now, parse_date, parse_time, quick_days, today
 from engine.widgets import PICK, after, free_text, multi_select, rows, single_choice, summary
-from exchange import requests
+from exchange import audit, requests, staff
 from exchange.requests import RequestValues
-from handlers.targets import MAIN_MENU, NEW_REQUEST, NEW_REQUEST_FOR_SOMEONE, REQUEST
+from handlers import contact
+from handlers.targets import (
+    AGENCY_QUEUE,
+    CALL_BACK_PHONE,
+    MAIN_MENU,
+    NEW_REQUEST,
+    NEW_REQUEST_FOR_SOMEONE,
+    REQUEST,
+)
 from town.geo import nearest_district
 from vocabulary.labels import (
     PARTS_OF_DAY,
@@ -38,7 +46,6 @@ SUBMIT = "submit"
 NAME_LIMIT = 60
 ADDRESS_LIMIT = 200
 DESCRIPTION_LIMIT = 500
-_PHONE = re.compile(r"^\+?[0-9][0-9 ()/-]{4,24}$")
 
 
 def for_other(ctx: Ctx) -> bool:
@@ -50,6 +57,36 @@ def _about(ctx: Ctx, mine: Msg, theirs: Msg) -> Text:
     if not for_other(ctx):
         return mine
     return Msg(theirs.msgid, {**theirs.params, "name": Raw(ctx.data.get("name") or "")})
+
+
+def intake(ctx: Ctx) -> bool:
+    """A coordinator enters the request of someone who phoned or came to the office."""
+    return bool(ctx.data.get("intake"))
+
+
+def _describe(ctx: Ctx) -> Goto:
+    """On to the description, or straight to the summary when the typed message that started
+    the request is its description already."""
+    if ctx.data.get("prefilled") and ctx.data.get("description"):
+        ctx.data.pop(EDITING, None)
+        return Goto(SUMMARY)
+    return after(ctx, "description")
+
+
+def _after_name(ctx: Ctx) -> Goto:
+    """What a typed message named is not asked again."""
+    if not ctx.data.get("category"):
+        return after(ctx, "category")
+    return after(ctx, "time" if ctx.data.get("day") else "day")
+
+
+def spoken_too(step: Step) -> Step:
+    """A voice message instead of typed words goes to a person of the agency, who calls back."""
+
+    async def spoken(ctx: Ctx, voice: str) -> Outcome:
+        return await contact.call_back(ctx, voice=voice)
+
+    return replace(step, on_voice=spoken, next=(*step.next, CALL_BACK_PHONE))
 
 
 def start(for_someone_else: bool) -> Goto:
@@ -177,7 +214,7 @@ def _address_question(ctx: Ctx) -> Text:
 
 
 def _phone_valid(_ctx: Ctx, text: str) -> Text | None:
-    if _PHONE.match(text):
+    if PHONE_PATTERN.match(text):
         return None
     return _("That does not look like a phone number. Please type digits, for example 06721 12345.")
 
@@ -244,6 +281,8 @@ def _summary(ctx: Ctx) -> Text:
 
 async def _sent(ctx: Ctx) -> Outcome:
     assert ctx.user is not None and ctx.user.id is not None
+    if intake(ctx):
+        return await _taken_in(ctx)
     if not await requests.may_ask(ctx.session, ctx.user.id, ctx.now):
         return Retry(
             _(
@@ -278,6 +317,32 @@ async def _sent(ctx: Ctx) -> Outcome:
     return Goto(MAIN_MENU, notes=tuple(notes))
 
 
+async def _taken_in(ctx: Ctx) -> Outcome:
+    """A request taken by phone: the coordinator is its contact; the volunteer calls the senior."""
+    assert ctx.user is not None
+    if not await staff.scope_of(ctx.session, ctx.deployment, ctx.user):
+        return Goto(
+            MAIN_MENU, notes=(_("This is only for the agency's coordinators and sponsors."),)
+        )
+    if not ctx.data.get("phone"):
+        return Retry(_("Please add the phone number: the volunteer needs it to call."))
+    request = await requests.submit(ctx.session, ctx.user, _values(ctx), ctx.now)
+    await ctx.session.flush()
+    audit.record(
+        ctx.session,
+        actor=ctx.user,
+        via="chat",
+        action="intake",
+        subject=f"request:{request.id}",
+        now=ctx.now,
+    )
+    done = _(
+        "📨 Entered. We look for a volunteer for {name}. You get every update here.",
+        name=Raw(ctx.data.get("name") or ""),
+    )
+    return Goto(AGENCY_QUEUE, notes=(done,))
+
+
 def _values(ctx: Ctx) -> RequestValues:
     data = ctx.data
     return RequestValues(
@@ -304,7 +369,8 @@ FLOW = Flow(
         "name": free_text(
             "name",
             lambda ctx: _("Who needs help? Please type their first name."),
-            next="category",
+            next=("category", "day", "time"),
+            then=_after_name,
             max_length=NAME_LIMIT,
             one_line=True,
             validate=_name_valid,
@@ -356,34 +422,45 @@ FLOW = Flow(
             ),
             lambda ctx: language_options(),
             next=("phone", "description"),
-            then=lambda ctx: after(ctx, "phone" if for_other(ctx) else "description"),
+            then=lambda ctx: after(ctx, "phone") if for_other(ctx) else _describe(ctx),
             back="address",
             required=_("Please tick at least one language."),
         ),
         "phone": free_text(
             "phone",
-            lambda ctx: _(
-                "May the volunteer call {name}? Type a phone number, or skip. Only the confirmed "
-                "volunteer will see it.",
-                name=Raw(ctx.data.get("name") or ""),
+            lambda ctx: (
+                _(
+                    "What is the phone number of {name}? The volunteer calls them. Only the confirmed "
+                    "volunteer will see it.",
+                    name=Raw(ctx.data.get("name") or ""),
+                )
+                if intake(ctx)
+                else _(
+                    "May the volunteer call {name}? Type a phone number, or skip. Only the confirmed "
+                    "volunteer will see it.",
+                    name=Raw(ctx.data.get("name") or ""),
+                )
             ),
             next="description",
+            then=_describe,
             max_length=30,
             back="languages",
             optional=True,
             validate=_phone_valid,
             skip=lambda ctx: not for_other(ctx),
         ),
-        "description": free_text(
-            "description",
-            lambda ctx: _(
-                "Please describe in a few words what help is needed (at most {limit} characters).",
-                limit=DESCRIPTION_LIMIT,
-            ),
-            next=SUMMARY,
-            max_length=DESCRIPTION_LIMIT,
-            back="phone",
-            validate=_description_valid,
+        "description": spoken_too(
+            free_text(
+                "description",
+                lambda ctx: _(
+                    "Please describe in a few words what help is needed (at most {limit} characters).",
+                    limit=DESCRIPTION_LIMIT,
+                ),
+                next=SUMMARY,
+                max_length=DESCRIPTION_LIMIT,
+                back="phone",
+                validate=_description_valid,
+            )
         ),
         **summary(
             _summary,
@@ -391,7 +468,7 @@ FLOW = Flow(
             shown=_fields,
             submit=Button(SUBMIT, _("📨 Send request")),
             on_submit=_sent,
-            next=(MAIN_MENU,),
+            next=(MAIN_MENU, AGENCY_QUEUE),
         ),
     },
 )

@@ -18,6 +18,9 @@ ORGANISATION = "organisation"
 OPPORTUNITY = "opportunity"
 OPPORTUNITIES = "opportunities"
 PRIVACY = "privacy"
+AGENCY = "agency"
+CONTACT = "contact"
+INVITATION_FLOW = "invitation"
 
 WELCOME = Target(ONBOARDING)
 CONSENT = Target(ONBOARDING, "privacy")
@@ -33,9 +36,17 @@ PROFILE_CARD = Target(PROFILE, "card")
 NEW_REQUEST = Target(REQUEST, "category")
 NEW_REQUEST_FOR_SOMEONE = Target(REQUEST, "name")
 REQUEST_AGAIN = Target(REQUEST, "day")
+REQUEST_TIME = Target(REQUEST, "time")
+NEW_REQUEST_NAME = Target(REQUEST, "name")
 MY_REQUESTS = Target(MY_REQUESTS_FLOW, "list")
 
 REGISTER_ORGANISATION = Target(ORGANISATION)
 ORGANISATION_CARD = Target(ORGANISATION, "card")
 NEW_OPPORTUNITY = Target(OPPORTUNITY)
 OUR_OPPORTUNITIES = Target(OPPORTUNITIES, "list")
+
+AGENCY_QUEUE = Target(AGENCY, "queue")
+AGENCY_CASE = Target(AGENCY, "case")
+CALL_BACK_PHONE = Target(CONTACT, "phone")
+WRITE_TO_AGENCY = Target(CONTACT, "write")
+INVITATION = Target(INVITATION_FLOW, "accept")

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.i18n import Msg, Raw, Text, Written, _, lines, paragraphs
+from engine.i18n import DateText, Msg, Raw, Text, Written, _, lines, paragraphs
 from engine.steps import SUMMARY, Ctx, Flow, Goto, Outcome, Retry
 from engine.typed import is_a_name
 from engine.types import Button
 from engine.widgets import after, free_text, multi_select, single_choice, summary
-from exchange import volunteers
+from exchange import vetting, volunteers
 from exchange.volunteers import ProfileValues
 from handlers.targets import MAIN_MENU, VOLUNTEER
 from storage.models import Rhythm, VolunteerProfile
@@ -31,6 +31,7 @@ from vocabulary.labels import (
     slot_label,
     slot_options,
 )
+from vocabulary.offices import where_to_go
 
 AGE_GROUPS: dict[str, Msg] = {"adult": _("18 or older"), "minor": _("Under 18")}
 COMMITMENTS: dict[str, Msg] = {
@@ -137,8 +138,36 @@ def summary_text(ctx: Ctx) -> Text:
     return paragraphs(_("👤 Your volunteer profile"), lines(*rows))
 
 
+def vetting_text(ctx: Ctx, profile: VolunteerProfile) -> Text | None:
+    """Whether the volunteer is vetted, and where to get vetted if their help needs it."""
+    needing = vetting.needs_vetting(ctx.deployment, ctx.data.get("categories", []))
+    if profile.verified and profile.certificate_issued_on is not None:
+        until = vetting.valid_until(ctx.deployment, profile.certificate_issued_on)
+        return _("✅ Vetted: your police certificate counts until {day}.", day=DateText(until))
+    if not needing:
+        return None
+    kinds = Joined([CategoryLabel(ctx.deployment.categories_by_id[c]) for c in needing])
+    return paragraphs(
+        _(
+            "📄 For {kinds} we need to see your extended police certificate "
+            "(erweitertes Führungszeugnis). Please bring it and your ID to us. "
+            "Until then you get no requests of this kind.",
+            kinds=kinds,
+        ),
+        where_to_go(ctx.deployment),
+    )
+
+
 async def _saved(ctx: Ctx) -> Outcome:
     profile = await save_profile(ctx)
+    assert ctx.user is not None
+    waits = await vetting.ask_for_vetting(
+        ctx.session, ctx.deployment, ctx.user, profile, ctx.data.get("categories", []), ctx.now
+    )
+    if waits:
+        note = vetting_text(ctx, profile)
+        saved = _("Saved. Thank you for helping! We will send you requests that fit your profile.")
+        return Goto(MAIN_MENU, notes=(saved, note) if note else (saved,))
     if profile.paused:
         done = _(
             "Saved. Your profile is paused: we will not send you requests until you resume it."

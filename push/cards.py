@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import date
 from functools import cache
 
-from engine.i18n import Raw, Text, _, _n, lines, paragraphs
+from engine.i18n import DateText, Msg, Raw, Text, _, _n, lines, paragraphs
 from engine.types import Button
 from exchange.matches import HOURS
 from storage.models import (
+    AgencyNote,
+    Case,
+    CaseKind,
     Feedback,
     HelpRequest,
     Opportunity,
@@ -18,11 +22,14 @@ from storage.models import (
 from town.deployment import Deployment
 from vocabulary.actions import (
     ACCEPT,
+    ANSWER_AGENCY,
+    CANCEL_MATCH,
     DECLINE,
     DID_NOT_HAPPEN,
     GIVE_FEEDBACK,
     INTERESTED,
     OFFER_SETTINGS,
+    OPEN_CASE,
     REPORT_HOURS,
 )
 from vocabulary.cards import (
@@ -32,9 +39,11 @@ from vocabulary.cards import (
     kind_in_district,
     kind_of,
     opportunity_card,
+    request_card,
     when_of,
 )
 from vocabulary.labels import category, language_names
+from vocabulary.offices import where_to_go
 
 # Built once: a digest is composed for tens of thousands of volunteers at the same hour.
 SETTINGS_BUTTON = Button(OFFER_SETTINGS, _("⚙️ How often I get requests"))
@@ -312,4 +321,138 @@ def organisation_decided(deployment: Deployment, organisation: Organisation) -> 
         "We could not approve the registration of {name}. Please get in touch with us: {contact}",
         name=Raw(organisation.name),
         contact=deployment.agency.contact,
+    )
+
+
+CASE_KINDS: dict[CaseKind, Msg] = {
+    CaseKind.UNMATCHED: _("🗂 Nobody accepted a request: {kind} in {district}, {when}."),
+    CaseKind.CALLBACK: _("🗂 Someone asks to be called back."),
+    CaseKind.REPORT: _("🗂 A problem was reported: {kind} in {district}, {when}."),
+    CaseKind.ORGANISATION: _("🗂 A new organisation waits for approval."),
+    CaseKind.POSITION: _("🗂 An opportunity waits for approval."),
+    CaseKind.VETTING: _("🗂 A volunteer waits to be vetted."),
+}
+
+
+def case_alert(
+    deployment: Deployment, case: Case, request: HelpRequest | None
+) -> tuple[Text, tuple[tuple[Button, ...], ...]]:
+    """Something new in the agency's queue, with a button that opens its card."""
+    template = CASE_KINDS[case.kind]
+    if request is not None:
+        head: Text = Msg(
+            template.msgid,
+            {
+                "kind": kind_of(deployment, request),
+                "district": district_of(deployment, request),
+                "when": when_of(request),
+            },
+        )
+    elif case.kind in (CaseKind.UNMATCHED, CaseKind.REPORT):
+        head = _("🗂 Something new waits in the agency queue.")
+    else:
+        head = template
+    text = paragraphs(head, _("Urgent.")) if case.urgent else head
+    return text, ((Button(f"{OPEN_CASE}{case.id}", _("📂 Open")),),)
+
+
+def assigned(
+    deployment: Deployment, request: HelpRequest, match_id: int, safety_word: str | None
+) -> tuple[Text, tuple[tuple[Button, ...], ...]]:
+    """A coordinator arranged the help with the volunteer: the details, as after accepting."""
+    parts: list[Text] = [
+        _("🤝 As agreed with the agency: you help {whom}. Thank you!", whom=for_whom(request)),
+        request_card(deployment, request),
+    ]
+    details: list[Text] = []
+    if request.address:
+        details.append(_("📍 Address: {address}", address=Raw(request.address)))
+    if request.person_phone:
+        details.append(_("📞 Phone: {phone}", phone=Raw(request.person_phone)))
+    if details:
+        parts.append(lines(*details))
+    if safety_word:
+        parts.append(
+            _(
+                "🔑 Safety word: {word}. Say it at the door, so they know it is you.",
+                word=Raw(safety_word),
+            )
+        )
+    parts.append(_("We will remind you the evening before and two hours before."))
+    buttons = ((Button(f"{CANCEL_MATCH}{match_id}", _("I cannot come after all")),),)
+    return paragraphs(*parts), buttons
+
+
+# What the agency tells a person about their case (`exchange.cases.tell`), by kind of note.
+AGENCY_NOTES: dict[str, Msg] = {
+    "taken_over": _(
+        "🙋 A coordinator of {agency} looks after your request personally. "
+        "They will get in touch with you."
+    ),
+    "forwarded": _(
+        "👉 A sponsor of your district looks after your request now. "
+        "They will get in touch with you."
+    ),
+    "search_widened": _(
+        "🔍 We look for a volunteer again, further away this time. We write to you when someone "
+        "is found."
+    ),
+    "closed_solved": _("✔ {agency}: your request is settled. Thank you!"),
+    "closed_not_needed": _("✔ {agency}: we have closed your request. It is no longer needed."),
+    "closed_no_volunteer": _(
+        "We are sorry: we could not find a volunteer for your request. Please contact us: {contact}"
+    ),
+    "warned": _(
+        "⚠️ {agency}: we have had a complaint about a help. Please be friendly and reliable, "
+        "and keep to what was agreed. Questions: {contact}"
+    ),
+    "paused": _(
+        "⏸ {agency}: we have paused your volunteer profile for now. "
+        "A coordinator will get in touch with you."
+    ),
+    "unblocked": _("✅ {agency}: you can use the volunteer exchange again."),
+    "vetted": _(
+        "✅ {agency}: you are vetted. You now also get requests that need a police certificate."
+    ),
+    "position_approved": _(
+        "✅ Your opportunity “{title}” is approved and now open for volunteers."
+    ),
+    "position_rejected": _(
+        "Your opportunity “{title}” was not approved. Please contact us: {contact}"
+    ),
+}
+
+
+def agency_note(
+    deployment: Deployment, note: AgencyNote
+) -> tuple[Text | None, tuple[tuple[Button, ...], ...]]:
+    """A message from the agency; a typed one can be answered."""
+    agency, contact = Raw(deployment.agency.name), Raw(deployment.agency.contact)
+    if note.kind == "message":
+        text = _("✉️ Message from {agency}:\n{text}", agency=agency, text=Raw(note.text or ""))
+        return text, ((Button(ANSWER_AGENCY, _("✉️ Answer")),),)
+    template = AGENCY_NOTES.get(note.kind)
+    if template is None:
+        return None, ()
+    params = {"agency": agency, "contact": contact, "title": Raw(note.text or "")}
+    used = {key: value for key, value in params.items() if "{" + key + "}" in template.msgid}
+    return Msg(template.msgid, used), ()
+
+
+def certificate_expiring(
+    deployment: Deployment, profile: VolunteerProfile, until: date, for_volunteer: bool
+) -> Text:
+    if for_volunteer:
+        return paragraphs(
+            _(
+                "📄 Your police certificate counts until {day}. Please get a new one and show it "
+                "to us, so you keep getting requests that need it.",
+                day=DateText(until),
+            ),
+            where_to_go(deployment),
+        )
+    return _(
+        "📄 The police certificate of {name} counts until {day}.",
+        name=Raw(profile.first_name),
+        day=DateText(until),
     )

@@ -18,9 +18,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from engine.i18n import Text
 from engine.types import Button, Reply
-from exchange import matches, staff, volunteers
+from exchange import matches, staff, vetting, volunteers
 from push import cards
 from storage.models import (
+    AgencyNote,
+    Case,
+    CaseKind,
+    CaseStatus,
     DeliveryKind,
     HelpRequest,
     Interest,
@@ -211,6 +215,7 @@ async def _compose(batch: Batch, user: Addressee, deliveries: Sequence[Due]) -> 
 MENTIONING_THE_OTHER_SIDE = frozenset(
     {
         DeliveryKind.FOUND,
+        DeliveryKind.ASSIGNED,
         DeliveryKind.REMINDER_EVENING,
         DeliveryKind.REMINDER_SOON,
         DeliveryKind.FOLLOWUP_VOLUNTEER,
@@ -299,7 +304,9 @@ async def _unmatched(batch: Batch, user: Addressee, delivery: Due) -> Rendered:
     request = await _request(batch, delivery)
     if request is None or request.status != RequestStatus.OPEN:
         return None, ()
-    alerted = await staff.coordinators_of(batch.session, batch.deployment, request.municipality)
+    alerted = await staff.staff_of(
+        batch.session, batch.deployment, request.municipality, request.district
+    )
     return cards.unmatched(batch.deployment, request, coordinated=bool(alerted)), ()
 
 
@@ -403,6 +410,42 @@ async def _follow_up_asker(batch: Batch, user: Addressee, delivery: Due) -> Rend
     return cards.follow_up_asker(batch.deployment, found.request, found.match_id, name)
 
 
+async def _case(batch: Batch, user: Addressee, delivery: Due) -> Rendered:
+    case = await batch.session.get(Case, delivery.subject_id)
+    if case is None or case.status == CaseStatus.CLOSED:
+        return None, ()
+    request: HelpRequest | None = None
+    if case.kind == CaseKind.UNMATCHED and case.subject_id is not None:
+        request = await batch.session.get(HelpRequest, case.subject_id)
+    elif case.kind == CaseKind.REPORT and case.subject_id is not None:
+        entry = await batch.session.get(Report, case.subject_id)
+        match = await batch.session.get(Match, entry.match_id) if entry and entry.match_id else None
+        request = await batch.session.get(HelpRequest, match.request_id) if match else None
+    return cards.case_alert(batch.deployment, case, request)
+
+
+async def _assigned(batch: Batch, user: Addressee, delivery: Due) -> Rendered:
+    found = await _planned(batch, delivery)
+    if found is None:
+        return None, ()
+    word = found.match.safety_word
+    return cards.assigned(batch.deployment, found.request, found.match_id, word)
+
+
+async def _agency_note(batch: Batch, user: Addressee, delivery: Due) -> Rendered:
+    note = await batch.session.get(AgencyNote, delivery.subject_id)
+    return cards.agency_note(batch.deployment, note) if note is not None else (None, ())
+
+
+async def _certificate_expiring(batch: Batch, user: Addressee, delivery: Due) -> Rendered:
+    profile = await batch.session.get(VolunteerProfile, delivery.subject_id)
+    if profile is None or profile.certificate_issued_on is None or not profile.verified:
+        return None, ()
+    until = vetting.valid_until(batch.deployment, profile.certificate_issued_on)
+    mine = profile.user_id == user.id
+    return cards.certificate_expiring(batch.deployment, profile, until, mine), ()
+
+
 SINGLE: dict[DeliveryKind, Callable[[Batch, Addressee, Due], Awaitable[Rendered]]] = {
     DeliveryKind.FOUND: _found,
     DeliveryKind.REMINDER_EVENING: _reminder,
@@ -417,6 +460,10 @@ SINGLE: dict[DeliveryKind, Callable[[Batch, Addressee, Due], Awaitable[Rendered]
     DeliveryKind.REPORT: _report,
     DeliveryKind.INTEREST: _interest,
     DeliveryKind.ORGANISATION_DECIDED: _organisation_decided,
+    DeliveryKind.CASE: _case,
+    DeliveryKind.ASSIGNED: _assigned,
+    DeliveryKind.AGENCY_NOTE: _agency_note,
+    DeliveryKind.CERTIFICATE_EXPIRING: _certificate_expiring,
 }
 
 if set(SINGLE) | set(GROUPED) != set(DeliveryKind):  # a new kind needs its composer

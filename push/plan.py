@@ -13,6 +13,7 @@ from exchange.announcements import announce_opportunities
 from exchange.privacy import forget_unconsented, purge_finished
 from exchange.requests import expire_passed
 from exchange.rounds import plan_rounds
+from exchange.vetting import remind_expiring
 from town.deployment import Deployment
 
 
@@ -25,6 +26,8 @@ class PlanReport:
     announcements: int = 0
     # Dialogues of people who never consented, deleted after their time.
     forgotten: int = 0
+    # Volunteers reminded that their police certificate runs out soon.
+    certificates: int = 0
 
 
 async def plan(session: AsyncSession, deployment: Deployment, now: datetime) -> PlanReport:
@@ -34,6 +37,7 @@ async def plan(session: AsyncSession, deployment: Deployment, now: datetime) -> 
     forgotten = await forget_unconsented(session, deployment.agency.unconsented_hours, now)
     rounds = await plan_rounds(session, deployment, now)
     announcements = await announce_opportunities(session, deployment, now)
+    certificates = await remind_expiring(session, deployment, now)
     return PlanReport(
         offers=rounds.offers,
         exhausted=rounds.exhausted,
@@ -41,4 +45,5 @@ async def plan(session: AsyncSession, deployment: Deployment, now: datetime) -> 
         rounds_started=rounds.rounds_started,
         announcements=announcements,
         forgotten=forgotten,
+        certificates=certificates,
     )

@@ -88,6 +88,8 @@ class OpportunityStatus(StrEnum):
     OPEN = "open"
     PAUSED = "paused"
     CLOSED = "closed"
+    # Needs a police certificate or works with minors: waits for a coordinator's approval.
+    PENDING = "pending"
 
 
 class DeliveryKind(StrEnum):
@@ -110,6 +112,10 @@ class DeliveryKind(StrEnum):
     ORGANISATION_DECIDED = (
         "organisation_decided"  # approved or rejected (subject: the organisation)
     )
+    CASE = "case"  # something new in the agency's queue, for its staff (subject: the case)
+    ASSIGNED = "assigned"  # a coordinator arranged this help with the volunteer (subject: match)
+    AGENCY_NOTE = "agency_note"  # what the agency tells a person about their case (subject: note)
+    CERTIFICATE_EXPIRING = "certificate_expiring"  # (subject: the volunteer profile)
 
 
 class User(SQLModel, table=True):
@@ -169,7 +175,15 @@ class VolunteerProfile(SQLModel, table=True):
     note: str | None = Field(default=None, sa_type=SealedText)
     age_group: str = Field(max_length=10)  # minor | adult
     first_name: str = Field(default="", sa_type=SealedText)  # shown to the people they help
+    # Vetted: a coordinator saw an extended police certificate that is not too old (see
+    # `exchange.vetting`); only then categories and positions that need one reach them.
     verified: bool = False
+    identity_checked_on: date | None = None
+    interviewed_on: date | None = None
+    # The day the certificate was issued, as seen by a coordinator; the certificate itself is
+    # never stored.
+    certificate_issued_on: date | None = None
+    certificate_reminded_on: date | None = None
     # Same-day urgent requests may reach them during their quiet hours.
     urgent_ok: bool = False
     # Kept up to date by matching, to spread offers and to prefer those who turn up.
@@ -480,6 +494,82 @@ class AuditEvent(SQLModel, table=True):
     action: str = Field(max_length=40)
     subject: str = Field(max_length=40)  # for example "user:12" or "request:7"
     detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class CaseKind(StrEnum):
+    """What needs a person of the agency, and what `Case.subject_id` names."""
+
+    UNMATCHED = "unmatched"  # nobody accepted a request in any round (the request)
+    CALLBACK = "callback"  # someone wrote or spoke what the bot could not file (none)
+    REPORT = "report"  # a problem was reported (the report)
+    ORGANISATION = "organisation"  # a registration waits for approval (the organisation)
+    POSITION = "position"  # an opportunity waits for approval (the opportunity)
+    VETTING = "vetting"  # a volunteer waits to be vetted (the volunteer profile)
+
+
+class CaseStatus(StrEnum):
+    """open -> taken (someone of the agency looks after it) -> closed, with a reason."""
+
+    OPEN = "open"
+    TAKEN = "taken"
+    CLOSED = "closed"
+
+
+class Case(SQLModel, table=True):
+    """An item in the agency's queue: something a coordinator or a district's sponsor handles.
+
+    `person_id` is the person it is about (the asker, the reporter, the representative, the
+    volunteer); what they wrote, their voice message (the platform's file id) and a number to call
+    back are sealed with their key, and erasing them deletes the case."""
+
+    __tablename__ = "cases"
+    __table_args__ = (Index("ix_cases_queue", "municipality", "status", "created_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: CaseKind = Field(sa_type=enum_text(CaseKind, 16))
+    municipality: str = Field(max_length=40)
+    district: str = Field(default="", max_length=40)
+    subject_id: int | None = Field(default=None, index=True)
+    person_id: int = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
+    note: str | None = Field(default=None, sa_type=SealedText)
+    voice: str | None = Field(default=None, sa_type=SealedText)
+    phone: str | None = Field(default=None, sa_type=SealedText)
+    urgent: bool = False
+    status: CaseStatus = Field(default=CaseStatus.OPEN, sa_type=enum_text(CaseStatus, 10))
+    taken_by: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
+    reason: str | None = Field(default=None, max_length=40)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+    closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class AgencyNote(SQLModel, table=True):
+    """A message from the agency to one person (a warning, an answer to a report, what happens
+    with their request), pushed through the outbox; sealed with the reader's key."""
+
+    __tablename__ = "agency_notes"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
+    kind: str = Field(max_length=30)  # which text (see `push.cards.AGENCY_NOTES`)
+    text: str | None = Field(default=None, sa_type=SealedText)  # typed by a coordinator
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class Invitation(SQLModel, table=True):
+    """A link a coordinator made to give someone a role; it works once and expires."""
+
+    __tablename__ = "invitations"
+
+    token: str = Field(max_length=32, primary_key=True)
+    kind: StaffKind = Field(sa_type=enum_text(StaffKind, 16))
+    municipality: str = Field(max_length=40)
+    districts: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    created_by: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+    used_by: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
+    used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class PersonKey(SQLModel, table=True):

@@ -17,6 +17,7 @@ class Shown:
 
     text: str
     buttons: list[list[tuple[str, str]]]  # rows of (label, payload)
+    voice: str | None = None  # a forwarded voice message's id
 
     @property
     def labels(self) -> list[str]:
@@ -42,7 +43,7 @@ class Chat:
         buttons = [
             [(tr.render(b.label, reply.language), b.payload) for b in row] for row in reply.buttons
         ]
-        return Shown(tr.render(reply.text, reply.language), buttons)
+        return Shown(tr.render(reply.text, reply.language), buttons, reply.voice)
 
     async def _send(self, incoming: Incoming) -> str:
         self.last_turn = await self.app.core.handle(incoming)
@@ -78,6 +79,12 @@ class Chat:
                 location=Location(latitude, longitude),
                 language_code=self.language_code,
             )
+        )
+
+    async def send_voice(self, file_id: str) -> str:
+        """Send a voice message (the platform's id of the recording)."""
+        return await self._send(
+            Incoming(self.user_key, voice=file_id, language_code=self.language_code)
         )
 
     async def send_attachment(self, kind: str) -> str:

@@ -86,7 +86,7 @@ async def post(person: Chat, title: str = TITLE) -> None:
     await person.press("🏛️ Our organisation")
     await person.press("➕ New opportunity")
     await person.send(title)
-    await person.press("📚 Homework and tutoring")
+    await person.press("☕ Visits and conversation")
     await person.send(DESCRIPTION)
     await person.press("Büdesheim")
     await person.press("➡️ Continue")
@@ -498,8 +498,9 @@ async def test_an_approved_organisation_posts_an_opportunity(
     assert "Languages: English" in answer
     assert await opportunities(app) == []
 
+    # Homework help with a police certificate: it waits for a coordinator's approval.
     answer = await ann.press("📢 Publish")
-    assert "📢 Published." in answer
+    assert "A coordinator checks it first. We will write to you when it is open." in answer
     assert "🏛️ Leseclub Büdesheim" in answer  # back on the organisation's card
 
     [posted] = await opportunities(app)
@@ -513,7 +514,7 @@ async def test_an_approved_organisation_posts_an_opportunity(
     assert posted.volunteers_needed == 4
     assert posted.requirements == ["police_clearance", "adults"]
     assert posted.languages == ["en"]
-    assert posted.status == OpportunityStatus.OPEN
+    assert posted.status == OpportunityStatus.PENDING
     assert posted.created_at == posted.updated_at == app.core.clock()
 
     # A second one, on one day, cancelled before publishing: nothing is stored.
@@ -562,7 +563,7 @@ async def test_posting_in_german_stores_the_opportunity(
     await karl.press_payload(organisation.NEW_OPPORTUNITY)
     await karl.send("Notenwart für das Orchester")
     assert len(karl.last.labels) == len(app.deployment.categories) + 2
-    await karl.press_payload("pick:tutoring")
+    await karl.press_payload("pick:paperwork")
     await karl.send("Noten sortieren und für die Proben bereitlegen.")
     districts = len(app.deployment.municipalities[0].districts)
     assert len(karl.last.labels) == districts + 3  # districts, Continue, Back, Cancel
@@ -581,7 +582,7 @@ async def test_posting_in_german_stores_the_opportunity(
     [posted] = await opportunities(app)
     assert (posted.organisation_id, posted.category, posted.districts) == (
         org.id,
-        "tutoring",
+        "paperwork",
         ["innenstadt"],
     )
     assert (posted.day, posted.schedule, posted.volunteers_needed) == (None, "monthly", 3)

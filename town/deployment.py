@@ -42,8 +42,10 @@ class Municipality(_Model):
     id: Slug
     name: str
     districts: tuple[District, ...] = Field(min_length=1)
-    # User keys (for example "telegram:123456") of the coordinators alerted when nobody is found.
+    # User keys (for example "telegram:123456") of the first coordinators: they grant the rest
+    # in the chat. Sponsors per district the same way (district id -> user keys).
     coordinators: tuple[str, ...] = ()
+    sponsors: dict[str, tuple[str, ...]] = Field(default_factory=dict)
 
     @field_validator("districts")
     @classmethod
@@ -52,6 +54,13 @@ class Municipality(_Model):
         if len(ids) != len(set(ids)):
             raise ValueError("district ids must be unique within a municipality")
         return districts
+
+    @model_validator(mode="after")
+    def _sponsors_of_known_districts(self) -> Municipality:
+        unknown = sorted(set(self.sponsors) - {d.id for d in self.districts})
+        if unknown:
+            raise ValueError(f"sponsors for unknown districts: {', '.join(unknown)}")
+        return self
 
     def district(self, district_id: str) -> District | None:
         return next((d for d in self.districts if d.id == district_id), None)
@@ -74,11 +83,45 @@ class Category(_Model):
     adults_only: bool = False
     needs_verification: bool = False
     referrals: tuple[Referral, ...] = ()
+    # Word beginnings that name this kind of help in a typed message ("einkauf" finds
+    # "Einkaufen"), in any language: a message naming one starts a request for it.
+    keywords: tuple[str, ...] = ()
+
+
+class OfficeHours(_Model):
+    """When an office is open: on these weekdays (0 is Monday), from `opens` to `closes`."""
+
+    weekdays: tuple[int, ...] = Field(min_length=1)
+    opens: time
+    closes: time
+
+    @field_validator("weekdays")
+    @classmethod
+    def _weekdays(cls, days: tuple[int, ...]) -> tuple[int, ...]:
+        if any(not 0 <= day <= 6 for day in days):
+            raise ValueError("weekdays go from 0 (Monday) to 6 (Sunday)")
+        return days
+
+
+class Office(_Model):
+    """A place people can go to or call: the main office or a partner office."""
+
+    name: str
+    address: str = ""
+    phone: str = ""
+    hours: tuple[OfficeHours, ...] = ()
 
 
 class Agency(_Model):
     name: str
     contact: str
+    # Where the coordinators work; its hours say when someone calls back.
+    main_office: Office | None = None
+    partner_offices: tuple[Office, ...] = ()
+    # An extended police certificate counts for this many years after it was issued.
+    certificate_years: int = Field(default=5, ge=1, le=10)
+    # How long an invitation link for a coordinator or sponsor works.
+    invitation_hours: float = Field(default=72.0, gt=0)
     privacy_version: str = Field(min_length=1, max_length=20)
     # Days after which the personal details of finished requests are erased.
     retention_days: int = Field(default=90, ge=1)

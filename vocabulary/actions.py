@@ -14,6 +14,8 @@ HOURS = "hours"  # act:hours:<match>:<hours or no>
 FEEDBACK = "feedback"  # act:feedback:<match>:<good or problem>
 SETTINGS = "settings"  # act:settings
 INTEREST = "interest"  # act:interest:<opportunity>
+CASE = "case"  # act:case:<case>: open a case of the agency's queue (its staff only)
+ANSWER = "answer"  # act:answer: write back to the agency
 
 YES, NO = "yes", "no"
 ACCEPT = f"{PREFIX}{OFFER}:{YES}:"
@@ -23,6 +25,8 @@ REPORT_HOURS = f"{PREFIX}{HOURS}:"
 GIVE_FEEDBACK = f"{PREFIX}{FEEDBACK}:"
 OFFER_SETTINGS = f"{PREFIX}{SETTINGS}"
 INTERESTED = f"{PREFIX}{INTEREST}:"
+OPEN_CASE = f"{PREFIX}{CASE}:"
+ANSWER_AGENCY = f"{PREFIX}{ANSWER}"
 DID_NOT_HAPPEN = "no"
 
 

@@ -32,6 +32,7 @@ OPPORTUNITY_STATUSES: dict[OpportunityStatus, Msg] = {
     OpportunityStatus.OPEN: _("🟢 open"),
     OpportunityStatus.PAUSED: _("⏸ paused"),
     OpportunityStatus.CLOSED: _("✔️ closed"),
+    OpportunityStatus.PENDING: _("⏳ waits for a coordinator"),
 }
 
 # What an organisation may ask volunteers to bring.
@@ -68,11 +69,12 @@ class CategoryLabel:
 class Joined:
     """Several texts in one line, separated by commas; a dash when there are none."""
 
-    def __init__(self, parts: Sequence[Text]) -> None:
+    def __init__(self, parts: Sequence[Text], separator: str = ", ") -> None:
         self.parts = tuple(parts)
+        self.separator = separator
 
     def render(self, tr: Translator, language: str) -> str:
-        return ", ".join(part.render(tr, language) for part in self.parts) or "–"
+        return self.separator.join(part.render(tr, language) for part in self.parts) or "–"
 
 
 def category_options(deployment: Deployment) -> list[tuple[str, Text]]:

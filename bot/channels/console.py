@@ -22,7 +22,8 @@ from push.deliver import Audience
 from push.jobs import tick
 from storage.outbox import Addressee
 
-ATTACHMENTS = {":sticker": "sticker", ":photo": "photo", ":voice": "voice"}
+ATTACHMENTS = {":sticker": "sticker", ":photo": "photo"}
+VOICE = ":voice"  # stands for a voice message (the console has no recording to forward)
 
 
 class ConsoleChannel:
@@ -54,6 +55,8 @@ class ConsoleChannel:
             except ValueError:
                 return None
             return replace(base, location=Location(lat, lon))
+        if text == VOICE:
+            return replace(base, voice=f"console-voice-{self.user_key}")
         if text in ATTACHMENTS:
             return replace(base, attachment=ATTACHMENTS[text])
         return replace(base, text=text)

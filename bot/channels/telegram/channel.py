@@ -136,6 +136,9 @@ class TelegramChannel:
                 "caption": text[:1024],
             }
             return Outgoing(body, reply.file.content)
+        if reply.voice is not None:
+            body = {"call": "voice", "chat": chat_id, "voice": reply.voice, "caption": text[:1024]}
+            return Outgoing(body)
         body = {"call": "send", "chat": chat_id, "text": text[:4096], "markup": self.markup(reply)}
         if reply.about:  # how to take the people's details out again, in the reader's language
             body["redacted"] = self.tr.render(REDACTED, reply.language)
@@ -154,6 +157,8 @@ class TelegramChannel:
                 await self.sender.send_document(
                     chat_id, body["filename"], reply.file or b"", body.get("caption")
                 )
+            elif body["call"] == "voice":
+                await self.sender.send_voice(chat_id, body["voice"], body.get("caption"))
             else:
                 sent = await self.sender.send_message(chat_id, body["text"], body.get("markup"))
                 await self._mentions(reply.key, chat_id, sent, reply.about, body.get("redacted"))
@@ -190,6 +195,8 @@ class TelegramChannel:
                 await self.sender.send_document(
                     chat_id, reply.file.filename, reply.file.content, text[:1024], reply=PUSH
                 )
+            elif reply.voice is not None:
+                await self.sender.send_voice(chat_id, reply.voice, text[:1024], reply=PUSH)
             else:
                 sent = await self.sender.send_message(
                     chat_id, text[:4096], self.markup(reply), reply=PUSH
@@ -265,13 +272,16 @@ def incoming_message(
     location: tuple[float, float] | None,
     language_code: str | None,
     update_id: int,
+    voice: str | None = None,
 ) -> Incoming:
-    """Build an incoming message from a Telegram message; without text or location it is an attachment."""
+    """Build an incoming message from a Telegram message; without text, location or voice it is
+    an attachment."""
     return Incoming(
         user_key=user_key(user_id),
         text=text,
         location=Location(*location) if location else None,
-        attachment=None if text is not None or location else "other",
+        voice=voice,
+        attachment=None if text is not None or location or voice else "other",
         language_code=language_code,
         update_key=update_key(update_id),
     )

@@ -214,6 +214,12 @@ class AiogramTransport:
         )
         return int(message.message_id)
 
+    async def send_voice(self, chat_id: int, voice: str, caption: str | None) -> int:
+        message = await self._call(
+            lambda: self.bot.send_voice(chat_id, voice=voice, caption=caption)
+        )
+        return int(message.message_id)
+
     async def set_commands(self, commands: list[tuple[str, str]], language: str | None) -> None:
         await self._call(
             lambda: self.bot.set_my_commands(
@@ -252,6 +258,7 @@ def build_dispatcher(channel: TelegramChannel) -> Dispatcher:
             location=(location.latitude, location.longitude) if location else None,
             language_code=user.language_code,
             update_id=event_update.update_id,
+            voice=message.voice.file_id if message.voice else None,
         )
         await channel.on_update(message.chat.id, incoming)
 

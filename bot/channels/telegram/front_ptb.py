@@ -104,6 +104,12 @@ class PtbTransport:
         )
         return int(message.message_id)
 
+    async def send_voice(self, chat_id: int, voice: str, caption: str | None) -> int:
+        message = await self._call(
+            lambda: self.bot.send_voice(chat_id, voice=voice, caption=caption)
+        )
+        return int(message.message_id)
+
     async def set_commands(self, commands: list[tuple[str, str]], language: str | None) -> None:
         await self._call(
             lambda: self.bot.set_my_commands(
@@ -154,6 +160,7 @@ def add_handlers(
             location=(location.latitude, location.longitude) if location else None,
             language_code=user.language_code,
             update_id=update.update_id,
+            voice=message.voice.file_id if message.voice else None,
         )
         await channel.on_update(message.chat.id, incoming)
 

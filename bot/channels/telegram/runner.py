@@ -30,6 +30,7 @@ class Front(Protocol):
     """What differs between the frameworks once the channel exists."""
 
     transport: Transport
+    username: str | None  # the bot's, known once started
 
     def attach(self, channel: TelegramChannel) -> None: ...
 
@@ -44,6 +45,8 @@ class Front(Protocol):
 
 
 class PtbFront:
+    username: str | None = None
+
     def __init__(self, token: str, api_url: str) -> None:
         from bot.channels.telegram import front_ptb
 
@@ -59,6 +62,7 @@ class PtbFront:
             await self.application.initialize()
         except Exception as error:
             raise Transient(type(error).__name__) from error
+        self.username = self.application.bot.username
         await self.application.start()
 
     async def process(self, update: Update) -> None:
@@ -71,6 +75,8 @@ class PtbFront:
 
 
 class AiogramFront:
+    username: str | None = None
+
     def __init__(self, token: str, api_url: str) -> None:
         from bot.channels.telegram import front_aiogram
 
@@ -83,7 +89,7 @@ class AiogramFront:
 
     async def start(self) -> None:
         try:
-            await self.bot.get_me()
+            self.username = (await self.bot.get_me()).username
         except Exception as error:
             raise Transient(type(error).__name__) from error
 
@@ -92,6 +98,11 @@ class AiogramFront:
 
     async def stop(self) -> None:
         await self.bot.session.close()
+
+
+def start_link(username: str) -> Callable[[str], str]:
+    """A deep link that opens the bot with a start code (an invitation)."""
+    return lambda code: f"https://t.me/{username}?start={code}"
 
 
 def build_front(settings: Settings) -> Front:
@@ -134,6 +145,8 @@ class TelegramBot:
         stop = stop or self._stop
         if not await _until_done(self.front.start, "starting", stop):
             return False
+        if self.front.username:
+            self.app.core.start_link = start_link(self.front.username)
         if schedule:
             self._scheduler = start_scheduler(self.app.pushing, self.channel, TELEGRAM_AUDIENCE)
         if not receive:

@@ -179,6 +179,13 @@ class Sender:
             reply,
         )
 
+    async def send_voice(
+        self, chat_id: int, voice: str, caption: str | None = None, *, reply: bool = REPLY
+    ) -> int | None:
+        return await self._deliver(
+            chat_id, lambda: self.transport.send_voice(chat_id, voice, caption), reply
+        )
+
     async def edit_message(
         self, chat_id: int, message_id: int, text: str, markup: Markup | None = None
     ) -> None:
