@@ -12,7 +12,7 @@ from datetime import date
 
 from sqlmodel import col, select
 
-from engine.i18n import DateText, LanguageName, Msg, Raw, Text, Written, _, lines, paragraphs
+from engine.i18n import DateText, LanguageName, Msg, Raw, Text, Written, _, _n, lines, paragraphs
 from engine.steps import Ctx, Flow, Goto, Outcome, Prompt, Retry, Step
 from engine.types import Button
 from engine.when import parse_date, today
@@ -162,7 +162,7 @@ def _age(ctx: Ctx, case: Case) -> Text:
         return _("new")
     if hours < 48:
         return _("{hours} h", hours=hours)
-    return _("{days} days", days=hours // 24)
+    return _n("{n} day", "{n} days", hours // 24)
 
 
 async def _ask_queue(ctx: Ctx) -> Prompt:
@@ -536,11 +536,12 @@ async def _why(ctx: Ctx, request: HelpRequest, profile: VolunteerProfile) -> Tex
         if here and place and (d := place.district(request.district))
         else _("helps nearby")
     )
-    return _(
-        "{name}: {where}, helped {count} times",
+    return _n(
+        "{name}: {where}, helped once",
+        "{name}: {where}, helped {n} times",
+        profile.helps_done,
         name=Raw(profile.first_name),
         where=where,
-        count=profile.helps_done,
     )
 
 
