@@ -67,6 +67,7 @@ UNBLOCK = "unblock:"
 PICK_VOLUNTEER = "volunteer:"
 PICK_SPONSOR = "sponsor:"
 REASON = "reason:"
+PLAY = "play"  # in the draft: forward the case's voice message with its card
 
 # Actions on a case card.
 ASSIGN = "do:assign"
@@ -135,7 +136,7 @@ async def _case(ctx: Ctx) -> tuple[Scope, Case] | None:
 
 def open_case(case_id: int) -> Goto:
     """Open a case's card (from a pushed message); the card checks the scope itself."""
-    return Goto(AGENCY_CASE, data={"case": case_id})
+    return Goto(AGENCY_CASE, data={"case": case_id, PLAY: True})
 
 
 # --- the queue ------------------------------------------------------------------------------
@@ -161,7 +162,7 @@ def _age(ctx: Ctx, case: Case) -> Text:
     if hours < 1:
         return _("new")
     if hours < 48:
-        return _("{hours} h", hours=hours)
+        return _n("{n} h", "{n} h", hours)
     return _n("{n} day", "{n} days", hours // 24)
 
 
@@ -199,7 +200,7 @@ async def _queue_chosen(ctx: Ctx, payload: str) -> Outcome:
     found = await cases.in_scope(ctx.session, where, case_id)
     if found is None or found.status == CaseStatus.CLOSED:
         return Goto("queue", notes=(_("This case is closed or not yours."),))
-    return Goto("case", data={"case": found.id})
+    return Goto("case", data={"case": found.id, PLAY: True})
 
 
 def _number(text: str) -> int | None:
@@ -361,10 +362,12 @@ async def _ask_case(ctx: Ctx) -> Prompt:
         return Prompt(_("This case is closed or not yours."))
     where, case = found
     actions = tuple(await _actions(ctx, where, case))
-    return Prompt(await _card(ctx, case), actions, voice=case.voice)
+    voice = case.voice if ctx.data.get(PLAY) else None  # forwarded once, when the card opens
+    return Prompt(await _card(ctx, case), actions, voice=voice)
 
 
 async def _case_chosen(ctx: Ctx, payload: str) -> Outcome:
+    ctx.data.pop(PLAY, None)
     found = await _case(ctx)
     if found is None:
         return Goto("queue", notes=(_("This case is closed or not yours."),))

@@ -59,7 +59,8 @@ async def test_a_coordinator_granted_by_an_operator_is_alerted_when_nobody_can_h
     [sorry] = [shown for shown in inbox.of(sabine) if "Bisher konnte niemand" in shown.text]
     assert "Die Koordination von Ehrenamtsbörse Bingen weiß davon" in sorry.text
     [alert] = inbox.of(koordination)
-    assert alert.text.startswith("⚠️") and "Büdesheim" in alert.text
+    assert alert.text.startswith("🗂 Niemand hat eine Anfrage übernommen: 🛒 Einkaufen in Büdesheim")
+    assert alert.labels == ["📂 Öffnen"]  # the card, in the agency's queue
     assert "Helga" not in alert.text  # the alert names no one
 
     code, out = await admin(capsys, database_url, "list-staff")

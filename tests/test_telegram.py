@@ -6,6 +6,7 @@ mode. What a person sees is read from the stand-in, what was stored from the dat
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
@@ -321,3 +322,77 @@ async def test_group_chats_channels_and_edited_messages_are_ignored(bot: BotProc
     assert standin.chat(-100123).messages == []
     assert standin.chat(-100456).messages == []
     assert len(person.messages) == 1
+
+
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+async def test_the_agency_queue_over_telegram(
+    framework: str, standin: BotApiStandin, database_url: str, tmp_path: Path
+) -> None:
+    """A senior's voice message reaches the coordinator's queue; the coordinator hears it, takes
+    it over and writes back, and the senior reads the answer: on both frameworks."""
+    env = {"PUSH_TICK_SECONDS": "1"}
+    bot = BotProcess(standin, framework, "polling", database_url, tmp_path, env=env)
+    await bot.start()
+    try:
+        await _agency_scenario(standin, database_url)
+    finally:
+        await bot.stop()
+
+
+async def _agency_scenario(standin: BotApiStandin, database_url: str) -> None:
+    anna = standin.user(1100, "Anna", language_code="en")
+    await anna.send_text("/start")
+    await anna.wait_for_message()
+    for label in ("English", "✅ I agree", "🙋 I want to help"):
+        await anna.press(label)
+        await anna.wait_for_message()
+    granted = await asyncio.to_thread(
+        subprocess.run,
+        [sys.executable, "-m", "bot", "admin", "grant-coordinator", "telegram:1100", "bingen"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "DATABASE_URL": database_url},
+    )
+    assert granted.returncode == 0, granted.stderr
+
+    olga = standin.user(1101, "Olga", language_code="de")
+    await olga.send_text("/start")
+    await olga.wait_for_message()
+    for label in ("Deutsch", "✅ Ich stimme zu", "🤝 Ich brauche Hilfe"):
+        await olga.press(label)
+        await olga.wait_for_message()
+    await olga.send_voice("AwACAgIAAxkBAAIBolga")
+    answer = await olga.wait_for_message()
+    assert "Treff im Stift" in answer.text
+    await olga.send_text("06721 77777")
+    assert "06721 77777" in (await olga.wait_for_message()).text
+
+    alert = await anna.wait_for_message(timeout=30)  # pushed by the bot's scheduler
+    assert alert.text == "🗂 Someone asks to be called back."
+    await anna.send_text("/menu")
+    menu = await anna.wait_for_message()
+    assert "🏠 Main menu" in menu.text
+    assert ["🗂 Agency queue (1)"] in anna.last_keyboard()
+    await anna.press("🗂 Agency queue (1)")
+    queue = await anna.wait_for_message()
+    assert "🗂 Agency queue: 1 waiting." in queue.text
+    [item] = [row[0] for row in anna.last_keyboard() if "Call back" in row[0]]
+    await anna.press(item)
+    voice = await anna.wait_for_message()
+    assert voice.voice is not None and voice.voice["file_id"] == "AwACAgIAAxkBAAIBolga"
+    card = await anna.wait_for_message()
+    assert "📞 Call back: 06721 77777" in card.text
+    await anna.press("🙋 I take it over")
+    taken = await anna.wait_for_message()
+    assert "🙋 It is yours now." in taken.text
+    await anna.press("✉️ Write to them")
+    await anna.wait_for_message()
+    await anna.send_text("Ich rufe Sie heute um 11 Uhr an.")
+    assert "✉️ Sent." in (await anna.wait_for_message()).text
+
+    note = await olga.wait_for_message(timeout=30)  # pushed by the bot's scheduler
+    notes = [note.text]
+    if "11 Uhr" not in note.text:
+        notes.append((await olga.wait_for_message(timeout=30)).text)
+    assert any("Ich rufe Sie heute um 11 Uhr an." in text for text in notes)
+    await standin.wait_until(lambda: not standin.callback_queries_unanswered())
