@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from exchange.opportunities import POLICE_CERTIFICATE
 from exchange.timing import after_quiet_hours, next_at
 from matching.rules import Need
 from matching.select import candidate_ids
@@ -45,12 +46,16 @@ async def announce_opportunities(
         municipality = deployment.municipality(organisation.municipality)
         if municipality is None or opportunity.id is None:
             continue
+        kind = deployment.categories_by_id.get(opportunity.category)
         need = Need(
             category=opportunity.category,
             district="",
             slot=None,
             languages=frozenset(opportunity.languages) or frozenset({"de"}),
             adults_only="adults" in opportunity.requirements,
+            # Work with children, or a police certificate asked for: vetted volunteers only.
+            needs_verification=bool(kind and kind.needs_verification)
+            or POLICE_CERTIFICATE in opportunity.requirements,
         )
         regular = opportunity.day is None and opportunity.schedule in REGULAR_SCHEDULES
         ids = await candidate_ids(

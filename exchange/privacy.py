@@ -20,6 +20,9 @@ from exchange.safeguarding import withdraw_offers
 from exchange.volunteers import PROFILE_SETS
 from storage import mentions, replies
 from storage.models import (
+    AgencyNote,
+    Case,
+    CaseStatus,
     Conversation,
     Delivery,
     DeliveryKind,
@@ -105,6 +108,12 @@ async def export(session: AsyncSession, key: str) -> dict[str, Any]:
         data["opportunities"] = [_row(o) for o in posted.all()]
     deliveries = await session.exec(select(Delivery).where(Delivery.user_id == user.id))
     data["messages_planned_or_sent"] = [_row(d) for d in deliveries.all()]
+    cases = await session.exec(select(Case).where(Case.person_id == user.id))
+    data["agency_cases_about_me"] = [_row(c) for c in cases.all()]
+    notes = await session.exec(select(AgencyNote).where(AgencyNote.user_id == user.id))
+    data["messages_from_the_agency"] = [_row(n) for n in notes.all()]
+    roles = await session.exec(select(StaffRole).where(StaffRole.user_id == user.id))
+    data["agency_roles"] = [_row(r) for r in roles.all()]
     return data
 
 
@@ -132,6 +141,9 @@ async def erase(session: AsyncSession, user: User, now: datetime) -> None:
         session.add(profile)
     await session.exec(delete(Organisation).where(col(Organisation.owner_id) == user.id))
     await session.exec(delete(StaffRole).where(col(StaffRole.user_id) == user.id))
+    # What they wrote or said to the agency, and what it wrote to them.
+    await session.exec(delete(Case).where(col(Case.person_id) == user.id))
+    await session.exec(delete(AgencyNote).where(col(AgencyNote.user_id) == user.id))
     await session.exec(delete(Delivery).where(col(Delivery.user_id) == user.id))
     await _cancel_messages_about(session, user.id)
     await mentions.redact(session, user.id, user.key, now)
@@ -186,6 +198,21 @@ async def purge_finished(session: AsyncSession, retention_days: int, now: dateti
         )
         .values(description="", address=None, person_name=None, person_phone=None)
     )
+    # What people wrote or said to the agency, once the case is long closed; and its messages.
+    await session.exec(
+        update(Case)
+        .where(
+            col(Case.status) == CaseStatus.CLOSED,
+            col(Case.updated_at) < before,
+            or_(
+                col(Case.note).is_not(None),
+                col(Case.voice).is_not(None),
+                col(Case.phone).is_not(None),
+            ),
+        )
+        .values(note=None, voice=None, phone=None)
+    )
+    await session.exec(delete(AgencyNote).where(col(AgencyNote.created_at) < before))
 
 
 async def forget_unconsented(session: AsyncSession, hours: float, now: datetime) -> int:

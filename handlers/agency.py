@@ -362,6 +362,7 @@ async def _ask_case(ctx: Ctx) -> Prompt:
         return Prompt(_("This case is closed or not yours."))
     where, case = found
     actions = tuple(await _actions(ctx, where, case))
+    ctx.about.add(case.person_id)  # the card shows their phone or what they wrote
     voice = case.voice if ctx.data.get(PLAY) else None  # forwarded once, when the card opens
     return Prompt(await _card(ctx, case), actions, voice=voice)
 

@@ -4,6 +4,7 @@ links; each as a coordinator or sponsor does it, and out of reach for everyone e
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import date, timedelta
 
@@ -666,3 +667,53 @@ async def test_an_invitation_link_makes_a_sponsor_once_and_expires(
     actions = [action for _actor, _via, action in await audit_actions(app)]
     assert actions.count("invite sponsor") == 1 and actions.count("invite coordinator") == 1
     assert "grant sponsor" in actions
+
+
+# --- what the agency keeps about a person -------------------------------------------------------
+
+
+async def test_what_someone_told_the_agency_is_in_their_data_and_erased_with_it(
+    app: App, chat: Callable[..., Chat], clock: FrozenClock
+) -> None:
+    anna = await coordinator(app, chat("anna", "en"))
+    olga = await onboard(chat("olga", "en"), "seeker", "en")
+    await olga.send("Please call me, my neighbour Gisela Wagner gave me your number.")
+    await olga.send("06721 77777")
+    [case] = await cases_of(app)
+    await anna.press_payload(f"act:case:{case.id}")
+    await anna.press("✉️ Write to them")
+    await anna.send("We will call you this afternoon.")
+
+    await olga.send("/mydata")
+    assert olga.last_turn is not None and olga.last_turn.replies[0].file is not None
+    data = json.loads(olga.last_turn.replies[0].file.content)
+    [kept] = data["agency_cases_about_me"]
+    assert kept["note"] == "Please call me, my neighbour Gisela Wagner gave me your number."
+    assert kept["phone"] == "06721 77777"
+    [note] = data["messages_from_the_agency"]
+    assert note["text"] == "We will call you this afternoon."
+
+    await olga.send("/delete")
+    await olga.press(olga.last.labels[0])  # yes, delete everything
+    assert await cases_of(app) == []
+    await anna.send("/menu")
+    assert queue_button(anna) == "🗂 Agency queue (0)"
+
+
+async def test_long_closed_cases_keep_no_words_and_no_phone(
+    app: App, chat: Callable[..., Chat], clock: FrozenClock
+) -> None:
+    anna = await coordinator(app, chat("anna", "en"))
+    olga = await onboard(chat("olga", "en"), "seeker", "en")
+    await olga.send_voice("AwACAgIAAxkBAAIBvoice")
+    await olga.send("06721 77777")
+    [case] = await cases_of(app)
+    await anna.press_payload(f"act:case:{case.id}")
+    await anna.press("✔ Close")
+    await anna.press("Settled by us")
+    inbox = Inbox(app)
+    clock.advance(timedelta(days=app.deployment.agency.retention_days + 1))
+    await inbox.run()
+    [case] = await cases_of(app)
+    assert (case.status, case.note, case.voice, case.phone) == (CaseStatus.CLOSED, None, None, None)
+    assert case.reason == "solved"  # what the statistics need stays
