@@ -395,4 +395,26 @@ async def _agency_scenario(standin: BotApiStandin, database_url: str) -> None:
     if "11 Uhr" not in note.text:
         notes.append((await olga.wait_for_message(timeout=30)).text)
     assert any("Ich rufe Sie heute um 11 Uhr an." in text for text in notes)
+
+    # A second coordinator, invited by a deep link to the bot.
+    await anna.press("« Back")
+    await anna.wait_for_message()
+    await anna.press("➕ Invite a coordinator or sponsor")
+    await anna.wait_for_message()
+    await anna.press("🗂 A coordinator")
+    invited = await anna.wait_for_message()
+    [link] = [line for line in invited.text.splitlines() if line.startswith("https://t.me/")]
+    username = standin.bot_user["username"]
+    assert link.startswith(f"https://t.me/{username}?start=inv_")
+    bernd = standin.user(1102, "Bernd", language_code="de")
+    await bernd.send_text(f"/start {link.split('?start=', 1)[1]}")  # what opening the link sends
+    await bernd.wait_for_message()
+    await bernd.press("Deutsch")
+    await bernd.wait_for_message()
+    await bernd.press("✅ Ich stimme zu")
+    offer = await bernd.wait_for_message()
+    assert "Koordination" in offer.text or "Koordinator" in offer.text
+    await bernd.press(bernd.last_keyboard()[0][0])  # yes, I accept
+    welcome = await bernd.wait_for_message()
+    assert any(row[0].startswith("🗂") for row in bernd.last_keyboard()), welcome.text
     await standin.wait_until(lambda: not standin.callback_queries_unanswered())
