@@ -29,6 +29,7 @@ from exchange import (
     staff,
     vetting,
 )
+from exchange.rounds import need_of
 from exchange.staff import Scope
 from handlers.targets import AGENCY, AGENCY_CASE, MAIN_MENU, NEW_REQUEST_FOR_SOMEONE
 from matching.rules import Need
@@ -501,8 +502,6 @@ async def _vet(ctx: Ctx, case: Case, payload: str) -> Outcome:
 
 
 async def _best_fits(ctx: Ctx, request: HelpRequest) -> list[VolunteerProfile]:
-    from exchange.rounds import need_of
-
     need: Need = need_of(request, ctx.deployment)
     place = ctx.deployment.municipality(request.municipality)
     districts = [d.id for d in place.districts] if place else [request.district]
