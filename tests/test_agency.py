@@ -152,7 +152,7 @@ async def test_a_request_nobody_takes_reaches_the_queue_and_a_coordinator_assign
     assert (anna_id, "chat", "close") in await audit_actions(app)
 
     # The spent card's buttons do nothing any more.
-    answer = await anna.press_payload("act:case:1")
+    answer = await press_on(anna, alert, "📂 Open")
     assert "This case is closed already." in answer
 
 

@@ -37,28 +37,32 @@ async def test_the_queue_assigning_widening_and_closing_from_the_shell(
     inbox = Inbox(app)
     await nobody_takes(app, clock, inbox)
 
+    async with app.sessions() as session:
+        [case] = (await session.exec(select(Case))).all()
+    number, request = str(case.id), str(case.subject_id)
     code, out = await admin(capsys, database_url, "queue")
     assert code == 0
     header, row = out.splitlines()
     assert header.split() == ["ID", "KIND", "STATUS", "PLACE", "SINCE", "SUBJECT"]
-    assert row.split()[:4] == ["1", "unmatched", "open", "bingen/buedesheim"]
+    assert row.split()[:4] == [number, "unmatched", "open", "bingen/buedesheim"]
+    assert row.split()[-1] == request
     assert "Helga" not in out and "06721" not in out
 
-    code, out = await admin(capsys, database_url, "widen", "1")
-    assert (code, out) == (0, "Request 1 goes out again in the widest round.\n")
-    code, out = await admin(capsys, database_url, "assign", "1", "test:nobody")
+    code, out = await admin(capsys, database_url, "widen", request)
+    assert (code, out) == (0, f"Request {request} goes out again in the widest round.\n")
+    code, out = await admin(capsys, database_url, "assign", request, "test:nobody")
     assert (code, out) == (1, "There is nobody with the key 'test:nobody'.\n")
-    code, out = await admin(capsys, database_url, "assign", "1", "test:erika")
-    assert (code, out) == (0, "Assigned request 1; both sides are told.\n")
-    code, out = await admin(capsys, database_url, "assign", "1", "test:erika")
-    assert (code, out) == (1, "There is no open request 1.\n")
+    code, out = await admin(capsys, database_url, "assign", request, "test:erika")
+    assert (code, out) == (0, f"Assigned request {request}; both sides are told.\n")
+    code, out = await admin(capsys, database_url, "assign", request, "test:erika")
+    assert (code, out) == (1, f"There is no open request {request}.\n")
     clock.now = max(clock.now, datetime.now(UTC)) + timedelta(seconds=1)  # the shell's clock
     await inbox.run()
     assert "Hauptstraße 5" in inbox.of(erika)[-1].text
     assert "🎉 Gute Nachricht: Erika hilft Helga." in inbox.of(sabine)[-1].text
 
-    code, out = await admin(capsys, database_url, "close-case", "1", "solved")
-    assert (code, out) == (1, "There is no open case 1.\n")  # widening closed it
+    code, out = await admin(capsys, database_url, "close-case", number, "solved")
+    assert (code, out) == (1, f"There is no open case {number}.\n")  # widening closed it
     code, out = await admin(capsys, database_url, "queue")
     assert out == "Nothing is waiting.\n"
     async with app.sessions() as session:
@@ -107,8 +111,8 @@ async def test_vetting_unblocking_positions_and_invitations_from_the_shell(
     assert (code, out) == (0, "Unblocked; they are told.\n")
     assert "gesperrt" not in await olga.send("Hallo")
 
-    code, out = await admin(capsys, database_url, "approve-position", "7")
-    assert (code, out) == (1, "Opportunity 7 does not wait for approval.\n")
+    code, out = await admin(capsys, database_url, "approve-position", "999999")
+    assert (code, out) == (1, "Opportunity 999999 does not wait for approval.\n")
     code, out = await admin(capsys, database_url, "invite", "sponsor", "bingen")
     assert (code, out) == (1, "A sponsor needs districts of the municipality.\n")
     code, out = await admin(capsys, database_url, "invite", "sponsor", "bingen", "kempten")
