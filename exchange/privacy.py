@@ -141,6 +141,7 @@ async def erase(session: AsyncSession, user: User, now: datetime) -> None:
         session.add(profile)
     await session.exec(delete(Organisation).where(col(Organisation.owner_id) == user.id))
     await session.exec(delete(StaffRole).where(col(StaffRole.user_id) == user.id))
+    user.staff = False
     # What they wrote or said to the agency, and what it wrote to them.
     await session.exec(delete(Case).where(col(Case.person_id) == user.id))
     await session.exec(delete(AgencyNote).where(col(AgencyNote.user_id) == user.id))

@@ -47,6 +47,8 @@ class Scope:
 
 async def scope_of(session: AsyncSession, deployment: Deployment, user: User) -> Scope:
     """Where `user` may act: their granted roles and, as coordinator, the deployment's seed."""
+    if not user.staff and not deployment.names_as_staff(user.key):
+        return Scope()  # most people: no look at the roles
     roles = (await session.exec(select(StaffRole).where(StaffRole.user_id == user.id))).all()
     municipalities = {r.municipality for r in roles if r.kind is StaffKind.COORDINATOR}
     municipalities |= {m.id for m in deployment.municipalities if user.key in m.coordinators}
@@ -143,6 +145,9 @@ async def grant(
         if d not in held
     ]
     session.add_all(added)
+    if added and not user.staff:
+        user.staff = True
+        session.add(user)
     if added:
         audit.record(
             session,
@@ -162,6 +167,8 @@ async def revoke(
 ) -> int:
     """Take every staff role from `user`; returns how many they had."""
     roles = (await session.exec(select(StaffRole).where(StaffRole.user_id == user.id))).all()
+    user.staff = False
+    session.add(user)
     if roles:
         await session.exec(delete(StaffRole).where(col(StaffRole.user_id) == user.id))
         audit.record(

@@ -138,6 +138,9 @@ class User(SQLModel, table=True):
     unreachable_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     # Set when a coordinator blocked the person; the bot then only tells them whom to contact.
     blocked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Whether they hold a granted role in the agency (`StaffRole`, kept by `exchange.staff`), so
+    # that showing everyone else's menu needs no look at the roles.
+    staff: bool = Field(default=False, sa_column_kwargs={"server_default": text("false")})
 
 
 class Conversation(SQLModel, table=True):

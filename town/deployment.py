@@ -192,6 +192,13 @@ class Deployment(_Model):
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
+    def names_as_staff(self, key: str) -> bool:
+        """Whether the file names this user key as a coordinator or sponsor (the first seed)."""
+        return any(
+            key in m.coordinators or any(key in keys for keys in m.sponsors.values())
+            for m in self.municipalities
+        )
+
     @cached_property
     def categories_by_id(self) -> dict[str, Category]:
         return {c.id: c for c in self.categories}
