@@ -92,7 +92,7 @@ def _consent_given(ctx: Ctx, payload: str) -> Outcome:
     )
     thanks = (_("Thank you!"),)
     code = ctx.data.get("start_code")
-    if isinstance(code, str) and code.startswith(invitations.PREFIX):
+    if isinstance(code, str) and code.startswith((invitations.PREFIX, invitations.HANDOVER_PREFIX)):
         return Goto(INVITATION, notes=thanks, data={"start_code": code})
     return (
         Goto("role", notes=thanks)

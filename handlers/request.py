@@ -18,7 +18,7 @@ from engine.typed import PHONE_PATTERN, is_a_name
 from engine.types import Button
 from engine.when import MAX_DAYS_AHEAD, local_now, parse_date, parse_time, quick_days, today
 from engine.widgets import PICK, after, free_text, multi_select, rows, single_choice, summary
-from exchange import audit, requests, staff
+from exchange import audit, invitations, requests, staff
 from exchange.requests import RequestValues
 from handlers import contact
 from handlers.targets import (
@@ -340,7 +340,17 @@ async def _taken_in(ctx: Ctx) -> Outcome:
         "📨 Entered. We look for a volunteer for {name}. You get every update here.",
         name=Raw(ctx.data.get("name") or ""),
     )
-    return Goto(AGENCY_QUEUE, notes=(done,))
+    code = await invitations.hand_over_link(
+        ctx.session, ctx.deployment, request, by=ctx.user, now=ctx.now
+    )
+    relative = paragraphs(
+        _(
+            "Should a relative on Telegram get the updates instead? Send them this link. "
+            "It works once."
+        ),
+        Raw(ctx.start_link(code)),
+    )
+    return Goto(AGENCY_QUEUE, notes=(done, relative))
 
 
 def _values(ctx: Ctx) -> RequestValues:

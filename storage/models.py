@@ -575,6 +575,20 @@ class Invitation(SQLModel, table=True):
     used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
+class Handover(SQLModel, table=True):
+    """A link that makes a relative the contact of a request a coordinator took by phone: the
+    relative then gets its updates. It works once and expires."""
+
+    __tablename__ = "handovers"
+
+    token: str = Field(max_length=32, primary_key=True)
+    request_id: int = Field(foreign_key="help_requests.id", index=True, ondelete="CASCADE")
+    created_by: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+    used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
 class PersonKey(SQLModel, table=True):
     """The key that seals a person's personal fields (see `storage.sealing`); erasing the person
     deletes it. `owner` is the person's user key; `key` is wrapped with DATA_KEY if one is set."""

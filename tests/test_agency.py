@@ -341,6 +341,57 @@ async def test_a_request_taken_by_phone_is_matched_and_the_volunteer_gets_the_se
     assert (((await user_of(app, anna)).id), "chat", "intake") in await audit_actions(app)
 
 
+async def test_a_relative_on_telegram_takes_over_the_updates_of_a_request_taken_by_phone(
+    app: App, chat: Callable[..., Chat], clock: FrozenClock
+) -> None:
+    anna = await coordinator(app, chat("anna", "en"))
+    erika = await volunteer_profile(chat("erika"), "Erika")
+    await anna.press(queue_button(anna))
+    await anna.press("☎️ Take a request by phone")
+    for typed_or_pressed in ("Gertrud", "🛒 Shopping", "Tue 24 Nov", "morning", "Büdesheim"):
+        if typed_or_pressed == "Gertrud":
+            await anna.send(typed_or_pressed)
+        else:
+            await anna.press(typed_or_pressed)
+    await anna.send("Rheinstraße 9")
+    await anna.press("German")
+    await anna.press("➡️ Continue")
+    await anna.send("06721 55555")
+    await anna.send("Einkauf für die Woche.")
+    answer = await anna.press("📨 Send request")
+    assert "Should a relative on Telegram get the updates instead? Send them this link." in answer
+    [link] = [line for line in answer.splitlines() if line.startswith("/start req_")]
+
+    sabine = chat("sabine")
+    await sabine.send(link)
+    await sabine.press("Deutsch")
+    answer = await sabine.press("✅ Ich stimme zu")
+    assert "Gertrud" in answer and "Einkaufen" in answer
+    await sabine.press(sabine.last.labels[0])  # yes
+    assert "Gertrud" in sabine.last.text
+    assert "📋 Meine Anfragen" in sabine.last.labels  # her requests, as a relative
+    async with app.sessions() as session:
+        request = (await session.exec(select(HelpRequest))).one()
+    assert request.asker_id == (await user_of(app, sabine)).id
+    assert request.person_phone == "06721 55555" and request.address == "Rheinstraße 9"
+
+    inbox = Inbox(app)
+    await inbox.run()
+    await press_on(erika, inbox.of(erika)[0], "✅ Ich kann helfen")
+    await inbox.run()
+    assert "🎉 Gute Nachricht: Erika hilft Gertrud." in inbox.of(sabine)[-1].text
+    assert not [s for s in inbox.of(anna) if "Erika" in s.text]  # the relative has the updates
+    await sabine.send("/mydata")
+    assert sabine.last_turn is not None and sabine.last_turn.replies[0].file is not None
+    data = json.loads(sabine.last_turn.replies[0].file.content)
+    assert data["help_requests"][0]["person_phone"] == "06721 55555"
+    assert (
+        (await user_of(app, sabine)).id,
+        "chat",
+        "contact taken over",
+    ) in await audit_actions(app)
+
+
 # --- typed text and voice at the seeker's menu --------------------------------------------------
 
 
