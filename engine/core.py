@@ -265,10 +265,9 @@ class DialogueCore:
             ctx.conversation.stack = []
             code = argument.strip()[:64]
             if ctx.user is not None:
-                if code and self.entrances.start_code is not None:
-                    return await self.nav.apply(
-                        ctx, Goto(self.entrances.start_code, data={"start_code": code})
-                    )
+                entrance = self.entrances.start_code
+                if entrance is not None and code.startswith(self.entrances.start_code_prefixes):
+                    return await self.nav.apply(ctx, Goto(entrance, data={"start_code": code}))
                 return await self.nav.apply(
                     ctx, Goto(self.entrances.home, notes=(_("Welcome back!"),))
                 )

@@ -203,9 +203,11 @@ class Entrances:
     home: Target  # the main menu of someone registered
     language: Target  # called by /language
     erase: Target  # called by /delete
-    # Where someone registered who opens a start link (/start <code>) is led, with the code as
-    # `start_code` in the draft; None: to the main menu.
+    # Where someone registered who opens a start link (/start <code>) whose code begins with one
+    # of `start_code_prefixes` is led, with the code as `start_code` in the draft; other codes
+    # (a poster's district) lead to the main menu.
     start_code: Target | None = None
+    start_code_prefixes: tuple[str, ...] = ()
 
 
 class Dialogues:
@@ -218,7 +220,7 @@ class Dialogues:
         self.flows = {flow.name: flow for flow in flows}
         self.actions = dict(actions)
         self.entrances = entrances
-        entries = [(name, t) for name, t in vars(entrances).items() if t is not None]
+        entries = [(name, t) for name, t in vars(entrances).items() if isinstance(t, Target)]
         targets = [(f"entrance {name}", target) for name, target in entries] + [
             (f"{flow.name}.{name}", target)
             for flow in self.flows.values()

@@ -5,6 +5,7 @@ a flow or step that does not exist fails at import."""
 from __future__ import annotations
 
 from engine.steps import Dialogues, Entrances
+from exchange import invitations
 from handlers import (
     agency,
     contact,
@@ -49,5 +50,6 @@ DIALOGUES = Dialogues(
         language=LANGUAGE,
         erase=ERASE,
         start_code=INVITATION,
+        start_code_prefixes=(invitations.PREFIX, invitations.HANDOVER_PREFIX),
     ),
 )

@@ -702,6 +702,8 @@ async def test_an_invitation_link_makes_a_sponsor_once_and_expires(
     assert scope.districts == frozenset({("bingen", "kempten")}) and not scope.municipalities
 
     olga = await onboard(chat("olga", "en"), "seeker", "en")
+    answer = await olga.send("/start buedesheim")  # a poster's link is no invitation
+    assert "Welcome back!" in answer and "🏠 Main menu" in answer
     answer = await olga.send(link)
     assert "This invitation was used already." in answer
     await anna.send("/menu")
