@@ -176,10 +176,7 @@ async def _assign(app: App, session: AsyncSession, args: argparse.Namespace) -> 
 async def _widen(app: App, session: AsyncSession, args: argparse.Namespace) -> str:
     request = await _open_request(session, args.request)
     now = app.core.clock()
-    await requests.search_again(session, app.deployment, request, now)
-    await cases.close_for(
-        session, CaseKind.UNMATCHED, request.id, "widened", by=None, via="cli", now=now
-    )
+    await requests.search_again(session, app.deployment, request, by=None, via="cli", now=now)
     return f"Request {request.id} goes out again in the widest round.\n"
 
 

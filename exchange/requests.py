@@ -10,6 +10,7 @@ from sqlmodel import col, func, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from exchange import cases
+from exchange.audit import Via
 from exchange.matches import release_volunteer
 from storage.models import CaseKind, DeliveryKind, HelpRequest, RequestStatus, User
 from storage.outbox import enqueue_many, planned
@@ -113,15 +114,24 @@ async def withdraw(session: AsyncSession, request: HelpRequest, now: datetime) -
 
 
 async def search_again(
-    session: AsyncSession, deployment: Deployment, request: HelpRequest, now: datetime
+    session: AsyncSession,
+    deployment: Deployment,
+    request: HelpRequest,
+    *,
+    by: User | None,
+    via: Via,
+    now: datetime,
 ) -> None:
-    """Run the widest offer round once more, at once (a coordinator widened the search); if
-    nobody accepts, the request is back in the queue after it."""
+    """Run the widest offer round once more, at once (a coordinator widened the search): its
+    case leaves the queue, and if nobody accepts the request is back in it after the round."""
     request.exhausted = False
     request.round = max(deployment.matching.rounds - 1, 0)
     request.round_ends_at = now
     request.updated_at = now
     session.add(request)
+    await cases.close_for(
+        session, CaseKind.UNMATCHED, request.id, "widened", by=by, via=via, now=now
+    )
 
 
 async def expire_passed(session: AsyncSession, deployment: Deployment, now: datetime) -> int:

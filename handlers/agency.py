@@ -408,8 +408,9 @@ async def _widen(ctx: Ctx, case: Case) -> Outcome:
     if request is None or request.status != RequestStatus.OPEN:
         return Goto("case", notes=(_("This request is no longer open."),))
     assert ctx.user is not None
-    await requests.search_again(ctx.session, ctx.deployment, request, ctx.now)
-    cases.close(ctx.session, case, "widened", by=ctx.user, via="chat", now=ctx.now)
+    await requests.search_again(
+        ctx.session, ctx.deployment, request, by=ctx.user, via="chat", now=ctx.now
+    )
     person = await _person(ctx, case)
     if person is not None:
         await cases.tell(ctx.session, person, "search_widened", ctx.now)

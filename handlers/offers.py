@@ -7,7 +7,7 @@ the match it names is the person's and still in the state the button was made fo
 
 from __future__ import annotations
 
-from engine.i18n import Raw, Text, _, lines, paragraphs
+from engine.i18n import Raw, Text, _
 from engine.steps import EDITING, Action, Ctx, Goto, Outcome, Retry, Say
 from engine.types import Button
 from exchange import cases, matches, opportunities
@@ -18,7 +18,7 @@ from storage.models import CaseStatus, Feedback, HelpRequest
 from town.deployment import Deployment
 from vocabulary import actions
 from vocabulary.actions import fields, last_field, number
-from vocabulary.cards import for_whom, request_card
+from vocabulary.cards import confirmation, for_whom
 
 
 def _refused() -> Outcome:
@@ -29,27 +29,8 @@ def accepted(
     deployment: Deployment, request: HelpRequest, match_id: int, safety_word: str | None
 ) -> tuple[Text, tuple[tuple[Button, ...], ...]]:
     """The volunteer's confirmation, now with the meeting address and phone number."""
-    parts: list[Text] = [
-        _("🤝 Thank you! You help {whom}.", whom=for_whom(request)),
-        request_card(deployment, request),
-    ]
-    details: list[Text] = []
-    if request.address:
-        details.append(_("📍 Address: {address}", address=Raw(request.address)))
-    if request.person_phone:
-        details.append(_("📞 Phone: {phone}", phone=Raw(request.person_phone)))
-    if details:
-        parts.append(lines(*details))
-    if safety_word:
-        parts.append(
-            _(
-                "🔑 Safety word: {word}. Say it at the door, so they know it is you.",
-                word=Raw(safety_word),
-            )
-        )
-    parts.append(_("We will remind you the evening before and two hours before."))
-    buttons = ((Button(f"{actions.CANCEL_MATCH}{match_id}", _("I cannot come after all")),),)
-    return paragraphs(*parts), buttons
+    head = _("🤝 Thank you! You help {whom}.", whom=for_whom(request))
+    return confirmation(deployment, request, match_id, safety_word, head)
 
 
 def _taken() -> Text:

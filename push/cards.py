@@ -23,7 +23,6 @@ from town.deployment import Deployment
 from vocabulary.actions import (
     ACCEPT,
     ANSWER_AGENCY,
-    CANCEL_MATCH,
     DECLINE,
     DID_NOT_HAPPEN,
     GIVE_FEEDBACK,
@@ -33,13 +32,13 @@ from vocabulary.actions import (
     REPORT_HOURS,
 )
 from vocabulary.cards import (
+    confirmation,
     district_of,
     door_word,
     for_whom,
     kind_in_district,
     kind_of,
     opportunity_card,
-    request_card,
     when_of,
 )
 from vocabulary.labels import category, language_names
@@ -360,27 +359,8 @@ def assigned(
     deployment: Deployment, request: HelpRequest, match_id: int, safety_word: str | None
 ) -> tuple[Text, tuple[tuple[Button, ...], ...]]:
     """A coordinator arranged the help with the volunteer: the details, as after accepting."""
-    parts: list[Text] = [
-        _("🤝 As agreed with the agency: you help {whom}. Thank you!", whom=for_whom(request)),
-        request_card(deployment, request),
-    ]
-    details: list[Text] = []
-    if request.address:
-        details.append(_("📍 Address: {address}", address=Raw(request.address)))
-    if request.person_phone:
-        details.append(_("📞 Phone: {phone}", phone=Raw(request.person_phone)))
-    if details:
-        parts.append(lines(*details))
-    if safety_word:
-        parts.append(
-            _(
-                "🔑 Safety word: {word}. Say it at the door, so they know it is you.",
-                word=Raw(safety_word),
-            )
-        )
-    parts.append(_("We will remind you the evening before and two hours before."))
-    buttons = ((Button(f"{CANCEL_MATCH}{match_id}", _("I cannot come after all")),),)
-    return paragraphs(*parts), buttons
+    head = _("🤝 As agreed with the agency: you help {whom}. Thank you!", whom=for_whom(request))
+    return confirmation(deployment, request, match_id, safety_word, head)
 
 
 # What the agency tells a person about their case (`exchange.cases.tell`), by kind of note.

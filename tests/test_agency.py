@@ -478,23 +478,9 @@ async def test_a_typed_request_is_prefilled_with_the_kind_of_help_and_the_day(
 
 
 async def tutor(person: Chat, name: str) -> Chat:
-    await onboard(person, "volunteer")
-    await person.press("👤 Mein Profil")
-    await person.send(name)
-    await person.press("18 oder älter")
-    await person.press("📚 Hausaufgaben und Nachhilfe")
-    await person.press("➡️ Weiter")
-    await person.press("Büdesheim")
-    await person.press("➡️ Weiter")
-    await person.press("Di. nachmittags")
-    await person.press("➡️ Weiter")
-    await person.press("Deutsch")
-    await person.press("➡️ Weiter")
-    await person.press("Beides")
-    await person.press("⚡ Sofort")
-    await person.press("Überspringen")
-    await person.press("✅ Speichern")
-    return person
+    """A volunteer offering homework help, which needs vetting."""
+    kind = "📚 Hausaufgaben und Nachhilfe"
+    return await volunteer_profile(person, name, slot="Di. nachmittags", kind=kind)
 
 
 async def ask_for_tutoring(person: Chat) -> None:

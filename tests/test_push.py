@@ -44,12 +44,13 @@ async def volunteer_profile(
     slot: str = "Di. vormittags",
     rhythm: str = "⚡ Sofort",
     languages: tuple[str, ...] = ("Deutsch",),
+    kind: str = "🛒 Einkaufen",
 ) -> Chat:
     await onboard(person, "volunteer")
     await person.press("👤 Mein Profil")
     await person.send(name)
     await person.press("18 oder älter")
-    await person.press("🛒 Einkaufen")
+    await person.press(kind)
     await person.press("➡️ Weiter")
     await person.press(district)
     await person.press("➡️ Weiter")

@@ -10,9 +10,11 @@ from collections.abc import Sequence
 from datetime import date, time
 from typing import Protocol
 
-from engine.i18n import Raw, Text, Written, _, _n, lines
+from engine.i18n import Raw, Text, Written, _, _n, lines, paragraphs
+from engine.types import Button
 from storage.models import HelpRequest, Opportunity, Organisation
 from town.deployment import Deployment
+from vocabulary.actions import CANCEL_MATCH
 from vocabulary.labels import (
     Joined,
     kind_label,
@@ -123,3 +125,32 @@ def opportunity_card(
         rows.append(_("✔️ {requirements}", requirements=requirement_names(opportunity.requirements)))
     rows.append(Written(opportunity.description, opportunity.language))
     return lines(*rows)
+
+
+def confirmation(
+    deployment: Deployment,
+    request: HelpRequest,
+    match_id: int,
+    safety_word: str | None,
+    head: Text,
+) -> tuple[Text, tuple[tuple[Button, ...], ...]]:
+    """What the volunteer who helps reads: the request, now with the meeting address, the phone
+    number and the safety word, and a button to cancel."""
+    parts: list[Text] = [head, request_card(deployment, request)]
+    details: list[Text] = []
+    if request.address:
+        details.append(_("📍 Address: {address}", address=Raw(request.address)))
+    if request.person_phone:
+        details.append(_("📞 Phone: {phone}", phone=Raw(request.person_phone)))
+    if details:
+        parts.append(lines(*details))
+    if safety_word:
+        parts.append(
+            _(
+                "🔑 Safety word: {word}. Say it at the door, so they know it is you.",
+                word=Raw(safety_word),
+            )
+        )
+    parts.append(_("We will remind you the evening before and two hours before."))
+    buttons = ((Button(f"{CANCEL_MATCH}{match_id}", _("I cannot come after all")),),)
+    return paragraphs(*parts), buttons
