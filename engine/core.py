@@ -247,7 +247,14 @@ class DialogueCore:
         if incoming.voice is not None and step.on_voice is not None:
             spoken: Outcome = await resolve(step.on_voice(ctx, incoming.voice))
             return await self.nav.apply(ctx, self.nav.declared(ctx, spoken))
-        if incoming.attachment is not None or incoming.voice is not None:
+        if incoming.photo is not None and step.on_photo is not None:
+            shown: Outcome = await resolve(step.on_photo(ctx, incoming.photo))
+            return await self.nav.apply(ctx, self.nav.declared(ctx, shown))
+        if (
+            incoming.attachment is not None
+            or incoming.voice is not None
+            or incoming.photo is not None
+        ):
             return await self._retry(
                 ctx, _("I can only read text messages and button presses here.")
             )
@@ -347,7 +354,7 @@ class DialogueCore:
         question (or the menu) follows its answer."""
         outcome = await action(ctx, payload)
         if not ctx.conversation.flow:
-            if isinstance(outcome, Retry | Say):
+            if isinstance(outcome, Retry) or (isinstance(outcome, Say) and not outcome.buttons):
                 said = outcome.error if isinstance(outcome, Retry) else outcome.text
                 return await self._retry_or_start(ctx, said)
             await self._fresh_start(ctx)

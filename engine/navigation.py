@@ -7,9 +7,10 @@ declared, adds Back and Cancel to every question and remembers the buttons on of
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
-from engine.i18n import Text, _, paragraphs
+from engine.i18n import Raw, Text, _, paragraphs
 from engine.steps import (
     EDITING,
     SUMMARY,
@@ -76,6 +77,10 @@ class Navigator:
         match outcome:
             case Retry(error=error):
                 return await self.ask(ctx, (error,))
+            case Say(text=text, buttons=buttons) if buttons:
+                turn = await self.ask(ctx, ())
+                card = Reply(text=text, language=ctx.language, buttons=buttons)
+                return replace(turn, replies=[card, *turn.replies])
             case Say(text=text):
                 return await self.ask(ctx, (text,))
             case Goto(to=Target() as target, notes=notes, data=data):
@@ -91,7 +96,7 @@ class Navigator:
                     conversation.data = dict(data)
                 conversation.step = step
                 return await self._enter(ctx, notes)
-            case Call(to=target):
+            case Call(to=target, notes=notes, data=data):
                 caller: dict[str, Any] = {
                     "flow": conversation.flow,
                     "step": conversation.step,
@@ -100,8 +105,8 @@ class Navigator:
                 conversation.stack = [*conversation.stack, caller]
                 conversation.flow = target.flow
                 conversation.step = self.dialogues.step_of(target)
-                conversation.data = {}
-                return await self._enter(ctx, ())
+                conversation.data = dict(data or {})
+                return await self._enter(ctx, notes)
             case Return(notes=notes):
                 if not conversation.stack:
                     home = Goto(self.entrances.home, notes=notes)
@@ -139,10 +144,7 @@ class Navigator:
             buttons=prompt.choices,
             request_location=prompt.request_location,
         )
-        if prompt.voice is not None:
-            voice = Reply(_("🎤 Voice message"), ctx.language, voice=prompt.voice)
-            return Turn(replies=[voice, reply], language=ctx.language)
-        return Turn(replies=[reply], language=ctx.language)
+        return Turn(replies=[*_forwarded(ctx, prompt), reply], language=ctx.language)
 
     async def prompt(self, ctx: Ctx) -> Prompt:
         """The current step's question with Back and Cancel added."""
@@ -155,6 +157,14 @@ class Navigator:
             nav.append(Button(CANCEL, _("✖ Cancel")))
         if not nav:
             return prompt
-        return Prompt(
-            prompt.text, (*prompt.choices, tuple(nav)), prompt.request_location, prompt.voice
-        )
+        return replace(prompt, choices=(*prompt.choices, tuple(nav)))
+
+
+def _forwarded(ctx: Ctx, prompt: Prompt) -> list[Reply]:
+    """The photo and the voice message a question shows, each sent before it."""
+    forwarded = []
+    if prompt.photo is not None:
+        forwarded.append(Reply(Raw(""), ctx.language, photo=prompt.photo))
+    if prompt.voice is not None:
+        forwarded.append(Reply(_("🎤 Voice message"), ctx.language, voice=prompt.voice))
+    return forwarded

@@ -1,12 +1,13 @@
 """What a dialogue is made of: steps in a table, where each leads, and the outcomes a step can have.
 
 A flow is a dict of named steps. Each step asks one question (`ask` returns a `Prompt`) and says
-what it accepts: a button (`on_choice`), typed text (`on_text`) or a shared location
-(`on_location`), and where it may lead (`next`: steps of its flow by name, steps of other flows as
-`Target` constants). It answers with an outcome: go to another step, say something and ask again,
-call another flow and come back, or end. The engine in `engine.core` adds Back and Cancel,
-persists the state, checks every button press against the buttons it last showed, and refuses an
-outcome that leads where the step did not declare.
+what it accepts: a button (`on_choice`), typed text (`on_text`), a shared location
+(`on_location`), a voice message (`on_voice`) or a photo (`on_photo`), and where it may lead
+(`next`: steps of its flow by name, steps of other flows as `Target` constants). It answers with
+an outcome: go to another step, say something and ask again, call another flow and come back, or
+end. The engine in `engine.core` adds Back and Cancel, persists the state, checks every button
+press against the buttons it last showed, and refuses an outcome that leads where the step did
+not declare.
 
 The one rule of a step: it changes nothing outside its session and its conversation. Messages of
 different people share a transaction (a group commit); when that transaction fails, each message is
@@ -93,6 +94,8 @@ class Prompt:
     request_location: bool = False
     # A voice message to forward before the question (the platform's id of the recording).
     voice: str | None = None
+    # A photo to forward before the question (the platform's id of the picture).
+    photo: str | None = None
 
 
 @dataclass(frozen=True)
@@ -114,16 +117,23 @@ class Retry:
 
 @dataclass(frozen=True)
 class Say:
-    """Tell the person something (thanks, noted, a notice) and ask the open question again."""
+    """Tell the person something (thanks, noted, a notice) and ask the open question again.
+
+    With `buttons` (of pushed-message actions) the text is a card of its own, such as the
+    details of a help just accepted, sent before the question."""
 
     text: Text
+    buttons: tuple[tuple[Button, ...], ...] = ()
 
 
 @dataclass(frozen=True)
 class Call:
-    """Run another flow, then come back to this step (as `/language` does)."""
+    """Run another flow, then come back to this step (as `/language` does); `data` is the
+    called flow's draft to begin with."""
 
     to: Target
+    notes: tuple[Text, ...] = ()
+    data: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -151,6 +161,8 @@ class Step:
     on_location: Callable[[Ctx, float, float], MaybeAwaitable[Outcome]] | None = None
     # A voice message, by the platform's id of the recording.
     on_voice: Callable[[Ctx, str], MaybeAwaitable[Outcome]] | None = None
+    # A photo, by the platform's id of the picture.
+    on_photo: Callable[[Ctx, str], MaybeAwaitable[Outcome]] | None = None
     # Where this step's outcomes may lead besides itself (and the summary, while editing).
     next: tuple[str | Target, ...] = ()
     back: str | None = None

@@ -20,10 +20,10 @@ class Incoming:
     """What a person sent, as every channel describes it.
 
     `user_key` is stable per person and channel (`telegram:42`, `console:erika`). Exactly one of
-    `text`, `payload` and `location` is usually set; `attachment` names what else arrived (a sticker,
-    a photo, a voice message) so the core can say that it only reads text here. `update_key` names
-    the platform's update (`telegram:815`) where the platform may deliver it more than once: the
-    core handles each key once.
+    `text`, `payload`, `location`, `voice` and `photo` is usually set; `attachment` names what else
+    arrived (a sticker, a video) so the core can say that it only reads text here. `update_key`
+    names the platform's update (`telegram:815`) where the platform may deliver it more than once:
+    the core handles each key once.
     """
 
     user_key: str
@@ -33,6 +33,9 @@ class Incoming:
     attachment: str | None = None
     # A voice message: the platform's id of the recording, to keep and forward as it is.
     voice: str | None = None
+    # A photo: the platform's id of its largest size, to keep and forward as it is (a caption is
+    # not read).
+    photo: str | None = None
     language_code: str | None = None
     update_key: str | None = None
 
@@ -54,15 +57,21 @@ class OutgoingFile:
 
 @dataclass(frozen=True)
 class Reply:
-    """One message to send, rendered by the channel in `language`."""
+    """One message to send, rendered by the channel in `language`.
+
+    With `voice` or `photo` the message is that recording or picture, sent by the platform's id,
+    with the text as its caption and the buttons below it.
+    """
 
     text: Text
     language: str
     buttons: tuple[tuple[Button, ...], ...] = ()
     file: OutgoingFile | None = None
     request_location: bool = False
-    # A voice message to forward (the platform's id of the recording), sent before the text.
+    # A voice message to forward (the platform's id of the recording).
     voice: str | None = None
+    # A photo to forward (the platform's id of the picture).
+    photo: str | None = None
     # Ids of the people whose personal details the message shows (see `Ctx.about`).
     about: tuple[int, ...] = ()
 

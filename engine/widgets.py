@@ -149,15 +149,17 @@ def free_text(
     one_line: bool = False,
     validate: Callable[[Ctx, str], Text | None] | None = None,
     skip: Callable[[Ctx], bool] | None = None,
+    skip_label: Msg | None = None,
 ) -> Step:
-    """A question answered in words, at most `max_length` characters; optional ones can be skipped.
+    """A question answered in words, at most `max_length` characters; optional ones can be skipped
+    (with a button labelled `skip_label`, "Skip" by default).
 
     `one_line` keeps a name or a title on one line, whatever line breaks were typed.
     """
     proceed, declared = _route(next, then)
 
     def ask(ctx: Ctx) -> Prompt:
-        choices = ((Button(SKIP, _("Skip")),),) if optional else ()
+        choices = ((Button(SKIP, skip_label or _("Skip")),),) if optional else ()
         return Prompt(question(ctx), choices)
 
     def typed(ctx: Ctx, text: str) -> MaybeAwaitable[Outcome]:

@@ -1,7 +1,10 @@
-"""New opportunities of organisations reach fitting volunteers, once, in their weekly digest."""
+"""Opportunities of organisations reach the volunteers they fit: new ones once, in their weekly
+digest; a volunteer who joins later hears of those still open in their next digest, and finds
+them in their list (`open_positions`)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlmodel import col, select
@@ -9,15 +12,21 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from exchange.opportunities import POLICE_CERTIFICATE
 from exchange.timing import after_quiet_hours, next_at
-from matching.rules import Need
+from matching.fit import fits
+from matching.rules import Need, Volunteer
 from matching.select import candidate_ids
 from storage.models import (
     DeliveryKind,
     Opportunity,
     OpportunityStatus,
     Organisation,
+    OrganisationStatus,
     User,
+    VolunteerCategory,
+    VolunteerDistrict,
+    VolunteerLanguage,
     VolunteerProfile,
+    VolunteerSlot,
 )
 from storage.outbox import enqueue_many, planned
 from town.deployment import Deployment
@@ -46,17 +55,7 @@ async def announce_opportunities(
         municipality = deployment.municipality(organisation.municipality)
         if municipality is None or opportunity.id is None:
             continue
-        kind = deployment.categories_by_id.get(opportunity.category)
-        need = Need(
-            category=opportunity.category,
-            district="",
-            slot=None,
-            languages=frozenset(opportunity.languages) or frozenset({"de"}),
-            adults_only="adults" in opportunity.requirements,
-            # Work with children, or a police certificate asked for: vetted volunteers only.
-            needs_verification=bool(kind and kind.needs_verification)
-            or POLICE_CERTIFICATE in opportunity.requirements,
-        )
+        need = position_need(deployment, opportunity)
         regular = opportunity.day is None and opportunity.schedule in REGULAR_SCHEDULES
         ids = await candidate_ids(
             session,
@@ -84,3 +83,130 @@ async def announce_opportunities(
         await enqueue_many(session, announced)
         told += len(announced)
     return told
+
+
+@dataclass(frozen=True)
+class Filter:
+    """What the volunteer narrowed the list to: one of their kinds of help, one district."""
+
+    kind: str | None = None
+    district: str | None = None
+
+
+EVERYTHING = Filter()
+
+
+async def as_matching_sees(
+    session: AsyncSession, profile: VolunteerProfile
+) -> tuple[Volunteer, dict[str, set[str]]]:
+    """The volunteer as matching sees them (active: they are looking themself), and their
+    districts per municipality."""
+    pid = profile.id
+
+    async def of(column: object, model: object) -> list[object]:
+        rows = await session.exec(select(column).where(model.profile_id == pid))  # type: ignore[call-overload, attr-defined]
+        return list(rows.all())
+
+    places: dict[str, set[str]] = {}
+    districts = await session.exec(
+        select(VolunteerDistrict.municipality, VolunteerDistrict.district).where(
+            VolunteerDistrict.profile_id == pid
+        )
+    )
+    for municipality, district in districts.all():
+        places.setdefault(municipality, set()).add(district)
+    slots = await session.exec(
+        select(VolunteerSlot.weekday, VolunteerSlot.part).where(VolunteerSlot.profile_id == pid)
+    )
+    assert pid is not None
+    volunteer = Volunteer(
+        profile_id=pid,
+        categories=frozenset(
+            str(c) for c in await of(VolunteerCategory.category, VolunteerCategory)
+        ),
+        districts=frozenset(d for ds in places.values() for d in ds),
+        slots=frozenset(slots.all()),
+        languages=frozenset(
+            str(lang) for lang in await of(VolunteerLanguage.language, VolunteerLanguage)
+        ),
+        minor=profile.age_group == "minor",
+        verified=profile.verified,
+    )
+    return volunteer, places
+
+
+async def open_positions(
+    session: AsyncSession,
+    deployment: Deployment,
+    profile: VolunteerProfile,
+    chosen: Filter = EVERYTHING,
+) -> list[tuple[Opportunity, Organisation]]:
+    """Open positions and projects of approved organisations that fit the volunteer: their kinds
+    of help, one of their districts (or the whole municipality), age and vetting."""
+    volunteer, places = await as_matching_sees(session, profile)
+    kinds = {chosen.kind} & volunteer.categories if chosen.kind else volunteer.categories
+    if not kinds or not places:
+        return []
+    rows = await session.exec(
+        select(Opportunity, Organisation)
+        .join(Organisation, col(Organisation.id) == Opportunity.organisation_id)
+        .where(
+            Opportunity.status == OpportunityStatus.OPEN,
+            Organisation.status == OrganisationStatus.APPROVED,
+            col(Opportunity.category).in_(sorted(kinds)),
+            col(Organisation.municipality).in_(sorted(places)),
+        )
+        .order_by(col(Opportunity.day).is_(None), col(Opportunity.day), col(Opportunity.id))
+    )
+    fitting = []
+    for opportunity, organisation in rows.all():
+        mine = places.get(organisation.municipality, set())
+        where = set(opportunity.districts) or mine
+        if chosen.district:
+            where &= {chosen.district}
+        if not where & mine:
+            continue
+        if fits(volunteer, position_need(deployment, opportunity), frozenset(mine)):
+            fitting.append((opportunity, organisation))
+    return fitting
+
+
+def position_need(deployment: Deployment, opportunity: Opportunity) -> Need:
+    """A position as matching sees it: no time of its own, its languages, its requirements."""
+    kind = deployment.categories_by_id.get(opportunity.category)
+    return Need(
+        category=opportunity.category,
+        district="",
+        slot=None,
+        languages=frozenset(opportunity.languages) or frozenset({"de"}),
+        adults_only="adults" in opportunity.requirements,
+        # Work with children, or a police certificate asked for: vetted volunteers only.
+        needs_verification=bool(kind and kind.needs_verification)
+        or POLICE_CERTIFICATE in opportunity.requirements,
+    )
+
+
+def regular(opportunity: Opportunity) -> bool:
+    return opportunity.day is None and opportunity.schedule in REGULAR_SCHEDULES
+
+
+async def announce_to_newcomer(
+    session: AsyncSession,
+    deployment: Deployment,
+    profile: VolunteerProfile,
+    user: User,
+    now: datetime,
+) -> int:
+    """A volunteer who just joined hears in their next digest of the open positions they fit."""
+    assert user.id is not None
+    settings = deployment.matching
+    digest = next_at(
+        now.astimezone(deployment.tz), settings.digest_time, settings.weekly_digest_day
+    )
+    due = after_quiet_hours(digest, user.quiet_from, user.quiet_until)
+    rows = [
+        planned(user.id, DeliveryKind.OPPORTUNITY, opportunity.id, due, now)
+        for opportunity, _organisation in await open_positions(session, deployment, profile)
+    ]
+    await enqueue_many(session, rows)
+    return len(rows)

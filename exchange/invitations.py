@@ -17,7 +17,7 @@ from sqlalchemy import update
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from exchange import audit, staff
+from exchange import audit, relays, staff
 from exchange.audit import Via
 from storage.models import Handover, HelpRequest, Invitation, RequestStatus, StaffKind, User
 from storage.sealing import sealer
@@ -200,6 +200,7 @@ async def take_over_contact(
     request.description = seal(request.description) or ""
     request.updated_at = now
     session.add(request)
+    await relays.move_to_contact(session, request)
     audit.record(
         session,
         actor=relative,

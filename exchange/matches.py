@@ -8,7 +8,6 @@ that the match is still in the state the button was made for.
 from __future__ import annotations
 
 import logging
-import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -17,7 +16,7 @@ from sqlalchemy import ColumnElement, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from exchange import audit, cases
+from exchange import appointments, audit, cases, relays, safety_words
 from exchange.audit import Via
 from exchange.followthrough import plan_follow_through
 from storage.models import (
@@ -40,16 +39,25 @@ log = logging.getLogger(__name__)
 # A volunteer reports 1, 2, 3 or "4 or more" hours of help.
 HOURS = (1, 2, 3, 4)
 
-# Short, easy to say and to hear at a door, in any language.
-SAFETY_WORDS = (
-    "Apfel", "Birne", "Sonne", "Mond", "Stern", "Blume", "Rose", "Tulpe", "Wolke", "Regen",
-    "Fluss", "Rhein", "Berg", "Wald", "Baum", "Vogel", "Fisch", "Katze", "Hase", "Igel",
-    "Brot", "Kaffee", "Tee", "Honig", "Zucker", "Kirsche", "Pflaume", "Traube", "Nuss", "Kerze",
-)  # fmt: skip
+
+class DeclineReason(StrEnum):
+    """Why a volunteer said "not this time": it shapes their later offers (see
+    `exchange.rounds`) and the agency's figures."""
+
+    NO_TIME = "no_time"
+    TOO_FAR = "too_far"
+    NOT_MY_KIND = "not_my_kind"
+    BOOKED = "booked"  # not said by the volunteer: it overlapped another of their helps
 
 
-def safety_word() -> str:
-    return f"{secrets.choice(SAFETY_WORDS)} {secrets.randbelow(90) + 10}"
+# What a volunteer may say themself.
+SAID_REASONS = (DeclineReason.NO_TIME, DeclineReason.TOO_FAR, DeclineReason.NOT_MY_KIND)
+
+
+def _draw_safety_word(match: Match, asker: User) -> None:
+    """A word in the language of whoever opens the door (the asker's), and in Latin letters."""
+    word = safety_words.draw(asker.language)
+    match.safety_word, match.safety_latin = word.word, word.latin
 
 
 @dataclass(frozen=True)
@@ -108,6 +116,7 @@ class Answer(StrEnum):
     ALREADY_ACCEPTED = "already_accepted"
     TAKEN = "taken"  # someone else was quicker, or the request is no longer open
     DECLINED = "declined"
+    BOOKED = "booked"  # it overlaps another help of theirs, or their day is full
 
 
 async def answer_offer(
@@ -128,7 +137,14 @@ async def answer_offer(
     if not accept:
         match.state, match.answered_at = MatchState.DECLINED, now
         session.add(match)
+        await _next_round_if_all_declined(session, request, now)
         return Answer.DECLINED
+    if await appointments.is_booked(session, profile, request):
+        match.state, match.answered_at = MatchState.DECLINED, now
+        match.decline_reason = DeclineReason.BOOKED
+        session.add(match)
+        await _next_round_if_all_declined(session, request, now)
+        return Answer.BOOKED
     # The request row is the first thing written, so two volunteers accepting at once queue on
     # it (and the second finds it taken) instead of each locking their own match first.
     won = await session.exec(
@@ -143,7 +159,9 @@ async def answer_offer(
         return Answer.TAKEN
     request.status = RequestStatus.MATCHED
     match.state = MatchState.ACCEPTED
-    match.safety_word = safety_word()
+    asker = await session.get(User, request.asker_id)
+    assert asker is not None and volunteer.id is not None
+    _draw_safety_word(match, asker)
     profile.offers_accepted += 1
     session.add_all([match, profile])
     await session.exec(
@@ -155,10 +173,33 @@ async def answer_offer(
         )
         .values(state=MatchState.TAKEN)
     )
-    asker = await session.get(User, request.asker_id)
-    assert asker is not None
+    await relays.open_for_match(session, deployment, match, request, volunteer.id, now)
     await plan_follow_through(session, deployment, now, request, match, volunteer, asker)
     return Answer.ACCEPTED
+
+
+async def _next_round_if_all_declined(
+    session: AsyncSession, request: HelpRequest, now: datetime
+) -> None:
+    """When nobody asked can still accept, the next round need not wait for the round's end."""
+    if request.status != RequestStatus.OPEN or request.exhausted:
+        return
+    await session.flush()
+    waiting = await session.exec(
+        select(Match.id).where(Match.request_id == request.id, Match.state == MatchState.OFFERED)
+    )
+    if waiting.first() is None:
+        request.round_ends_at = now
+        session.add(request)
+
+
+async def give_reason(found: Found, session: AsyncSession, reason: str) -> bool:
+    """Why the volunteer declined, in one tap; False if they did not decline this offer."""
+    if found.match.state != MatchState.DECLINED or reason not in SAID_REASONS:
+        return False
+    found.match.decline_reason = reason
+    session.add(found.match)
+    return True
 
 
 async def send_back_to_matching(
@@ -170,6 +211,7 @@ async def send_back_to_matching(
     session.add(match)
     if request.status != RequestStatus.MATCHED:
         return
+    await _call_off(session, match, request, now, asker_too=True)
     request.status, request.round, request.round_ends_at = RequestStatus.OPEN, 0, now
     request.exhausted, request.updated_at = False, now
     session.add(request)
@@ -213,6 +255,55 @@ async def release_volunteer(session: AsyncSession, request: HelpRequest, now: da
         due_at=now,
         now=now,
     )
+    await _call_off(session, match, request, now, asker_too=False)
+
+
+async def _call_off(
+    session: AsyncSession, match: Match, request: HelpRequest, now: datetime, *, asker_too: bool
+) -> None:
+    """An appointment is off: its relay closes, and calendars get a cancelling entry."""
+    await relays.close_for_match(session, match.id, now)
+    if request.day is None:
+        return
+    helper = await session.get(VolunteerProfile, match.profile_id)
+    people = [helper.user_id] if helper is not None else []
+    for user_id in [*people, *([request.asker_id] if asker_too else [])]:
+        await enqueue(
+            session,
+            user_id=user_id,
+            kind=DeliveryKind.CALENDAR_CANCELLED,
+            subject_id=match.id,
+            due_at=now,
+            now=now,
+        )
+
+
+class Confirmed(StrEnum):
+    COMING = "coming"
+    CANCELLED = "cancelled"
+    NOT_PLANNED = "not_planned"  # cancelled or done meanwhile
+
+
+async def confirm(session: AsyncSession, found: Found, *, coming: bool, now: datetime) -> Confirmed:
+    """The volunteer answers the evening before: they come (the asker is told), or they cannot
+    after all (the request is matched anew at once and the asker is told)."""
+    if not found.still_planned or found.request.status != RequestStatus.MATCHED:
+        return Confirmed.NOT_PLANNED
+    if not coming:
+        await send_back_to_matching(session, found.match, found.request, now)
+        return Confirmed.CANCELLED
+    if found.match.confirmed_at is None:
+        found.match.confirmed_at = now
+        session.add(found.match)
+        await enqueue(
+            session,
+            user_id=found.request.asker_id,
+            kind=DeliveryKind.CONFIRMED,
+            subject_id=found.match_id,
+            due_at=now,
+            now=now,
+        )
+    return Confirmed.COMING
 
 
 class Recorded(StrEnum):
@@ -234,6 +325,14 @@ async def record_hours(
         match.state, match.hours = MatchState.DONE, float(hours)
         profile.helps_done += 1
         request.status = RequestStatus.DONE
+        await enqueue(
+            session,
+            user_id=request.asker_id,
+            kind=DeliveryKind.HELP_DONE,
+            subject_id=match.id,
+            due_at=now,
+            now=now,
+        )
     else:
         return Recorded.INVALID
     request.updated_at = match.answered_at = now
@@ -327,7 +426,10 @@ async def assign(
     match = (await session.exec(query)).first() or Match(
         request_id=request.id, profile_id=profile.id, round=request.round, offered_at=now
     )
-    match.state, match.answered_at, match.safety_word = MatchState.ACCEPTED, now, safety_word()
+    match.state, match.answered_at = MatchState.ACCEPTED, now
+    asker = await session.get(User, request.asker_id)
+    assert asker is not None
+    _draw_safety_word(match, asker)
     profile.offers_accepted += 1
     session.add_all([match, profile])
     await session.flush()
@@ -341,8 +443,8 @@ async def assign(
         .values(state=MatchState.TAKEN)
     )
     volunteer = await session.get(User, profile.user_id)
-    asker = await session.get(User, request.asker_id)
-    assert volunteer is not None and volunteer.id is not None and asker is not None
+    assert volunteer is not None and volunteer.id is not None
+    await relays.open_for_match(session, deployment, match, request, volunteer.id, now)
     await enqueue(
         session,
         user_id=volunteer.id,

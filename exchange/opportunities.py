@@ -11,7 +11,7 @@ from datetime import date, datetime
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from exchange import audit, cases
+from exchange import audit, cases, relays
 from exchange.audit import Via
 from storage.models import (
     CaseKind,
@@ -176,21 +176,28 @@ class Interested:
 
 async def show_interest(
     session: AsyncSession,
+    deployment: Deployment,
     user_id: int,
     profile: VolunteerProfile | None,
     opportunity_id: int,
     now: datetime,
+    *,
+    listed: bool = False,
 ) -> Interested:
-    """A volunteer is interested in an opportunity they were told of: its organisation is told."""
+    """A volunteer is interested in an opportunity they were told of (or found in the list of
+    what fits them, `listed`): its organisation is told, and the two can write through the bot."""
     told = (
-        await session.exec(
-            select(Delivery.id).where(
-                Delivery.user_id == user_id,
-                Delivery.kind == DeliveryKind.OPPORTUNITY,
-                Delivery.subject_id == opportunity_id,
+        listed
+        or (
+            await session.exec(
+                select(Delivery.id).where(
+                    Delivery.user_id == user_id,
+                    Delivery.kind == DeliveryKind.OPPORTUNITY,
+                    Delivery.subject_id == opportunity_id,
+                )
             )
-        )
-    ).first()
+        ).first()
+    )
     found = (
         await session.exec(
             select(Opportunity, Organisation)
@@ -198,7 +205,7 @@ async def show_interest(
             .where(Opportunity.id == opportunity_id)
         )
     ).first()
-    if told is None or profile is None or profile.id is None or found is None:
+    if not told or profile is None or profile.id is None or found is None:
         log.warning("refused interest in an opportunity the user was not shown")
         return Interested(None)
     opportunity, organisation = found
@@ -215,6 +222,7 @@ async def show_interest(
         existing = Interest(opportunity_id=opportunity_id, profile_id=profile.id, created_at=now)
         session.add(existing)
         await session.flush()
+        await relays.open_for_interest(session, deployment, existing, organisation, user_id, now)
         await enqueue(
             session,
             user_id=organisation.owner_id,

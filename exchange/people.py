@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time
 
 from sqlalchemy import update
 from sqlmodel import col, select
@@ -59,6 +59,12 @@ def set_language(session: AsyncSession, user: User, language: str) -> None:
 
 def set_municipality(session: AsyncSession, user: User, municipality: str) -> None:
     user.municipality = municipality
+    session.add(user)
+
+
+def set_quiet_hours(session: AsyncSession, user: User, quiet_from: time, quiet_until: time) -> None:
+    """No pushes between these local times (urgent same-day requests aside, if they chose so)."""
+    user.quiet_from, user.quiet_until = quiet_from, quiet_until
     session.add(user)
 
 

@@ -24,7 +24,9 @@ ACTIVE = (RequestStatus.OPEN, RequestStatus.MATCHED)
 
 @dataclass(frozen=True)
 class RequestValues:
-    """What an asker says about the help needed; `person_*` only when asking for someone else."""
+    """What an asker says about the help needed: the first name of the person helped (the asker's
+    own, asking for oneself) and a phone number the volunteer may call (None: only through the
+    bot's relay)."""
 
     for_other: bool
     person_name: str | None
@@ -50,6 +52,18 @@ async def may_ask(session: AsyncSession, asker_id: int, now: datetime) -> bool:
     return int((await session.exec(query)).one()) < REQUESTS_PER_DAY
 
 
+async def own_first_name(session: AsyncSession, asker_id: int) -> str | None:
+    """The first name the person gave when they last asked for themself, to ask it only once."""
+    row = await session.exec(
+        select(HelpRequest.person_name)
+        .where(HelpRequest.asker_id == asker_id, col(HelpRequest.for_other).is_(False))
+        .where(col(HelpRequest.person_name).is_not(None))
+        .order_by(col(HelpRequest.id).desc())
+        .limit(1)
+    )
+    return row.first()
+
+
 async def submit(
     session: AsyncSession, asker: User, values: RequestValues, now: datetime
 ) -> HelpRequest:
@@ -60,8 +74,8 @@ async def submit(
     request = HelpRequest(
         asker_id=asker.id,
         for_other=values.for_other,
-        person_name=seal(values.person_name) if values.for_other else None,
-        person_phone=seal(values.person_phone) if values.for_other else None,
+        person_name=seal(values.person_name),
+        person_phone=seal(values.person_phone),
         category=values.category,
         municipality=values.municipality,
         district=values.district,

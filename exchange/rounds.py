@@ -18,7 +18,8 @@ from sqlalchemy import bindparam, insert, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from exchange import cases
+from exchange import appointments, cases
+from exchange.appointments import Bookings
 from exchange.timing import appointment_start, offer_due
 from matching.lanes import Pools
 from matching.rules import Need, Volunteer, slot_of
@@ -41,6 +42,35 @@ log = logging.getLogger(__name__)
 
 # A volunteer gets at most this many new offers from one planning run, to spread the load.
 MAX_OFFERS_PER_VOLUNTEER_PER_RUN = 2
+# How long a reason given for declining shapes a volunteer's offers.
+DECLINES_REMEMBERED = timedelta(days=30)
+
+
+@dataclass
+class Declines:
+    """What volunteers said lately when they declined: "not my kind of help" keeps that kind
+    from them; "too far" keeps them to their own districts (the first round)."""
+
+    not_my_kind: dict[str, set[int]] = field(default_factory=dict)  # category -> profiles
+    too_far: set[int] = field(default_factory=set)
+
+
+async def _recent_declines(session: AsyncSession, now: datetime) -> Declines:
+    rows = await session.exec(
+        select(col(Match.profile_id), col(HelpRequest.category), col(Match.decline_reason))
+        .join(HelpRequest, col(HelpRequest.id) == Match.request_id)
+        .where(
+            col(Match.decline_reason).in_(("not_my_kind", "too_far")),
+            col(Match.answered_at) >= now - DECLINES_REMEMBERED,
+        )
+    )
+    declines = Declines()
+    for profile_id, category, reason in rows.all():
+        if reason == "too_far":
+            declines.too_far.add(profile_id)
+        else:
+            declines.not_my_kind.setdefault(category, set()).add(profile_id)
+    return declines
 
 
 @dataclass
@@ -84,6 +114,8 @@ class _Run:
     now: datetime
     candidates: Candidates
     pools: Pools
+    bookings: Bookings = field(default_factory=lambda: Bookings(()))
+    declines: Declines = field(default_factory=Declines)
     report: RoundsReport = field(default_factory=RoundsReport)
     per_volunteer: dict[int, int] = field(default_factory=dict)
     offers: list[_Offer] = field(default_factory=list)
@@ -118,6 +150,8 @@ async def plan_rounds(session: AsyncSession, deployment: Deployment, now: dateti
     candidates = Candidates(session)
     run = _Run(deployment, now, candidates, Pools(candidates))
     due = await _due(session, now)
+    run.bookings = await appointments.bookings_on(session, [r.day for r in due if r.day])
+    run.declines = await _recent_declines(session, now)
     earlier = await _earlier_matches(session, [r.id for r in due])
     for request in due:
         await _next_round(session, run, request, earlier.get(request.id, {}))
@@ -182,6 +216,11 @@ async def _next_round(
     # Everyone asked before, except those who only missed out because someone else was quicker
     # (the request may come back into matching when that person cancels).
     already = {pid for pid, (_match, state) in earlier.items() if state != MatchState.TAKEN}
+    # Nobody is offered what overlaps a help they accepted, nor what they said is not theirs.
+    already |= run.bookings.busy(
+        request.day, request.part_of_day, request.at_time, request_id=request.id
+    )
+    already |= run.declines.not_my_kind.get(request.category, set())
     need = need_of(request, run.deployment)
     number = request.round
     while number < settings.rounds:
@@ -193,7 +232,7 @@ async def _next_round(
             municipality,
             settings.radius_km_per_round[index],
             settings.offers_per_round[index],
-            already,
+            already | run.declines.too_far if index > 0 else already,
             run.now,
         )
         if chosen:

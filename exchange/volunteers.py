@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import delete, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -124,11 +124,37 @@ def _columns(values: ProfileValues, now: datetime) -> dict[str, Any]:
 
 
 def set_paused(
-    session: AsyncSession, profile: VolunteerProfile, paused: bool, now: datetime
+    session: AsyncSession,
+    profile: VolunteerProfile,
+    paused: bool,
+    now: datetime,
+    *,
+    until: date | None = None,
 ) -> None:
-    """Pause offers, or resume them."""
+    """Pause offers (until a day, when offers come again by themselves), or resume them."""
     profile.paused, profile.updated_at = paused, now
+    profile.paused_until = until if paused else None
     session.add(profile)
+
+
+def set_daily_limit(session: AsyncSession, profile: VolunteerProfile, limit: int) -> None:
+    """At most this many helps a day: more are neither offered nor accepted."""
+    profile.daily_limit = max(1, limit)
+    session.add(profile)
+
+
+async def back_on_duty(session: AsyncSession, today: date, now: datetime) -> int:
+    """Volunteers whose pause ends today get offers again."""
+    returning = await session.exec(
+        update(VolunteerProfile)
+        .where(
+            col(VolunteerProfile.paused).is_(True),
+            col(VolunteerProfile.paused_until).is_not(None),
+            col(VolunteerProfile.paused_until) <= today,
+        )
+        .values(paused=False, paused_until=None, updated_at=now)
+    )
+    return int(returning.rowcount or 0)
 
 
 async def delete_profile(session: AsyncSession, profile: VolunteerProfile) -> None:

@@ -24,6 +24,7 @@ from exchange import (
     matches,
     opportunities,
     organisations,
+    relays,
     requests,
     safeguarding,
     staff,
@@ -94,6 +95,7 @@ KIND_LABELS: dict[CaseKind, Msg] = {
     CaseKind.ORGANISATION: _("New organisation"),
     CaseKind.POSITION: _("Opportunity to check"),
     CaseKind.VETTING: _("Vetting"),
+    CaseKind.UNCONFIRMED: _("Not confirmed"),
 }
 
 # Why a case was closed, and what the person it is about is told (a kind of `cases.tell`).
@@ -217,6 +219,32 @@ async def _request_of(ctx: Ctx, case: Case) -> HelpRequest | None:
     return None
 
 
+async def _relay_read(ctx: Ctx, report: Report) -> Text | None:
+    """The conversation a report was made from: the agency reads a relay only then."""
+    if report.relay_id is None:
+        return None
+    earlier = await relays.history(ctx.session, report.relay_id, last=10)
+    names = {
+        report.reporter_id: _("Reporter"),
+        report.reported_id: _("Reported"),
+    }
+    shown = [
+        _(
+            "{who}: {said}",
+            who=names.get(message.sender_id, Raw("?")),
+            said=(
+                _("📷 a photo")
+                if message.photo
+                else _("🎤 a voice message")
+                if message.voice
+                else Written(message.text or "", message.language)
+            ),
+        )
+        for message in earlier
+    ]
+    return paragraphs(_("💬 The conversation through the bot:"), lines(*shown))
+
+
 async def _reported(ctx: Ctx, case: Case) -> tuple[Report, User, HelpRequest | None] | None:
     if case.kind != CaseKind.REPORT or case.subject_id is None:
         return None
@@ -269,11 +297,16 @@ async def _card(ctx: Ctx, case: Case) -> Text:
                 if reported.blocked_at is None
                 else _("Reported: {name} (🚫 blocked)", name=Raw(name))
             )
-            if request is not None:
+            relayed = await _relay_read(ctx, _report)
+            if request is not None and relayed is None:
                 facts += [
                     _("Reported by the asker, for {whom}", whom=for_whom(request)),
                     request_card(ctx.deployment, request),
                 ]
+            elif request is not None:
+                facts.append(request_card(ctx.deployment, request))
+            if relayed is not None:
+                facts.append(relayed)
     elif case.kind == CaseKind.ORGANISATION and case.subject_id is not None:
         organisation = await ctx.session.get(Organisation, case.subject_id)
         if organisation is not None:
@@ -294,6 +327,19 @@ async def _card(ctx: Ctx, case: Case) -> Text:
         profile = await ctx.session.get(VolunteerProfile, case.subject_id)
         if profile is not None:
             facts += [Raw(profile.first_name), await _vetting_status(ctx, profile)]
+    elif case.kind == CaseKind.UNCONFIRMED and case.subject_id is not None:
+        booked = await matches.by_id(ctx.session, case.subject_id)
+        if booked is not None:
+            facts += [
+                _(
+                    "{name} has not confirmed that they come tomorrow.",
+                    name=Raw(booked.profile.first_name),
+                ),
+                _("For: {whom}", whom=for_whom(booked.request)),
+                request_card(ctx.deployment, booked.request),
+            ]
+            if booked.request.person_phone:
+                facts.append(_("📞 Phone: {phone}", phone=Raw(booked.request.person_phone)))
     facts.append(_("🗣 Writes in {language}", language=LanguageName(language.split("_")[0])))
     if case.phone:
         facts.append(_("📞 Call back: {phone}", phone=Raw(case.phone)))
@@ -327,7 +373,12 @@ async def _actions(ctx: Ctx, where: Scope, case: Case) -> list[tuple[Button, ...
             (Button(ASSIGN, _("👥 Assign a volunteer")),),
             (Button(WIDEN, _("🔍 Widen the search")),),
         ]
-    if case.kind in (CaseKind.UNMATCHED, CaseKind.CALLBACK, CaseKind.REPORT):
+    if case.kind in (
+        CaseKind.UNMATCHED,
+        CaseKind.CALLBACK,
+        CaseKind.REPORT,
+        CaseKind.UNCONFIRMED,
+    ):
         if case.status == CaseStatus.OPEN:
             buttons.append((Button(TAKE, _("🙋 I take it over")),))
         buttons.append((Button(WRITE, _("✉️ Write to them")),))

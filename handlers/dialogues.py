@@ -8,6 +8,7 @@ from engine.steps import Dialogues, Entrances
 from exchange import invitations
 from handlers import (
     agency,
+    boerse,
     contact,
     invitation,
     language,
@@ -20,6 +21,7 @@ from handlers import (
     organisation,
     privacy,
     profile,
+    relay,
     request,
     volunteer,
 )
@@ -41,6 +43,9 @@ DIALOGUES = Dialogues(
         agency.FLOW,
         contact.FLOW,
         invitation.FLOW,
+        relay.FLOW,
+        boerse.FLOW,
+        offers.DECLINE_FLOW,
     ),
     offers.ACTIONS,
     Entrances(

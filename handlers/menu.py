@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from engine.commands import help_text
-from engine.i18n import Msg, _, paragraphs
+from engine.i18n import DateText, Msg, _, _n, paragraphs
 from engine.steps import Call, Ctx, Flow, Goto, Outcome, Prompt, Retry, Say, Step
 from engine.types import Button
-from handlers import agency, contact, organisation, profile, request
+from engine.when import today
+from exchange import relays, volunteers
+from handlers import agency, contact, organisation, profile, request, volunteer
 from handlers.onboarding import ask_role, role_chosen
 from handlers.targets import (
     AGENCY_QUEUE,
@@ -19,9 +23,12 @@ from handlers.targets import (
     NEW_REQUEST,
     NEW_REQUEST_FOR_SOMEONE,
     NEW_REQUEST_NAME,
+    OPEN_POSITIONS,
+    OPEN_REQUESTS,
     ORGANISATION_CARD,
     PROFILE_CARD,
     REGISTER_ORGANISATION,
+    RELAY_LIST,
     REQUEST_AGAIN,
     REQUEST_TIME,
 )
@@ -34,6 +41,11 @@ CHANGE_ROLE = "menu:role"
 CHANGE_LANGUAGE = "menu:language"
 HELP = "menu:help"
 AGENCY_MENU = "menu:agency"
+CONVERSATIONS = "menu:conversations"
+BROWSE_REQUESTS = "menu:open_requests"
+BROWSE_POSITIONS = "menu:positions"
+OFF_DUTY = "menu:off_duty"
+ON_DUTY = "menu:on_duty"
 
 ROLE_INTROS: dict[Role, Msg] = {
     Role.VOLUNTEER: _(
@@ -55,9 +67,37 @@ ROLE_INTROS: dict[Role, Msg] = {
 }
 
 
-def _role_actions(ctx: Ctx, role: Role | None) -> tuple[tuple[Button, ...], ...]:
+async def _volunteer_actions(ctx: Ctx) -> tuple[tuple[Button, ...], ...]:
+    """The Börse, the profile, and one tap to go off duty (or back on)."""
+    profile = await volunteer.load_profile(ctx)
+    mine = (Button(PROFILE, _("👤 My volunteer profile")),)
+    if profile is None:
+        return (mine,)
+    duty = (
+        Button(ON_DUTY, _("▶️ Resume offers"))
+        if profile.paused
+        else Button(OFF_DUTY, _("⏸ Pause offers"))
+    )
+    return (
+        (Button(BROWSE_REQUESTS, _("🔎 Open requests")),),
+        (Button(BROWSE_POSITIONS, _("📌 Positions and projects")),),
+        mine,
+        (duty,),
+    )
+
+
+async def _conversations(ctx: Ctx) -> tuple[tuple[Button, ...], ...]:
+    if ctx.user is None or ctx.user.id is None:
+        return ()
+    count = await relays.count_open(ctx.session, ctx.user.id, ctx.now)
+    if not count:
+        return ()
+    return ((Button(CONVERSATIONS, _("💬 Conversations ({n})", n=count)),),)
+
+
+async def _role_actions(ctx: Ctx, role: Role | None) -> tuple[tuple[Button, ...], ...]:
     if role == Role.VOLUNTEER:
-        return ((Button(PROFILE, _("👤 My volunteer profile")),),)
+        return await _volunteer_actions(ctx)
     if role in (Role.SEEKER, Role.RELATIVE):
         ask = _("🆘 Ask for help") if role == Role.SEEKER else _("👪 Ask for help for someone")
         return ((Button(ASK_HELP, ask),), (Button(REQUESTS, _("📋 My requests")),))
@@ -70,7 +110,8 @@ async def _ask_main(ctx: Ctx) -> Prompt:
     queue = await agency.menu_label(ctx)
     buttons = (
         *(((Button(AGENCY_MENU, queue),),) if queue is not None else ()),
-        *_role_actions(ctx, role),
+        *await _conversations(ctx),
+        *await _role_actions(ctx, role),
         (Button(CHANGE_ROLE, _("🔄 Change my role") if role else _("Choose my role")),),
         (Button(CHANGE_LANGUAGE, _("🌐 Language")), Button(HELP, _("❓ Help"))),
     )
@@ -92,6 +133,14 @@ async def _main_chosen(ctx: Ctx, payload: str) -> Outcome:
         return Call(LANGUAGE)
     if payload == AGENCY_MENU:
         return Goto(AGENCY_QUEUE) if await agency.scope(ctx) else agency.not_allowed()
+    if payload == CONVERSATIONS:
+        return Call(RELAY_LIST)
+    if payload == BROWSE_REQUESTS:
+        return Call(OPEN_REQUESTS)
+    if payload == BROWSE_POSITIONS:
+        return Call(OPEN_POSITIONS)
+    if payload in (OFF_DUTY, ON_DUTY):
+        return await _duty(ctx, payload == OFF_DUTY)
     outcome = await organisation.menu_chosen(ctx, payload)
     return outcome if outcome is not None else Say(help_text(ctx))
 
@@ -119,6 +168,44 @@ async def _main_spoken(ctx: Ctx, voice: str) -> Outcome:
     return await contact.call_back(ctx, voice=voice)
 
 
+async def _duty(ctx: Ctx, off: bool) -> Outcome:
+    profile = await volunteer.load_profile(ctx)
+    if profile is None:
+        return Goto("main")
+    volunteers.set_paused(ctx.session, profile, off, ctx.now)
+    if off:
+        return Goto("duty")
+    return Goto("main", notes=(_("Welcome back! We will send you requests again."),))
+
+
+COME_BACK = "duty:weeks:"
+
+
+def _ask_duty(ctx: Ctx) -> Prompt:
+    weeks = [Button(f"{COME_BACK}{n}", _n("In {n} week", "In {n} weeks", n)) for n in (1, 2, 4)]
+    return Prompt(
+        _("⏸ Paused: we send you no requests now. Should they come again by themselves?"),
+        (tuple(weeks), (Button(f"{COME_BACK}0", _("No, I resume myself")),)),
+    )
+
+
+async def _duty_chosen(ctx: Ctx, payload: str) -> Outcome:
+    profile = await volunteer.load_profile(ctx)
+    weeks = payload.removeprefix(COME_BACK)
+    if profile is None or not weeks.isdigit():
+        return Goto("main")
+    if int(weeks) == 0:
+        return Goto("main", notes=(_("Paused. We will not send you requests until you resume."),))
+    until = today(ctx) + timedelta(weeks=int(weeks))
+    volunteers.set_paused(ctx.session, profile, True, ctx.now, until=until)
+    return Goto(
+        "main",
+        notes=(
+            _("Paused until {day}. Then requests come again by themselves.", day=DateText(until)),
+        ),
+    )
+
+
 FLOW = Flow(
     MENU,
     start="main",
@@ -143,9 +230,14 @@ FLOW = Flow(
                 LANGUAGE,
                 REGISTER_ORGANISATION,
                 ORGANISATION_CARD,
+                RELAY_LIST,
+                OPEN_REQUESTS,
+                OPEN_POSITIONS,
+                "duty",
             ),
             cancel=False,
         ),
         "role": Step(ask=ask_role, on_choice=role_chosen, next=(MAIN_MENU,), back="main"),
+        "duty": Step(ask=_ask_duty, on_choice=_duty_chosen, next=("main",), cancel=False),
     },
 )

@@ -24,6 +24,7 @@ NEW = "requests:new"
 MENU = "requests:menu"
 WITHDRAW = "requests:withdraw"
 AGAIN = "requests:again"
+MOVE = "requests:move"
 CONFIRM = "requests:withdraw:yes"
 KEEP = "requests:withdraw:no"
 LIST_LIMIT = 20
@@ -103,6 +104,8 @@ async def _ask_detail(ctx: Ctx) -> Prompt:
     status = _("Status: {status}", status=_status(item))
     buttons: list[tuple[Button, ...]] = []
     if item.status in requests.ACTIVE:
+        if item.day is not None:
+            buttons.append((Button(MOVE, _("🗓 Move to another day")),))
         buttons.append((Button(WITHDRAW, _("✖ Withdraw request")),))
     buttons.append((Button(AGAIN, _("🔁 Ask for this help again")),))
     return Prompt(paragraphs(request.summary_text(ctx, draft), status), tuple(buttons))
@@ -115,6 +118,10 @@ async def _detail_chosen(ctx: Ctx, payload: str) -> Outcome:
     if payload == WITHDRAW:
         return Goto("withdraw")
     draft = {**draft_of(item), EDITING: True}
+    if payload == MOVE and item.status in requests.ACTIVE:
+        # The same request on another day: sent, it replaces this one (whose volunteer, if any,
+        # is told the old appointment is off), and matching starts afresh.
+        draft["replaces"] = item.id
     return Goto(REQUEST_AGAIN, data=draft)
 
 

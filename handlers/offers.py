@@ -7,14 +7,27 @@ the match it names is the person's and still in the state the button was made fo
 
 from __future__ import annotations
 
-from engine.i18n import Raw, Text, _
-from engine.steps import EDITING, Action, Ctx, Goto, Outcome, Retry, Say
+from engine.i18n import Msg, Raw, Text, _, paragraphs
+from engine.steps import (
+    EDITING,
+    Action,
+    Call,
+    Ctx,
+    Flow,
+    Goto,
+    Outcome,
+    Prompt,
+    Retry,
+    Return,
+    Say,
+    Step,
+)
 from engine.types import Button
-from exchange import cases, matches, opportunities
-from exchange.matches import Answer, Found, Recorded
-from handlers import agency, volunteer
-from handlers.targets import PROFILE_RHYTHM, WRITE_TO_AGENCY
-from storage.models import CaseStatus, Feedback, HelpRequest
+from exchange import cases, matches, opportunities, relays
+from exchange.matches import Answer, Confirmed, DeclineReason, Found, Recorded
+from handlers import agency, relay, volunteer
+from handlers.targets import DECLINE, DECLINE_WHY, PROFILE_RHYTHM, WRITE_TO_AGENCY
+from storage.models import CaseStatus, Feedback, HelpRequest, Match
 from town.deployment import Deployment
 from vocabulary import actions
 from vocabulary.actions import fields, last_field, number
@@ -26,11 +39,18 @@ def _refused() -> Outcome:
 
 
 def accepted(
-    deployment: Deployment, request: HelpRequest, match_id: int, safety_word: str | None
+    deployment: Deployment, request: HelpRequest, match: Match, relay_id: int | None
 ) -> tuple[Text, tuple[tuple[Button, ...], ...]]:
-    """The volunteer's confirmation, now with the meeting address and phone number."""
+    """The volunteer's confirmation: whom they help, where, and how to reach them."""
     head = _("🤝 Thank you! You help {whom}.", whom=for_whom(request))
-    return confirmation(deployment, request, match_id, safety_word, head)
+    return confirmation(deployment, request, match, relay_id, head)
+
+
+def booked() -> Text:
+    return _(
+        "You already help someone at that time, or you have as many helps that day as "
+        "you want. We ask someone else. Thank you!"
+    )
 
 
 def _taken() -> Text:
@@ -61,13 +81,16 @@ async def answer_offer(ctx: Ctx, payload: str) -> Outcome:
         return Say(_("You have already accepted this request. Thank you!"))
     if answer == Answer.TAKEN:
         return Say(_taken())
+    if answer == Answer.BOOKED:
+        return Say(booked())
     if answer == Answer.DECLINED:
-        return Say(_declined())
-    text, _buttons = accepted(
-        ctx.deployment, found.request, found.match_id, found.match.safety_word
+        return Call(DECLINE_WHY, data={"match": found.match_id})
+    found_relay = await relays.of_match(ctx.session, found.match_id)
+    text, buttons = accepted(
+        ctx.deployment, found.request, found.match, found_relay.id if found_relay else None
     )
     ctx.about.add(found.request.asker_id)  # it shows their address and phone
-    return Say(text)
+    return Say(text, buttons)
 
 
 async def cancel_match(ctx: Ctx, payload: str) -> Outcome:
@@ -136,16 +159,21 @@ async def show_interest(ctx: Ctx, payload: str) -> Outcome:
         return _refused()
     profile = await volunteer.load_profile(ctx)
     interested = await opportunities.show_interest(
-        ctx.session, ctx.user.id, profile, opportunity_id, ctx.now
+        ctx.session, ctx.deployment, ctx.user.id, profile, opportunity_id, ctx.now
     )
+    return interest_noted(interested)
+
+
+def interest_noted(interested: opportunities.Interested) -> Outcome:
+    """The answer to "I'm interested", from a digest or from the list of positions."""
     if interested.organisation is None:
         return _refused()
     if not interested.still_open:
         return Say(_("This opportunity is no longer open. Thank you all the same!"))
     return Say(
         _(
-            "Thank you! We have told {organisation} that you are interested. The coordinators will "
-            "put you in touch.",
+            "Thank you! We have told {organisation} that you are interested. They can write to "
+            "you here through the bot.",
             organisation=Raw(interested.organisation.name),
         )
     )
@@ -169,6 +197,92 @@ async def answer_agency(ctx: Ctx, payload: str) -> Outcome:
     return Goto(WRITE_TO_AGENCY)
 
 
+async def confirm_coming(ctx: Ctx, payload: str) -> Outcome:
+    """The evening before: the volunteer confirms that they come, or cannot after all."""
+    raw_id, answer = fields(payload)
+    found = await _offered(ctx, raw_id)
+    if found is None or answer not in (actions.YES, actions.NO):
+        return _refused()
+    done = await matches.confirm(ctx.session, found, coming=answer == actions.YES, now=ctx.now)
+    if done == Confirmed.NOT_PLANNED:
+        return Say(_("This is no longer planned."))
+    if done == Confirmed.CANCELLED:
+        return Say(_("Thank you for telling us. We will look for someone else."))
+    return Say(_("Thank you! We have told {whom} that you come.", whom=for_whom(found.request)))
+
+
+# --- why "not this time" ----------------------------------------------------------------------
+
+REASONS: dict[str, Msg] = {
+    DeclineReason.NO_TIME: _("⏰ No time then"),
+    DeclineReason.TOO_FAR: _("📍 Too far away"),
+    DeclineReason.NOT_MY_KIND: _("🙅 Not my kind of help"),
+}
+NO_REASON = "why:none"
+
+
+def _ask_why(ctx: Ctx) -> Prompt:
+    buttons = [(Button(f"why:{key}", label),) for key, label in REASONS.items()]
+    return Prompt(
+        paragraphs(
+            _declined(),
+            _("If you like, tell us why in one tap. It helps us send you better requests."),
+        ),
+        (*buttons, (Button(NO_REASON, _("Skip")),)),
+    )
+
+
+async def _why_chosen(ctx: Ctx, payload: str) -> Outcome:
+    reason = payload.removeprefix("why:")
+    match_id = ctx.data.get("match")
+    if reason in REASONS and isinstance(match_id, int) and ctx.user is not None:
+        found = await matches.offered_to(ctx.session, match_id, ctx.user.id or 0)
+        if found is not None and await matches.give_reason(found, ctx.session, reason):
+            return Return(notes=(_("Thank you, noted."),))
+    return Return()
+
+
+DECLINE_FLOW = Flow(
+    DECLINE,
+    start="why",
+    steps={"why": Step(ask=_ask_why, on_choice=_why_chosen, cancel=False)},
+)
+
+
+# --- writing through the bot -----------------------------------------------------------------
+
+
+async def write_to(ctx: Ctx, payload: str) -> Outcome:
+    """Open a conversation through the bot, from a card's "✉️ Message to …" button."""
+    verb, raw_id = fields(payload)
+    if ctx.user is None or ctx.user.id is None:
+        return _refused()
+    if verb == "report":
+        return await _report_relayed(ctx, number(raw_id))
+    side = await relays.side_of(ctx.session, number(raw_id), ctx.user.id)
+    if verb != "write" or side is None:
+        return _refused()
+    if not relays.is_open(side.relay, ctx.now) or not relays.still_going(side.request):
+        return Say(relay.closed(ctx))
+    return relay.open_conversation(ctx, side.relay_id)
+
+
+async def _report_relayed(ctx: Ctx, message_id: int | None) -> Outcome:
+    assert ctx.user is not None and ctx.user.id is not None
+    found = await relays.message_to(ctx.session, message_id, ctx.user.id)
+    if found is None:
+        return _refused()
+    message, side = found
+    await relays.report(ctx.session, ctx.deployment, message, side, ctx.user, ctx.now)
+    return Say(
+        _(
+            "Thank you for telling us. A coordinator reads this conversation and gets in touch "
+            "with you. If you feel unsafe, do not meet. Contact: {contact}",
+            contact=Raw(ctx.deployment.agency.contact),
+        )
+    )
+
+
 # Payloads "act:<name>:...", made by the pushes (`push.cards`).
 ACTIONS: dict[str, Action] = {
     actions.OFFER: answer_offer,
@@ -179,4 +293,6 @@ ACTIONS: dict[str, Action] = {
     actions.INTEREST: show_interest,
     actions.CASE: open_case,
     actions.ANSWER: answer_agency,
+    actions.CONFIRM: confirm_coming,
+    actions.RELAY: write_to,
 }

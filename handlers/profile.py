@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from engine.i18n import _, paragraphs
+from datetime import time
+
+from engine.i18n import TimeText, _, _n, paragraphs
 from engine.steps import Ctx, Flow, Goto, Outcome, Prompt, Step
 from engine.types import Button
-from exchange import volunteers
+from exchange import people, volunteers
 from handlers import volunteer
 from handlers.targets import MAIN_MENU, NEW_PROFILE, PROFILE, PROFILE_CARD, PROFILE_EDIT
 
@@ -13,6 +15,13 @@ CHANGE = "profile:change"
 PAUSE = "profile:pause"
 RESUME = "profile:resume"
 DELETE = "profile:delete"
+QUIET = "profile:quiet"
+DAILY = "profile:daily"
+DAILY_LIMITS = (1, 2, 3)
+FROM = "quiet:from:"
+UNTIL = "quiet:until:"
+QUIET_FROM = (time(20, 0), time(21, 0), time(22, 0), time(23, 0))
+QUIET_UNTIL = (time(6, 0), time(7, 0), time(8, 0), time(9, 0))
 MENU = "profile:menu"
 CONFIRM_DELETE = "profile:delete:yes"
 KEEP = "profile:delete:no"
@@ -35,8 +44,24 @@ async def _ask_card(ctx: Ctx) -> Prompt:
         if profile.paused
         else Button(PAUSE, _("⏸ Pause offers"))
     )
+    quiet = _(
+        "🌙 Quiet hours: {start}–{end}",
+        start=TimeText(ctx.user.quiet_from if ctx.user else time(21, 0)),
+        end=TimeText(ctx.user.quiet_until if ctx.user else time(8, 0)),
+    )
     buttons = (
         (Button(CHANGE, _("✏️ Change something")),),
+        (Button(QUIET, quiet),),
+        (
+            Button(
+                DAILY,
+                _n(
+                    "🗓 At most {n} help a day",
+                    "🗓 At most {n} helps a day",
+                    profile.daily_limit,
+                ),
+            ),
+        ),
         (toggle, Button(DELETE, _("🗑 Delete profile"))),
         (Button(MENU, _("🏠 Main menu")),),
     )
@@ -57,6 +82,12 @@ async def _card_chosen(ctx: Ctx, payload: str) -> Outcome:
         return Goto(PROFILE_EDIT, data=ctx.data)
     if payload == DELETE:
         return Goto("delete")
+    if payload == QUIET:
+        return Goto("quiet_from")
+    if payload == DAILY:  # one tap moves on to the next limit: 1, 2, 3, then 1 again
+        following = [n for n in DAILY_LIMITS if n > profile.daily_limit]
+        volunteers.set_daily_limit(ctx.session, profile, following[0] if following else 1)
+        return Goto("card")
     volunteers.set_paused(ctx.session, profile, payload == PAUSE, ctx.now)
     if profile.paused:
         note = _("Paused. We will not send you requests until you resume.")
@@ -84,6 +115,40 @@ async def _delete_chosen(ctx: Ctx, payload: str) -> Outcome:
     return Goto(MAIN_MENU, notes=(_("Your volunteer profile has been deleted."),))
 
 
+def _ask_quiet_from(ctx: Ctx) -> Prompt:
+    buttons = [Button(f"{FROM}{t.isoformat('minutes')}", TimeText(t)) for t in QUIET_FROM]
+    return Prompt(
+        _("🌙 From what time in the evening should we send you nothing?"), (tuple(buttons),)
+    )
+
+
+def _quiet_from_chosen(ctx: Ctx, payload: str) -> Outcome:
+    ctx.data["quiet_from"] = payload.removeprefix(FROM)
+    return Goto("quiet_until")
+
+
+def _ask_quiet_until(ctx: Ctx) -> Prompt:
+    buttons = [Button(f"{UNTIL}{t.isoformat('minutes')}", TimeText(t)) for t in QUIET_UNTIL]
+    return Prompt(_("☀️ And from what time in the morning again?"), (tuple(buttons),))
+
+
+def _quiet_until_chosen(ctx: Ctx, payload: str) -> Outcome:
+    assert ctx.user is not None
+    start = time.fromisoformat(ctx.data.get("quiet_from") or "21:00")
+    end = time.fromisoformat(payload.removeprefix(UNTIL))
+    people.set_quiet_hours(ctx.session, ctx.user, start, end)
+    return Goto(
+        "card",
+        notes=(
+            _(
+                "Saved. Between {start} and {end} we send you nothing.",
+                start=TimeText(start),
+                end=TimeText(end),
+            ),
+        ),
+    )
+
+
 FLOW = Flow(
     PROFILE,
     start="card",
@@ -91,8 +156,14 @@ FLOW = Flow(
         "card": Step(
             ask=_ask_card,
             on_choice=_card_chosen,
-            next=(MAIN_MENU, PROFILE_EDIT, "delete"),
+            next=(MAIN_MENU, PROFILE_EDIT, "delete", "quiet_from"),
             cancel=False,
+        ),
+        "quiet_from": Step(
+            ask=_ask_quiet_from, on_choice=_quiet_from_chosen, next=("quiet_until",), back="card"
+        ),
+        "quiet_until": Step(
+            ask=_ask_quiet_until, on_choice=_quiet_until_chosen, next=("card",), back="quiet_from"
         ),
         "delete": Step(
             ask=_ask_delete, on_choice=_delete_chosen, next=("card", MAIN_MENU), back="card"

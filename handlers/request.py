@@ -233,6 +233,7 @@ def _name_valid(_ctx: Ctx, text: str) -> Text | None:
 
 FIELDS: dict[str, Msg] = {
     "name": _("Person"),
+    "own_name": _("Person"),
     "category": _("Help"),
     "day": _("When"),
     "district": _("District"),
@@ -244,8 +245,8 @@ FIELDS: dict[str, Msg] = {
 
 
 def _hidden(data: dict[str, Any]) -> set[str]:
-    """Asking for oneself, there is no other person to name or call."""
-    return set() if data.get("for_other") else {"name", "phone"}
+    """Asking for oneself, the first name is one's own (asked near the end, "own_name")."""
+    return {"own_name"} if data.get("for_other") else {"name"}
 
 
 def _fields(ctx: Ctx) -> Iterable[str]:
@@ -257,12 +258,13 @@ def summary_text(ctx: Ctx, data: dict[str, Any]) -> Text:
     district = ctx.municipality.district(data.get("district", ""))
     values: dict[str, Text] = {
         "name": Raw(data.get("name") or ""),
+        "own_name": Raw(data.get("name") or ""),
         "category": CategoryLabel(kind) if kind else _("not given"),
         "day": draft_when(data),
         "district": Raw(district.name) if district else _("not given"),
         "address": Raw(data["address"]) if data.get("address") else _("none"),
         "languages": language_names(data.get("languages", [])),
-        "phone": Raw(data["phone"]) if data.get("phone") else _("none"),
+        "phone": Raw(data["phone"]) if data.get("phone") else _("only through the bot"),
         "description": Raw(data.get("description") or ""),
     }
     hidden = _hidden(data)
@@ -292,6 +294,9 @@ async def _sent(ctx: Ctx) -> Outcome:
                 contact=ctx.deployment.agency.contact,
             )
         )
+    replaced = await requests.own(ctx.session, ctx.user.id, ctx.data.get("replaces"))
+    if replaced is not None:
+        await requests.withdraw(ctx.session, replaced, ctx.now)
     request = await requests.submit(ctx.session, ctx.user, _values(ctx), ctx.now)
     notes: list[Text] = [
         _about(
@@ -351,6 +356,36 @@ async def _taken_in(ctx: Ctx) -> Outcome:
         Raw(ctx.start_link(code)),
     )
     return Goto(AGENCY_QUEUE, notes=(done, relative))
+
+
+async def _after_languages(ctx: Ctx) -> Outcome:
+    """On to the phone number; asking for oneself, first the own first name, once ever."""
+    if not for_other(ctx) and not ctx.data.get("name") and ctx.user is not None:
+        ctx.data["name"] = await requests.own_first_name(ctx.session, ctx.user.id or 0)
+        if not ctx.data["name"]:
+            return after(ctx, "own_name")
+    return after(ctx, "phone")
+
+
+def _phone_question(ctx: Ctx) -> Text:
+    name = Raw(ctx.data.get("name") or "")
+    if intake(ctx):
+        return _(
+            "What is the phone number of {name}? The volunteer calls them. Only the confirmed "
+            "volunteer will see it.",
+            name=name,
+        )
+    return _about(
+        ctx,
+        _(
+            "How can the volunteer reach you? Type your phone number. Only the confirmed "
+            "volunteer sees it. Or choose: only through the bot. Then you write to each other here."
+        ),
+        _(
+            "How can the volunteer reach {name}? Type a phone number. Only the confirmed "
+            "volunteer sees it. Or choose: only through the bot. Then the volunteer writes to you here."
+        ),
+    )
 
 
 def _values(ctx: Ctx) -> RequestValues:
@@ -431,33 +466,32 @@ FLOW = Flow(
                 ctx, _("Which languages do you speak?"), _("Which languages does {name} speak?")
             ),
             lambda ctx: language_options(),
-            next=("phone", "description"),
-            then=lambda ctx: after(ctx, "phone") if for_other(ctx) else _describe(ctx),
+            next=("own_name", "phone"),
+            then=_after_languages,
             back="address",
             required=_("Please tick at least one language."),
         ),
+        "own_name": free_text(
+            "name",
+            lambda ctx: _(
+                "What is your first name? The volunteer sees it, so they know whom they meet."
+            ),
+            next="phone",
+            max_length=NAME_LIMIT,
+            back="languages",
+            one_line=True,
+            validate=_name_valid,
+        ),
         "phone": free_text(
             "phone",
-            lambda ctx: (
-                _(
-                    "What is the phone number of {name}? The volunteer calls them. Only the confirmed "
-                    "volunteer will see it.",
-                    name=Raw(ctx.data.get("name") or ""),
-                )
-                if intake(ctx)
-                else _(
-                    "May the volunteer call {name}? Type a phone number, or skip. Only the confirmed "
-                    "volunteer will see it.",
-                    name=Raw(ctx.data.get("name") or ""),
-                )
-            ),
+            _phone_question,
             next="description",
             then=_describe,
             max_length=30,
             back="languages",
             optional=True,
+            skip_label=_("✉️ Only through the bot"),
             validate=_phone_valid,
-            skip=lambda ctx: not for_other(ctx),
         ),
         "description": spoken_too(
             free_text(

@@ -13,7 +13,7 @@ from engine.steps import SUMMARY, Ctx, Flow, Goto, Outcome, Retry
 from engine.typed import is_a_name
 from engine.types import Button
 from engine.widgets import after, free_text, multi_select, single_choice, summary
-from exchange import vetting, volunteers
+from exchange import announcements, vetting, volunteers
 from exchange.volunteers import ProfileValues
 from handlers.targets import MAIN_MENU, VOLUNTEER
 from storage.models import Rhythm, VolunteerProfile
@@ -161,6 +161,10 @@ def vetting_text(ctx: Ctx, profile: VolunteerProfile) -> Text | None:
 async def _saved(ctx: Ctx) -> Outcome:
     profile = await save_profile(ctx)
     assert ctx.user is not None
+    if not profile.paused:  # positions still open reach them in their next digest
+        await announcements.announce_to_newcomer(
+            ctx.session, ctx.deployment, profile, ctx.user, ctx.now
+        )
     waits = await vetting.ask_for_vetting(
         ctx.session, ctx.deployment, ctx.user, profile, ctx.data.get("categories", []), ctx.now
     )

@@ -5,15 +5,17 @@ from __future__ import annotations
 from datetime import date
 from functools import cache
 
-from engine.i18n import DateText, Msg, Raw, Text, _, _n, lines, paragraphs
+from engine.i18n import DateText, Msg, Raw, Text, Written, _, _n, lines, paragraphs
 from engine.types import Button
 from exchange.matches import HOURS
+from exchange.relays import Side
 from storage.models import (
     AgencyNote,
     Case,
     CaseKind,
     Feedback,
     HelpRequest,
+    Match,
     Opportunity,
     Organisation,
     OrganisationStatus,
@@ -23,13 +25,17 @@ from town.deployment import Deployment
 from vocabulary.actions import (
     ACCEPT,
     ANSWER_AGENCY,
+    CONFIRM_COMING,
     DECLINE,
     DID_NOT_HAPPEN,
     GIVE_FEEDBACK,
     INTERESTED,
+    NO,
     OFFER_SETTINGS,
     OPEN_CASE,
     REPORT_HOURS,
+    REPORT_RELAYED,
+    YES,
 )
 from vocabulary.cards import (
     confirmation,
@@ -39,7 +45,12 @@ from vocabulary.cards import (
     kind_in_district,
     kind_of,
     opportunity_card,
+    partner,
+    partner_name,
+    reach,
+    spoken_word,
     when_of,
+    write_button,
 )
 from vocabulary.labels import category, language_names
 from vocabulary.offices import where_to_go
@@ -95,8 +106,10 @@ def found(
     profile: VolunteerProfile,
     languages: list[str],
     safety_word: str | None,
-) -> Text:
-    """The asker learns the volunteer's first name and languages, and the safety word."""
+    relay_id: int | None,
+) -> tuple[Text, tuple[tuple[Button, ...], ...]]:
+    """The asker learns the volunteer's first name and languages, and the safety word; they can
+    write to the volunteer through the bot."""
     if request.for_other and request.person_name:
         head = _(
             "🎉 Good news: {volunteer} will help {name}.",
@@ -105,7 +118,7 @@ def found(
         )
     else:
         head = _("🎉 Good news: {volunteer} will help you.", volunteer=Raw(profile.first_name))
-    return paragraphs(
+    text = paragraphs(
         head,
         lines(
             kind_in_district(deployment, request),
@@ -116,38 +129,123 @@ def found(
                 languages=language_names(languages),
             ),
         ),
-        *((door_word(safety_word, profile.first_name),) if safety_word else ()),
+        *((door_word(safety_word, profile.first_name, request),) if safety_word else ()),
     )
+    buttons = ((write_button(relay_id, Raw(profile.first_name)),),) if relay_id is not None else ()
+    return text, buttons
 
 
 def reminder(
     deployment: Deployment,
     request: HelpRequest,
+    match: Match,
+    *,
     soon: bool,
     for_volunteer: bool,
     volunteer_name: str,
-    safety_word: str | None = None,
-) -> Text:
+    relay_id: int | None,
+) -> tuple[Text, tuple[tuple[Button, ...], ...]]:
+    """A reminder to either side; the volunteer's the evening before asks them to confirm."""
     head = _("⏰ In two hours:") if soon else _("⏰ Tomorrow:")
+    rows: list[tuple[Button, ...]] = []
+    word = match.safety_word
     if for_volunteer:
-        body = lines(
-            _("You help {whom}.", whom=for_whom(request)),
-            kind_in_district(deployment, request),
-            _("🗓 {when}", when=when_of(request)),
-            *(
-                (_("📍 Address: {address}", address=Raw(request.address)),)
-                if request.address
-                else ()
+        parts: list[Text] = [
+            head,
+            lines(
+                _("You help {whom}.", whom=for_whom(request)),
+                kind_in_district(deployment, request),
+                _("🗓 {when}", when=when_of(request)),
             ),
-            *((_("🔑 Safety word: {word}", word=Raw(safety_word)),) if safety_word else ()),
-        )
+            reach(request, deployment),
+            *((spoken_word(word, match.safety_latin),) if word else ()),
+        ]
+        if not soon and match.confirmed_at is None:
+            parts.append(_("Please confirm that you come."))
+            rows.append(
+                (
+                    Button(f"{CONFIRM_COMING}{match.id}:{YES}", _("✅ I am coming")),
+                    Button(f"{CONFIRM_COMING}{match.id}:{NO}", _("❌ I cannot after all")),
+                )
+            )
+        to = partner_name(request)
     else:
-        body = lines(
-            _("{volunteer} comes to help.", volunteer=Raw(volunteer_name)),
-            _("{kind} · {when}", kind=kind_of(deployment, request), when=when_of(request)),
-            *((door_word(safety_word, volunteer_name),) if safety_word else ()),
+        parts = [
+            head,
+            lines(
+                _("{volunteer} comes to help.", volunteer=Raw(volunteer_name)),
+                _("{kind} · {when}", kind=kind_of(deployment, request), when=when_of(request)),
+            ),
+            *((door_word(word, volunteer_name, request),) if word else ()),
+        ]
+        to = Raw(volunteer_name)
+    if relay_id is not None:
+        rows.append((write_button(relay_id, to),))
+    return paragraphs(*parts), tuple(rows)
+
+
+def confirmed(request: HelpRequest, volunteer_name: str, deployment: Deployment) -> Text:
+    """The asker learns that the volunteer confirmed the day before."""
+    return _(
+        "✅ {volunteer} has confirmed: they come as agreed ({kind}, {when}).",
+        volunteer=Raw(volunteer_name),
+        kind=kind_of(deployment, request),
+        when=when_of(request),
+    )
+
+
+def help_done(request: HelpRequest, volunteer_name: str, deployment: Deployment) -> Text:
+    """The asker learns that the volunteer reported the help as done."""
+    return _(
+        "✔ {volunteer} reports that the help took place ({kind}, {when}). Thank you for using "
+        "the volunteer exchange!",
+        volunteer=Raw(volunteer_name),
+        kind=kind_of(deployment, request),
+        when=when_of(request),
+    )
+
+
+def relayed(
+    side: Side, text: str | None, language: str, message_id: int, *, media: str
+) -> tuple[Text, tuple[tuple[Button, ...], ...]]:
+    """A message written through the bot, with a button to answer and one to report it.
+    `media` is "photo", "voice" or "" for text."""
+    name = Raw(side.partner_name)
+    if side.to_a_relative:
+        heads = {
+            "photo": _("📷 The contact of {name} sends a photo.", name=name),
+            "voice": _("🎤 The contact of {name} sends a voice message.", name=name),
+            "": _("✉️ The contact of {name} writes:", name=name),
+        }
+    else:
+        heads = {
+            "photo": _("📷 {name} sends a photo.", name=name),
+            "voice": _("🎤 {name} sends a voice message.", name=name),
+            "": _("✉️ {name} writes:", name=name),
+        }
+    head = heads[media]
+    body = lines(head, Written(text, language)) if text else head
+    buttons = (
+        (
+            write_button(side.relay_id, partner(side)),
+            Button(f"{REPORT_RELAYED}{message_id}", _("⚠️ Report")),
+        ),
+    )
+    return body, buttons
+
+
+def calendar_caption(request: HelpRequest, deployment: Deployment, cancelled: bool) -> Text:
+    if cancelled:
+        return _(
+            "📅 Cancelled: {kind}, {when}. Open the file to remove it from your calendar.",
+            kind=kind_of(deployment, request),
+            when=when_of(request),
         )
-    return paragraphs(head, body)
+    return _(
+        "📅 For your calendar: {kind}, {when}. Open the file to add it.",
+        kind=kind_of(deployment, request),
+        when=when_of(request),
+    )
 
 
 def follow_up_volunteer(
@@ -296,17 +394,18 @@ def interest(
     opportunity: Opportunity,
     profile: VolunteerProfile,
     languages: list[str],
-    deployment: Deployment,
-) -> Text:
-    """The organisation learns who is interested; the coordinators put them in touch."""
-    return _(
-        "🙋 {volunteer} is interested in “{title}” and speaks {languages}. "
-        "The coordinators of {agency} will put you in touch.",
+    relay_id: int | None,
+) -> tuple[Text, tuple[tuple[Button, ...], ...]]:
+    """The organisation learns who is interested, and can write to them through the bot."""
+    text = _(
+        "🙋 {volunteer} is interested in “{title}” and speaks {languages}. You can write to "
+        "them here through the bot.",
         volunteer=Raw(profile.first_name),
         title=Raw(opportunity.title),
         languages=language_names(languages),
-        agency=deployment.agency.name,
     )
+    buttons = ((write_button(relay_id, Raw(profile.first_name)),),) if relay_id is not None else ()
+    return text, buttons
 
 
 def organisation_decided(deployment: Deployment, organisation: Organisation) -> Text:
@@ -330,6 +429,7 @@ CASE_KINDS: dict[CaseKind, Msg] = {
     CaseKind.ORGANISATION: _("🗂 A new organisation waits for approval."),
     CaseKind.POSITION: _("🗂 An opportunity waits for approval."),
     CaseKind.VETTING: _("🗂 A volunteer waits to be vetted."),
+    CaseKind.UNCONFIRMED: _("🗂 A volunteer has not confirmed tomorrow's help."),
 }
 
 
@@ -356,11 +456,11 @@ def case_alert(
 
 
 def assigned(
-    deployment: Deployment, request: HelpRequest, match_id: int, safety_word: str | None
+    deployment: Deployment, request: HelpRequest, match: Match, relay_id: int | None
 ) -> tuple[Text, tuple[tuple[Button, ...], ...]]:
     """A coordinator arranged the help with the volunteer: the details, as after accepting."""
     head = _("🤝 As agreed with the agency: you help {whom}. Thank you!", whom=for_whom(request))
-    return confirmation(deployment, request, match_id, safety_word, head)
+    return confirmation(deployment, request, match, relay_id, head)
 
 
 # What the agency tells a person about their case (`exchange.cases.tell`), by kind of note.

@@ -10,15 +10,16 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
+from functools import cache
 
 import sqlalchemy as sa
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from engine.i18n import Text
-from engine.types import Button, Reply
-from exchange import matches, staff, vetting, volunteers
+from engine.i18n import Raw, Text, Translator, _, lines
+from engine.types import Button, OutgoingFile, Reply
+from exchange import appointments, matches, relays, staff, vetting, volunteers
 from push import cards
 from storage.models import (
     AgencyNote,
@@ -33,6 +34,7 @@ from storage.models import (
     Opportunity,
     OpportunityStatus,
     Organisation,
+    RelayMessage,
     Report,
     RequestStatus,
     VolunteerProfile,
@@ -40,7 +42,8 @@ from storage.models import (
 )
 from storage.outbox import Addressee, Due
 from town.deployment import Deployment
-from vocabulary.cards import request_card
+from vocabulary import calendar
+from vocabulary.cards import district_of, kind_of, request_card
 
 log = logging.getLogger(__name__)
 
@@ -122,6 +125,7 @@ class Batch:
     offers: dict[int, OfferedRequest]  # match id -> its request, for offers still open
     opportunities: dict[int, tuple[Opportunity, Organisation]]
     cards: Cards
+    now: datetime
 
 
 async def compose_all(
@@ -129,6 +133,8 @@ async def compose_all(
     deployment: Deployment,
     recipients: Sequence[Recipient],
     built: Cards | None = None,
+    *,
+    now: datetime | None = None,
 ) -> list[list[Message]]:
     """Each recipient's due deliveries as messages in their language.
 
@@ -146,6 +152,7 @@ async def compose_all(
             session, [d.subject_id for d in due if d.kind == DeliveryKind.OPPORTUNITY]
         ),
         known,
+        now or datetime.now(UTC),
     )
     return [await _compose(batch, user, deliveries) for user, deliveries in recipients]
 
@@ -197,6 +204,10 @@ async def _compose(batch: Batch, user: Addressee, deliveries: Sequence[Due]) -> 
     for delivery in deliveries:
         if delivery.kind in GROUPED:
             continue
+        whole = WHOLE.get(delivery.kind)
+        if whole is not None:
+            messages.append((await whole(batch, user, delivery), [delivery.id]))
+            continue
         compose = SINGLE.get(delivery.kind)
         if compose is None:
             log.warning("no way to compose a delivery of kind %s", delivery.kind)
@@ -221,6 +232,8 @@ MENTIONING_THE_OTHER_SIDE = frozenset(
         DeliveryKind.FOLLOWUP_VOLUNTEER,
         DeliveryKind.FOLLOWUP_ASKER,
         DeliveryKind.MATCH_CANCELLED,
+        DeliveryKind.CONFIRMED,
+        DeliveryKind.HELP_DONE,
     }
 )
 
@@ -232,6 +245,9 @@ async def _about(batch: Batch, user: Addressee, delivery: Due) -> tuple[int, ...
         if found is None:
             return ()
         sides = {found.request.asker_id, found.profile.user_id}
+    elif delivery.kind == DeliveryKind.RELAY:
+        message = await batch.session.get(RelayMessage, delivery.subject_id)
+        sides = {message.sender_id} if message is not None else set()
     elif delivery.kind == DeliveryKind.INTEREST:
         interested = await batch.session.exec(
             select(VolunteerProfile.user_id)
@@ -342,9 +358,10 @@ async def _interest(batch: Batch, user: Addressee, delivery: Due) -> Rendered:
     ).first()
     if found is None:
         return None, ()
-    _interest_row, opportunity, profile = found
+    interest, opportunity, profile = found
     languages = await volunteers.languages_of(batch.session, profile.id)
-    return cards.interest(opportunity, profile, languages, batch.deployment), ()
+    relay = await relays.of_interest(batch.session, interest.id)
+    return cards.interest(opportunity, profile, languages, relay.id if relay else None)
 
 
 async def _match(batch: Batch, delivery: Due) -> matches.Found | None:
@@ -377,22 +394,52 @@ async def _found(batch: Batch, user: Addressee, delivery: Due) -> Rendered:
         return None, ()
     languages = await volunteers.languages_of(batch.session, found.profile.id)
     word = found.match.safety_word
-    return cards.found(batch.deployment, found.request, found.profile, languages, word), ()
+    relay = await relays.of_match(batch.session, found.match_id)
+    relay_id = relay.id if relay is not None else None
+    return cards.found(batch.deployment, found.request, found.profile, languages, word, relay_id)
+
+
+def _still_true(batch: Batch, request: HelpRequest, soon: bool) -> bool:
+    """Whether a reminder still says the truth: "tomorrow" before the day, "in two hours"
+    before the start. One that waited past that (the bot was down) is dropped, not sent late."""
+    if request.day is None:
+        return False
+    tz = batch.deployment.tz
+    if not soon:
+        return batch.now.astimezone(tz).date() < request.day
+    start, _end = appointments.window(request.day, request.part_of_day, request.at_time, tz)
+    return batch.now < start
 
 
 async def _reminder(batch: Batch, user: Addressee, delivery: Due) -> Rendered:
     found = await _planned(batch, delivery)
-    if found is None:
+    soon = delivery.kind == DeliveryKind.REMINDER_SOON
+    if found is None or not _still_true(batch, found.request, soon):
         return None, ()
-    text = cards.reminder(
+    relay = await relays.of_match(batch.session, found.match_id)
+    return cards.reminder(
         batch.deployment,
         found.request,
-        delivery.kind == DeliveryKind.REMINDER_SOON,
-        found.profile.user_id == user.id,
-        found.profile.first_name,
-        found.match.safety_word,
+        found.match,
+        soon=soon,
+        for_volunteer=found.profile.user_id == user.id,
+        volunteer_name=found.profile.first_name,
+        relay_id=relay.id if relay is not None else None,
     )
-    return text, ()
+
+
+async def _confirmed(batch: Batch, user: Addressee, delivery: Due) -> Rendered:
+    found = await _planned(batch, delivery)
+    if found is None:
+        return None, ()
+    return cards.confirmed(found.request, found.profile.first_name, batch.deployment), ()
+
+
+async def _help_done(batch: Batch, user: Addressee, delivery: Due) -> Rendered:
+    found = await _match(batch, delivery)
+    if found is None or found.match.state != MatchState.DONE:
+        return None, ()
+    return cards.help_done(found.request, found.profile.first_name, batch.deployment), ()
 
 
 async def _follow_up_volunteer(batch: Batch, user: Addressee, delivery: Due) -> Rendered:
@@ -428,8 +475,9 @@ async def _assigned(batch: Batch, user: Addressee, delivery: Due) -> Rendered:
     found = await _planned(batch, delivery)
     if found is None:
         return None, ()
-    word = found.match.safety_word
-    return cards.assigned(batch.deployment, found.request, found.match_id, word)
+    relay = await relays.of_match(batch.session, found.match_id)
+    relay_id = relay.id if relay is not None else None
+    return cards.assigned(batch.deployment, found.request, found.match, relay_id)
 
 
 async def _agency_note(batch: Batch, user: Addressee, delivery: Due) -> Rendered:
@@ -444,6 +492,77 @@ async def _certificate_expiring(batch: Batch, user: Addressee, delivery: Due) ->
     until = vetting.valid_until(batch.deployment, profile.certificate_issued_on)
     mine = profile.user_id == user.id
     return cards.certificate_expiring(batch.deployment, profile, until, mine), ()
+
+
+# --- messages with a file, a photo or a voice message --------------------------------------------
+
+
+async def _relayed(batch: Batch, user: Addressee, delivery: Due) -> Reply | None:
+    """A message written through the bot, passed on as it was written (text, photo or voice)."""
+    found = await relays.message_to(batch.session, delivery.subject_id, user.id)
+    if found is None:
+        return None
+    message, side = found
+    media = "photo" if message.photo else "voice" if message.voice else ""
+    assert message.id is not None
+    text, buttons = cards.relayed(side, message.text, message.language, message.id, media=media)
+    return Reply(
+        text,
+        user.language,
+        buttons,
+        photo=message.photo,
+        voice=message.voice,
+        about=(message.sender_id,),
+    )
+
+
+@cache
+def _translator() -> Translator:
+    """For what is rendered before a channel sees it: the texts inside calendar files."""
+    return Translator()
+
+
+async def _calendar(batch: Batch, user: Addressee, delivery: Due) -> Reply | None:
+    """The appointment as a calendar file in the reader's language, or its cancellation. It
+    names no one and no address (a file sent cannot be edited when someone erases their data):
+    the kind of help, the district, the agency and the safety word."""
+    found = await _match(batch, delivery)
+    cancelled = delivery.kind == DeliveryKind.CALENDAR_CANCELLED
+    if found is None or found.request.day is None:
+        return None
+    if not cancelled and not found.still_planned:
+        return None
+    request, match, day = found.request, found.match, found.request.day
+    tr, language = _translator(), user.language
+    word = match.safety_word or ""
+    if found.profile.user_id == user.id and match.safety_latin and match.safety_latin != word:
+        word = f"{word} ({match.safety_latin})"
+    description = lines(
+        _("Volunteer exchange: {agency}", agency=Raw(batch.deployment.agency.name)),
+        *((_("Safety word: {word}", word=Raw(word)),) if word else ()),
+    )
+    start, end = appointments.window(day, request.part_of_day, request.at_time, batch.deployment.tz)
+    content = calendar.appointment(
+        uid=f"match-{match.id}@ehrenamtsboerse",
+        start=start,
+        end=end,
+        summary=tr.render(kind_of(batch.deployment, request), language),
+        location=tr.render(district_of(batch.deployment, request), language),
+        description=tr.render(description, language),
+        stamp=batch.now,
+        sequence=1 if cancelled else 0,
+        cancelled=cancelled,
+    )
+    caption = cards.calendar_caption(request, batch.deployment, cancelled)
+    file = OutgoingFile(f"appointment-{match.id}.ics", content, "text/calendar")
+    return Reply(caption, language, file=file)
+
+
+WHOLE: dict[DeliveryKind, Callable[[Batch, Addressee, Due], Awaitable[Reply | None]]] = {
+    DeliveryKind.RELAY: _relayed,
+    DeliveryKind.CALENDAR: _calendar,
+    DeliveryKind.CALENDAR_CANCELLED: _calendar,
+}
 
 
 SINGLE: dict[DeliveryKind, Callable[[Batch, Addressee, Due], Awaitable[Rendered]]] = {
@@ -464,7 +583,11 @@ SINGLE: dict[DeliveryKind, Callable[[Batch, Addressee, Due], Awaitable[Rendered]
     DeliveryKind.ASSIGNED: _assigned,
     DeliveryKind.AGENCY_NOTE: _agency_note,
     DeliveryKind.CERTIFICATE_EXPIRING: _certificate_expiring,
+    DeliveryKind.CONFIRMED: _confirmed,
+    DeliveryKind.HELP_DONE: _help_done,
 }
 
-if set(SINGLE) | set(GROUPED) != set(DeliveryKind):  # a new kind needs its composer
-    raise ImportError(f"no composer for {set(DeliveryKind) - set(SINGLE) - set(GROUPED)}")
+if set(SINGLE) | set(GROUPED) | set(WHOLE) != set(DeliveryKind):  # a new kind needs its composer
+    raise ImportError(
+        f"no composer for {set(DeliveryKind) - set(SINGLE) - set(GROUPED) - set(WHOLE)}"
+    )

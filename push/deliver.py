@@ -160,7 +160,7 @@ async def deliver_due(
         try:
             recipients = by_recipient(rows)
             async with sessions() as session:
-                composed = await compose_all(session, deployment, recipients, built)
+                composed = await compose_all(session, deployment, recipients, built, now=now)
             counts = await asyncio.gather(
                 *(
                     one(claim, user, messages)

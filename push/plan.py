@@ -1,5 +1,6 @@
-"""Planning what to push, once per tick: close what has passed, erase what is kept too long, start
-the offer rounds that are due, announce new opportunities. Each is a rule of the domain; planning
+"""Planning what to push, once per tick: close what has passed, erase what is kept too long, bring
+back volunteers whose pause ended, start the offer rounds that are due, announce new opportunities,
+and report unconfirmed appointments. Each is a rule of the domain; planning
 runs them in one transaction, in this order, and reports what they did."""
 
 from __future__ import annotations
@@ -10,10 +11,12 @@ from datetime import datetime
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from exchange.announcements import announce_opportunities
+from exchange.followthrough import alert_unconfirmed
 from exchange.privacy import forget_unconsented, purge_finished
 from exchange.requests import expire_passed
 from exchange.rounds import plan_rounds
 from exchange.vetting import remind_expiring
+from exchange.volunteers import back_on_duty
 from town.deployment import Deployment
 
 
@@ -28,16 +31,20 @@ class PlanReport:
     forgotten: int = 0
     # Volunteers reminded that their police certificate runs out soon.
     certificates: int = 0
+    # Appointments of tomorrow whose volunteer did not confirm, now in the agency's queue.
+    unconfirmed: int = 0
 
 
 async def plan(session: AsyncSession, deployment: Deployment, now: datetime) -> PlanReport:
     """Everything the scheduler plans at `now`, written as rows in the caller's transaction."""
     expired = await expire_passed(session, deployment, now)
+    await back_on_duty(session, now.astimezone(deployment.tz).date(), now)
     await purge_finished(session, deployment.agency.retention_days, now)
     forgotten = await forget_unconsented(session, deployment.agency.unconsented_hours, now)
     rounds = await plan_rounds(session, deployment, now)
     announcements = await announce_opportunities(session, deployment, now)
     certificates = await remind_expiring(session, deployment, now)
+    unconfirmed = await alert_unconfirmed(session, deployment, now)
     return PlanReport(
         offers=rounds.offers,
         exhausted=rounds.exhausted,
@@ -46,4 +53,5 @@ async def plan(session: AsyncSession, deployment: Deployment, now: datetime) -> 
         announcements=announcements,
         forgotten=forgotten,
         certificates=certificates,
+        unconfirmed=unconfirmed,
     )

@@ -116,6 +116,11 @@ class DeliveryKind(StrEnum):
     ASSIGNED = "assigned"  # a coordinator arranged this help with the volunteer (subject: match)
     AGENCY_NOTE = "agency_note"  # what the agency tells a person about their case (subject: note)
     CERTIFICATE_EXPIRING = "certificate_expiring"  # (subject: the volunteer profile)
+    RELAY = "relay"  # a message written through the bot (subject: the relay message)
+    CALENDAR = "calendar"  # the appointment as a calendar file (subject: the match)
+    CALENDAR_CANCELLED = "calendar_cancelled"  # the appointment is off (subject: the match)
+    CONFIRMED = "confirmed"  # the volunteer confirmed the day before, for the asker (match)
+    HELP_DONE = "help_done"  # the volunteer reported the help took place, for the asker (match)
 
 
 class User(SQLModel, table=True):
@@ -189,6 +194,10 @@ class VolunteerProfile(SQLModel, table=True):
     certificate_reminded_on: date | None = None
     # Same-day urgent requests may reach them during their quiet hours.
     urgent_ok: bool = False
+    # At most this many accepted helps on one day.
+    daily_limit: int = Field(default=2, sa_column_kwargs={"server_default": text("2")})
+    # Off duty until this day (then offers come again by themselves); None: until resumed.
+    paused_until: date | None = None
     # Kept up to date by matching, to spread offers and to prefer those who turn up.
     offers_received: int = 0
     offers_accepted: int = 0
@@ -341,8 +350,14 @@ class Match(SQLModel, table=True):
     answered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     hours: float | None = None
     seeker_feedback: Feedback | None = Field(default=None, sa_type=enum_text(Feedback, 10))
-    # Shown to both sides once accepted, so the person at the door can check the volunteer.
-    safety_word: str | None = Field(default=None, max_length=30)
+    # Shown to both sides once accepted, so the person at the door can check the volunteer: in
+    # the asker's language, and in Latin letters for a volunteer who reads another script.
+    safety_word: str | None = Field(default=None, max_length=40)
+    safety_latin: str | None = Field(default=None, max_length=40)
+    # Why the volunteer said "not this time" (see `exchange.matches.DeclineReason`).
+    decline_reason: str | None = Field(default=None, max_length=20)
+    # When the volunteer confirmed, the day before, that they come.
+    confirmed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class Interest(SQLModel, table=True):
@@ -354,6 +369,43 @@ class Interest(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     opportunity_id: int = Field(foreign_key="opportunities.id", index=True, ondelete="CASCADE")
     profile_id: int = Field(foreign_key="volunteer_profiles.id", index=True, ondelete="CASCADE")
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class Relay(SQLModel, table=True):
+    """A conversation through the bot between the two sides of a match (the asker and the
+    volunteer) or of an interest (the organisation and the volunteer), so that nobody has to give
+    out a phone number. Open until `closes_at`."""
+
+    __tablename__ = "relays"
+
+    id: int | None = Field(default=None, primary_key=True)
+    match_id: int | None = Field(
+        default=None, foreign_key="matches.id", unique=True, ondelete="CASCADE"
+    )
+    interest_id: int | None = Field(
+        default=None, foreign_key="interests.id", unique=True, ondelete="CASCADE"
+    )
+    # The side that asked (the asker, or the organisation's representative) and the volunteer.
+    asker_id: int = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
+    helper_id: int = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
+    closes_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class RelayMessage(SQLModel, table=True):
+    """One message of a relay, sealed with its writer's key; a photo or a voice message is kept
+    as the platform's id of the file, which the bot sends on."""
+
+    __tablename__ = "relay_messages"
+
+    id: int | None = Field(default=None, primary_key=True)
+    relay_id: int = Field(foreign_key="relays.id", index=True, ondelete="CASCADE")
+    sender_id: int = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
+    text: str | None = Field(default=None, sa_type=SealedText)
+    photo: str | None = Field(default=None, sa_type=SealedText)
+    voice: str | None = Field(default=None, sa_type=SealedText)
+    language: str = Field(max_length=16)
     created_at: datetime = Field(sa_type=UTCDateTime)
 
 
@@ -458,6 +510,8 @@ class Report(SQLModel, table=True):
     reporter_id: int = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
     reported_id: int = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
     match_id: int | None = Field(default=None, foreign_key="matches.id", ondelete="SET NULL")
+    # A report made on a message of a relay: the coordinators then see that conversation.
+    relay_id: int | None = Field(default=None, foreign_key="relays.id", ondelete="SET NULL")
     created_at: datetime = Field(sa_type=UTCDateTime)
     handled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
@@ -508,6 +562,7 @@ class CaseKind(StrEnum):
     ORGANISATION = "organisation"  # a registration waits for approval (the organisation)
     POSITION = "position"  # an opportunity waits for approval (the opportunity)
     VETTING = "vetting"  # a volunteer waits to be vetted (the volunteer profile)
+    UNCONFIRMED = "unconfirmed"  # a volunteer did not confirm the day before (the match)
 
 
 class CaseStatus(StrEnum):

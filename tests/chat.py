@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.app import App
-from engine.types import Incoming, Location, Reply, Turn
+from engine.types import Incoming, Location, OutgoingFile, Reply, Turn
 from push.deliver import Audience
 from push.jobs import TickReport, tick
 from storage.outbox import Addressee
@@ -18,6 +18,8 @@ class Shown:
     text: str
     buttons: list[list[tuple[str, str]]]  # rows of (label, payload)
     voice: str | None = None  # a forwarded voice message's id
+    photo: str | None = None  # a forwarded photo's id
+    file: OutgoingFile | None = None  # a document sent with the message (a calendar file)
 
     @property
     def labels(self) -> list[str]:
@@ -43,7 +45,8 @@ class Chat:
         buttons = [
             [(tr.render(b.label, reply.language), b.payload) for b in row] for row in reply.buttons
         ]
-        return Shown(tr.render(reply.text, reply.language), buttons, reply.voice)
+        text = tr.render(reply.text, reply.language)
+        return Shown(text, buttons, reply.voice, reply.photo, reply.file)
 
     async def _send(self, incoming: Incoming) -> str:
         self.last_turn = await self.app.core.handle(incoming)
@@ -85,6 +88,12 @@ class Chat:
         """Send a voice message (the platform's id of the recording)."""
         return await self._send(
             Incoming(self.user_key, voice=file_id, language_code=self.language_code)
+        )
+
+    async def send_photo(self, file_id: str) -> str:
+        """Send a photo (the platform's id of the picture)."""
+        return await self._send(
+            Incoming(self.user_key, photo=file_id, language_code=self.language_code)
         )
 
     async def send_attachment(self, kind: str) -> str:
@@ -130,13 +139,19 @@ class Inbox:
         buttons = [
             [(tr.render(b.label, reply.language), b.payload) for b in row] for row in reply.buttons
         ]
+        text = tr.render(reply.text, reply.language)
         self.pushes.setdefault(user.key, []).append(
-            Shown(tr.render(reply.text, reply.language), buttons)
+            Shown(text, buttons, reply.voice, reply.photo, reply.file)
         )
         return True
 
     def of(self, person: Chat) -> list[Shown]:
-        return self.pushes.get(person.user_key, [])
+        """The messages pushed to the person, without the files (calendar entries)."""
+        return [shown for shown in self.pushes.get(person.user_key, []) if shown.file is None]
+
+    def files_of(self, person: Chat) -> list[Shown]:
+        """The files pushed to the person (calendar entries), each with its caption."""
+        return [shown for shown in self.pushes.get(person.user_key, []) if shown.file is not None]
 
     async def run(self) -> TickReport:
         """Run the scheduled work once at the app's current time, as the scheduler would."""

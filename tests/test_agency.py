@@ -459,7 +459,9 @@ async def test_a_typed_request_is_prefilled_with_the_kind_of_help_and_the_day(
     await helga.press("Büdesheim")
     await helga.press("Überspringen")
     await helga.press("Deutsch")
-    answer = await helga.press("➡️ Weiter")
+    await helga.press("➡️ Weiter")
+    await helga.send("Helga")
+    answer = await helga.send("06721 4444")
     # The message itself is the description: straight to the summary.
     assert "Einkaufen" in answer and "Morgen bräuchte ich jemand zum Einkaufen" in answer
     await helga.press("📨 Anfrage senden")
@@ -493,6 +495,8 @@ async def ask_for_tutoring(person: Chat) -> None:
     await person.press("Überspringen")
     await person.press("Deutsch")
     await person.press("➡️ Weiter")
+    await person.send("Lina")
+    await person.press("✉️ Nur über den Bot")
     await person.send("Mathe für die 5. Klasse")
     await person.press("📨 Anfrage senden")
 

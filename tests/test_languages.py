@@ -3,6 +3,7 @@ reader sees a request in their own language."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import date
 
@@ -38,6 +39,8 @@ async def ask_for_shopping(app: App, person: Chat, language: str) -> str:
     await person.send("Hauptstraße 5")
     await person.press(LanguageName(language.split("_")[0]).render(app.translator, language))
     await person.press(t(app, language, "➡️ Continue"))
+    await person.send("Olena")
+    await person.press(t(app, language, "✉️ Only through the bot"))
     summary = await person.send("Wir brauchen Hilfe beim Einkaufen, bitte.")
     await person.press(t(app, language, "📨 Send request"))
     return summary
@@ -86,6 +89,8 @@ async def test_a_german_volunteer_reads_the_arabic_familys_request_in_german(
     await family.press(t(app, "ar", "Skip"))
     await family.press(LanguageName("ar").render(app.translator, "ar"))
     await family.press(t(app, "ar", "➡️ Continue"))
+    await family.send("Amal")
+    await family.press(t(app, "ar", "✉️ Only through the bot"))
     await family.send("نحتاج مساعدة في التسوق")
     await family.press(t(app, "ar", "📨 Send request"))
 
@@ -98,10 +103,15 @@ async def test_a_german_volunteer_reads_the_arabic_familys_request_in_german(
     assert "„نحتاج مساعدة في التسوق“ (geschrieben auf Arabisch)" in offer.text
     assert "✅ Ich kann helfen" in offer.labels
 
-    await press_on(erika, offer, "✅ Ich kann helfen")
+    accepted = await press_on(erika, offer, "✅ Ich kann helfen")
+    # The word is Arabic, for the family's door; Erika reads how to say it.
+    word, latin = re.search(r"Sicherheitswort: (\S+ \d+) \(sprich: ([^)]+)\)", accepted).groups()  # type: ignore[union-attr]
+    assert re.match(r"[\u0600-\u06ff]+ \d\d$", word) and re.match(r"[A-Za-z]+ \d\d$", latin)
+    assert "📍 Büdesheim: Bitte vereinbaren Sie den Treffpunkt im Chat." in accepted
     await inbox.run()
     [found] = inbox.of(family)
     assert "Erika" in found.text
+    assert word in found.text and latin not in found.text
     assert (
         t(app, "ar", "🎉 Good news: {volunteer} will help you.").split("{")[0].strip() in found.text
     )

@@ -143,6 +143,8 @@ async def test_from_request_to_recorded_hours(
     feedback = inbox.of(sabine)[-1]
     assert "Hat mit der Hilfe von Erika alles gut geklappt?" in feedback.text
     await press_on(sabine, feedback, "👍 Ja, danke")
+    await inbox.run()  # the relative hears that the help took place
+    assert "✔ Erika meldet, dass die Hilfe stattgefunden hat" in inbox.of(sabine)[-1].text
 
     async with app.sessions() as session:
         [match] = (await session.exec(select(Match))).all()

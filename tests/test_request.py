@@ -36,6 +36,8 @@ async def ask_for_shopping_in_german(anna: Chat) -> None:
     await anna.send("Hauptstraße 5")
     await anna.press("Deutsch")
     await anna.press("➡️ Weiter")
+    await anna.send("Anna")
+    await anna.send("06721 55555")
 
 
 async def test_a_senior_asks_for_shopping_help_in_german(
@@ -57,7 +59,12 @@ async def test_a_senior_asks_for_shopping_help_in_german(
     assert "Nur die bestätigte Person sieht die Adresse." in anna.last.text
     await anna.send("Hauptstraße 5")
     await anna.press("Deutsch")
-    await anna.press("➡️ Weiter")
+    answer = await anna.press("➡️ Weiter")
+    assert "Wie ist Ihr Vorname? Die ehrenamtliche Person sieht ihn" in answer
+    answer = await anna.send("Anna")
+    assert "Wie kann die ehrenamtliche Person Sie erreichen?" in answer
+    assert anna.last.labels[0] == "✉️ Nur über den Bot"
+    await anna.press("✉️ Nur über den Bot")
     answer = await anna.send(
         "Ich brauche jemanden, der für mich den Wocheneinkauf im Supermarkt macht."
     )
@@ -67,7 +74,8 @@ async def test_a_senior_asks_for_shopping_help_in_german(
     assert "Wann: Dienstag, 24. November, vormittags" in answer
     assert "Stadtteil: Büdesheim" in answer
     assert "Adresse: Hauptstraße 5" in answer
-    assert "Telefon" not in answer and "Person" not in answer
+    assert "Person: Anna" in answer
+    assert "Telefon: nur über den Bot" in answer
     assert await requests(app) == []
 
     answer = await anna.press("📨 Anfrage senden")
@@ -87,7 +95,17 @@ async def test_a_senior_asks_for_shopping_help_in_german(
         RequestStatus.OPEN,
     )
     assert stored.description.startswith("Ich brauche jemanden")
-    assert (stored.for_other, stored.person_name, stored.person_phone) == (False, None, None)
+    assert (stored.for_other, stored.person_name, stored.person_phone) == (False, "Anna", None)
+
+    # The next request for herself does not ask her name again.
+    await anna.press("🆘 Hilfe anfragen")
+    await anna.press("🛒 Einkaufen")
+    await anna.press("🤷 Flexibel")
+    await anna.press("Büdesheim")
+    await anna.press("Überspringen")
+    await anna.press("Deutsch")
+    answer = await anna.press("➡️ Weiter")
+    assert "Wie kann die ehrenamtliche Person Sie erreichen?" in answer
 
 
 async def test_a_son_asks_for_help_for_his_mother_in_english(
@@ -109,7 +127,7 @@ async def test_a_son_asks_for_help_for_his_mother_in_english(
     await omar.press("German")
     await omar.press("Arabic")
     answer = await omar.press("➡️ Continue")
-    assert "May the volunteer call Erika?" in answer
+    assert "How can the volunteer reach Erika? Type a phone number." in answer
     await omar.send("06721 12345")
     answer = await omar.send("Weekly shopping, she cannot carry heavy bags.")
     assert "📋 Request for Erika" in answer
@@ -187,9 +205,9 @@ async def test_bad_text_answers_are_explained(chat: Callable[..., Chat]) -> None
     await omar.press("➡️ Weiter")
     answer = await omar.send("ruf mich an")
     assert "Das sieht nicht wie eine Telefonnummer aus." in answer
-    answer = await omar.send_attachment("photo")
+    answer = await omar.send_attachment("sticker")
     assert "nur Textnachrichten und Tasten" in answer
-    await omar.press("Überspringen")
+    await omar.press("✉️ Nur über den Bot")
     answer = await omar.send("ok")
     assert "Bitte beschreiben Sie in wenigen Worten" in answer
     answer = await omar.send("x" * 501)
@@ -210,6 +228,8 @@ async def test_back_walks_through_the_questions(chat: Callable[..., Chat]) -> No
     anna = await onboard(chat("anna"), "seeker")
     await ask_for_shopping_in_german(anna)
     assert "Bitte beschreiben Sie" in anna.last.text
+    await anna.press("« Zurück")
+    assert "Wie kann die ehrenamtliche Person Sie erreichen?" in anna.last.text
     await anna.press("« Zurück")
     assert "Welche Sprachen sprechen Sie?" in anna.last.text
     await anna.press("« Zurück")

@@ -64,7 +64,9 @@ async def test_an_offer_is_accepted_and_reminders_follow_over_telegram(
             assert "Hauptstraße" not in offer.text
 
             await erika.press("✅ Ich kann helfen")
-            confirmation = await erika.wait_for_message(lambda m: "Danke! Sie helfen" in m.text)
+            confirmation = await erika.wait_for_message(
+                lambda m: "Danke! Sie helfen" in (m.text or "")
+            )
             assert "📍 Adresse: Hauptstraße 5" in confirmation.text
             await standin.wait_until(lambda: not standin.callback_queries_unanswered())
 
@@ -74,14 +76,20 @@ async def test_an_offer_is_accepted_and_reminders_follow_over_telegram(
 
             clock.now = clock.now.replace(hour=17)
             await tick(app.pushing, bot.channel, TELEGRAM_AUDIENCE)
-            assert "⏰ Morgen:" in (await erika.wait_for_message(lambda m: "⏰" in m.text)).text
-            assert "⏰ Morgen:" in (await sabine.wait_for_message(lambda m: "⏰" in m.text)).text
+            assert (
+                "⏰ Morgen:"
+                in (await erika.wait_for_message(lambda m: "⏰" in (m.text or ""))).text
+            )
+            assert (
+                "⏰ Morgen:"
+                in (await sabine.wait_for_message(lambda m: "⏰" in (m.text or ""))).text
+            )
 
             clock.now += timedelta(hours=19)  # Tuesday noon
             await tick(app.pushing, bot.channel, TELEGRAM_AUDIENCE)
-            await erika.wait_for_message(lambda m: "Hat die Hilfe stattgefunden?" in m.text)
+            await erika.wait_for_message(lambda m: "Hat die Hilfe stattgefunden?" in (m.text or ""))
             await erika.press("✅ 3 Stunden")
-            await erika.wait_for_message(lambda m: "Wir haben es notiert" in m.text)
+            await erika.wait_for_message(lambda m: "Wir haben es notiert" in (m.text or ""))
         finally:
             await bot.stop()
         async with app.sessions() as session:
@@ -111,20 +119,24 @@ async def test_when_the_asker_erases_their_data_the_volunteers_messages_forget_t
             await tick(app.pushing, bot.channel, TELEGRAM_AUDIENCE)
             await erika.wait_for_message()
             await erika.press("✅ Ich kann helfen")
-            confirmation = await erika.wait_for_message(lambda m: "Danke! Sie helfen" in m.text)
+            confirmation = await erika.wait_for_message(
+                lambda m: "Danke! Sie helfen" in (m.text or "")
+            )
             clock.now = clock.now.replace(hour=17)
             await tick(app.pushing, bot.channel, TELEGRAM_AUDIENCE)
-            reminder = await erika.wait_for_message(lambda m: "⏰" in m.text)
+            reminder = await erika.wait_for_message(lambda m: "⏰" in (m.text or ""))
             assert "Hauptstraße" in reminder.text
 
             await sabine.send_text("/delete")
-            await sabine.wait_for_message(lambda m: "löschen" in m.text)
+            await sabine.wait_for_message(lambda m: "löschen" in (m.text or ""))
             await sabine.press(sabine.last_keyboard()[0][0])  # yes, delete everything
-            await sabine.wait_for_message(lambda m: "gelöscht" in m.text)
+            await sabine.wait_for_message(lambda m: "gelöscht" in (m.text or ""))
             await bot.channel.courier.sweep()  # as the next sweep would, within seconds
 
             def forgotten() -> bool:
-                return all("Angaben zu einer Person" in m.text for m in (confirmation, reminder))
+                return all(
+                    "Angaben zu einer Person" in (m.text or "") for m in (confirmation, reminder)
+                )
 
             await standin.wait_until(forgotten)
             for message in (confirmation, reminder):

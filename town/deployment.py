@@ -149,6 +149,13 @@ class Matching(_Model):
     digest_time: time = time(18, 0)
     weekly_digest_day: int = Field(default=0, ge=0, le=6)  # 0 is Monday
     flexible_days: int = Field(default=30, ge=1)
+    # The two sides of a match can write through the bot until this long after the appointment
+    # (or, without a date, after the match or the interest).
+    relay_hours_after: float = Field(default=48.0, gt=0)
+    relay_days_without_date: int = Field(default=30, ge=1)
+    # The evening before, a volunteer who has not confirmed by this time is reported to the
+    # agency's queue (or, where nobody staffs it, to the asker).
+    confirm_by: time = time(21, 0)
 
     @model_validator(mode="after")
     def _same_number_of_rounds(self) -> Matching:

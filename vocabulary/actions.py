@@ -16,6 +16,8 @@ SETTINGS = "settings"  # act:settings
 INTEREST = "interest"  # act:interest:<opportunity>
 CASE = "case"  # act:case:<case>: open a case of the agency's queue (its staff only)
 ANSWER = "answer"  # act:answer: write back to the agency
+RELAY = "relay"  # act:relay:write:<relay> / act:relay:report:<relay message>
+CONFIRM = "confirm"  # act:confirm:<match>:<yes or no>: the volunteer comes, the day before
 
 YES, NO = "yes", "no"
 ACCEPT = f"{PREFIX}{OFFER}:{YES}:"
@@ -27,6 +29,9 @@ OFFER_SETTINGS = f"{PREFIX}{SETTINGS}"
 INTERESTED = f"{PREFIX}{INTEREST}:"
 OPEN_CASE = f"{PREFIX}{CASE}:"
 ANSWER_AGENCY = f"{PREFIX}{ANSWER}"
+WRITE_RELAY = f"{PREFIX}{RELAY}:write:"
+REPORT_RELAYED = f"{PREFIX}{RELAY}:report:"
+CONFIRM_COMING = f"{PREFIX}{CONFIRM}:"
 DID_NOT_HAPPEN = "no"
 
 

@@ -12,9 +12,10 @@ from typing import Protocol
 
 from engine.i18n import Raw, Text, Written, _, _n, lines, paragraphs
 from engine.types import Button
-from storage.models import HelpRequest, Opportunity, Organisation
+from exchange.relays import Side
+from storage.models import HelpRequest, Match, Opportunity, Organisation
 from town.deployment import Deployment
-from vocabulary.actions import CANCEL_MATCH
+from vocabulary.actions import CANCEL_MATCH, WRITE_RELAY
 from vocabulary.labels import (
     Joined,
     kind_label,
@@ -81,20 +82,74 @@ def request_card(deployment: Deployment, request: Requested) -> Text:
 
 
 def for_whom(request: HelpRequest) -> Text:
-    return (
-        Raw(request.person_name)
-        if request.for_other and request.person_name
-        else _("the person asking")
-    )
+    return Raw(request.person_name) if request.person_name else _("the person asking")
 
 
-def door_word(word: str, volunteer: str) -> Text:
-    """The safety word as the person at the door reads it."""
+def door_word(word: str, volunteer: str, request: HelpRequest) -> Text:
+    """The safety word as the asker reads it, saying who must hear it: they themself, or the
+    person they asked for, who opens the door."""
+    if request.for_other and request.person_name:
+        return _(
+            "🔑 Safety word: {word}. Please tell {name} this word. {volunteer} will say it at "
+            "the door; {name} should only open if it matches.",
+            word=Raw(word),
+            volunteer=Raw(volunteer),
+            name=Raw(request.person_name),
+        )
     return _(
-        "🔑 Safety word: {word}. {volunteer} will say it at the door; only open if it matches.",
+        "🔑 Safety word: {word}. {volunteer} will say it at your door; only open if it matches.",
         word=Raw(word),
         volunteer=Raw(volunteer),
     )
+
+
+def spoken_word(word: str, latin: str | None) -> Text:
+    """The safety word as the volunteer reads it: in Latin letters too where its script differs."""
+    if latin and latin != word:
+        return _(
+            "🔑 Safety word: {word} (say: {latin}). Say it at the door, so they know it is you.",
+            word=Raw(word),
+            latin=Raw(latin),
+        )
+    return _("🔑 Safety word: {word}. Say it at the door, so they know it is you.", word=Raw(word))
+
+
+def partner_name(request: HelpRequest) -> Text:
+    """Whom the volunteer writes to through the bot: the asker, or the contact of the person."""
+    if request.for_other and request.person_name:
+        return _("the contact of {name}", name=Raw(request.person_name))
+    return Raw(request.person_name) if request.person_name else _("the person asking")
+
+
+def partner(side: Side) -> Text:
+    """Whom someone writes to in a relay, as they read it."""
+    if side.to_a_relative:
+        return _("the contact of {name}", name=Raw(side.partner_name))
+    return Raw(side.partner_name)
+
+
+def write_button(relay_id: int, to: Text) -> Button:
+    return Button(f"{WRITE_RELAY}{relay_id}", _("✉️ Message to {name}", name=to))
+
+
+def reach(request: HelpRequest, deployment: Deployment) -> Text:
+    """Who the volunteer helps, where they meet and how they reach them: always all three."""
+    rows: list[Text] = []
+    if request.person_name:
+        rows.append(_("👤 {name}", name=Raw(request.person_name)))
+    if request.address:
+        rows.append(_("📍 Address: {address}", address=Raw(request.address)))
+    else:
+        rows.append(
+            _(
+                "📍 {district}: please agree the meeting point in the chat.",
+                district=district_of(deployment, request),
+            )
+        )
+    if request.person_phone:
+        rows.append(_("📞 Phone: {phone}", phone=Raw(request.person_phone)))
+    rows.append(_("✉️ You can write through the bot: the button below."))
+    return lines(*rows)
 
 
 def opportunity_card(
@@ -130,27 +185,18 @@ def opportunity_card(
 def confirmation(
     deployment: Deployment,
     request: HelpRequest,
-    match_id: int,
-    safety_word: str | None,
+    match: Match,
+    relay_id: int | None,
     head: Text,
 ) -> tuple[Text, tuple[tuple[Button, ...], ...]]:
-    """What the volunteer who helps reads: the request, now with the meeting address, the phone
-    number and the safety word, and a button to cancel."""
-    parts: list[Text] = [head, request_card(deployment, request)]
-    details: list[Text] = []
-    if request.address:
-        details.append(_("📍 Address: {address}", address=Raw(request.address)))
-    if request.person_phone:
-        details.append(_("📞 Phone: {phone}", phone=Raw(request.person_phone)))
-    if details:
-        parts.append(lines(*details))
-    if safety_word:
-        parts.append(
-            _(
-                "🔑 Safety word: {word}. Say it at the door, so they know it is you.",
-                word=Raw(safety_word),
-            )
-        )
+    """What the volunteer who helps reads: the request, whom they help, where and how to reach
+    them, the safety word; a button to write through the bot and one to cancel."""
+    parts: list[Text] = [head, request_card(deployment, request), reach(request, deployment)]
+    if match.safety_word:
+        parts.append(spoken_word(match.safety_word, match.safety_latin))
     parts.append(_("We will remind you the evening before and two hours before."))
-    buttons = ((Button(f"{CANCEL_MATCH}{match_id}", _("I cannot come after all")),),)
-    return paragraphs(*parts), buttons
+    rows: list[tuple[Button, ...]] = []
+    if relay_id is not None:
+        rows.append((write_button(relay_id, partner_name(request)),))
+    rows.append((Button(f"{CANCEL_MATCH}{match.id}", _("I cannot come after all")),))
+    return paragraphs(*parts), tuple(rows)

@@ -1,8 +1,9 @@
 """A chat in the terminal: the same dialogues a Telegram user gets, buttons as numbered choices.
 
-Type a number to press a button, or any text. `:location LAT LON` shares a location, `:sticker`
-and `:photo` send what Telegram users sometimes send instead of text, `:quit` (or end of input)
-leaves. Works interactively and with piped input, so a dialogue can be scripted.
+Type a number to press a button, or any text. `:location LAT LON` shares a location, `:voice`
+and `:photo` stand for a voice message and a photo, `:sticker` sends what Telegram users sometimes
+send instead of text, `:quit` (or end of input) leaves. Works interactively and with piped input,
+so a dialogue can be scripted.
 
 Pushes for the person at the keyboard (offers, reminders, news about their requests) appear
 between their messages: after every message the scheduled work runs once, as the scheduler would.
@@ -22,8 +23,9 @@ from push.deliver import Audience
 from push.jobs import tick
 from storage.outbox import Addressee
 
-ATTACHMENTS = {":sticker": "sticker", ":photo": "photo"}
+ATTACHMENTS = {":sticker": "sticker"}
 VOICE = ":voice"  # stands for a voice message (the console has no recording to forward)
+PHOTO = ":photo"  # stands for a photo (the console has no picture to forward)
 
 
 class ConsoleChannel:
@@ -57,6 +59,8 @@ class ConsoleChannel:
             return replace(base, location=Location(lat, lon))
         if text == VOICE:
             return replace(base, voice=f"console-voice-{self.user_key}")
+        if text == PHOTO:
+            return replace(base, photo=f"console-photo-{self.user_key}")
         if text in ATTACHMENTS:
             return replace(base, attachment=ATTACHMENTS[text])
         return replace(base, text=text)
@@ -69,7 +73,10 @@ class ConsoleChannel:
         self.out.flush()
 
     def _show_reply(self, reply: Reply) -> None:
-        self.out.write("\n" + self.tr.render(reply.text, reply.language) + "\n")
+        text = self.tr.render(reply.text, reply.language)
+        if reply.photo is not None:
+            text = f"[photo] {text}".rstrip()  # the console cannot show the picture itself
+        self.out.write("\n" + text + "\n")
         self._keyboard = []
         for row in reply.buttons:
             cells = []

@@ -140,6 +140,7 @@ class BotMessage:
     caption: str | None = None
     document: JSON | None = None
     voice: JSON | None = None
+    photo: list[JSON] | None = None  # the sizes, the largest last
     deleted: bool = False
     edit_date: int | None = None
     edits: list[JSON] = field(default_factory=list)
@@ -331,16 +332,23 @@ class StandinUser:
         }
         return await self.send(voice=voice)
 
-    async def send_photo(self, caption: str | None = None) -> JSON:
+    async def send_photo(self, file_id: str = "AgACphoto", caption: str | None = None) -> JSON:
+        """A photo, as Telegram delivers it: its sizes, the largest (`file_id`) last."""
         photo = [
             {
-                "file_id": f"AgACphoto{size}",
-                "file_unique_id": f"AQADphoto{size}",
-                "width": size,
-                "height": size,
-                "file_size": size * 40,
-            }
-            for size in (90, 320)
+                "file_id": f"{file_id}-thumb",
+                "file_unique_id": f"u{file_id}-thumb",
+                "width": 90,
+                "height": 68,
+                "file_size": 3600,
+            },
+            {
+                "file_id": file_id,
+                "file_unique_id": f"u{file_id}",
+                "width": 1280,
+                "height": 960,
+                "file_size": 51200,
+            },
         ]
         return await self.send(photo=photo, **({"caption": caption} if caption else {}))
 
@@ -368,9 +376,10 @@ class StandinUser:
                 return []
         return []
 
-    async def press(self, label_or_data: str) -> JSON:
-        """Press an inline button (by exact text, then callback_data) of the last keyboard."""
-        message = self._last_inline()
+    async def press(self, label_or_data: str, *, on: BotMessage | None = None) -> JSON:
+        """Press an inline button (by exact text, then callback_data) of the last keyboard, or
+        of the message `on` (a card further up the chat)."""
+        message = on if on is not None else self._last_inline()
         buttons = [b for row in message.buttons() for b in row] if message else []
         found = next((b for b in buttons if b.get("text") == label_or_data), None) or next(
             (b for b in buttons if b.get("callback_data") == label_or_data), None
@@ -659,6 +668,8 @@ class BotApiStandin:
             obj["document"] = message.document
         if message.voice is not None:
             obj["voice"] = message.voice
+        if message.photo is not None:
+            obj["photo"] = message.photo
         if message.caption is not None:
             obj["caption"] = message.caption
         if message.reply_markup and "inline_keyboard" in message.reply_markup:
@@ -961,6 +972,14 @@ class BotApiStandin:
         message = self._new_message(params, text=None, voice=known, caption=params.get("caption"))
         return self.message_object(message)
 
+    def _m_sendPhoto(self, params: JSON) -> JSON:
+        photo = params.get("photo")
+        if not isinstance(photo, str) or not photo:
+            raise _bad("there is no photo in the request")  # uploads are not played
+        sizes = [{"file_id": photo, "file_unique_id": f"u{photo}", "width": 1280, "height": 960}]
+        message = self._new_message(params, text=None, photo=sizes, caption=params.get("caption"))
+        return self.message_object(message)
+
     def _find(self, params: JSON, action: str) -> BotMessage:
         chat = self.chats.get(params.get("chat_id"))  # type: ignore[arg-type]
         message = chat.by_id.get(params.get("message_id")) if chat else None  # type: ignore[arg-type]
@@ -968,18 +987,29 @@ class BotApiStandin:
             raise _bad(f"message to {action} not found")
         return message
 
-    def _edit(self, params: JSON, method: str, text: str | None) -> JSON | bool:
+    def _edit(
+        self, params: JSON, method: str, text: str | None, caption: str | None = None
+    ) -> JSON | bool:
         if "inline_message_id" in params:
             return True
         message = self._find(params, "edit")
+        if text is not None and message.text is None:
+            raise _bad("there is no text in the message to edit")
+        if caption is not None and message.text is not None:
+            raise _bad("there is no caption in the message to edit")
         markup = params.get("reply_markup")
         _check_markup(markup)
         new_text = message.text if text is None else text
-        if new_text == message.text and markup == message.reply_markup:
+        new_caption = message.caption if caption is None else caption
+        unchanged = new_text == message.text and new_caption == message.caption
+        if unchanged and markup == message.reply_markup:
             raise _bad(_NOT_MODIFIED)
-        message.edits.append({"method": method, "text": text, "reply_markup": markup})
-        message.text, message.reply_markup = new_text, markup
-        if text is not None:
+        edit: JSON = {"method": method, "text": text, "reply_markup": markup}
+        if caption is not None:
+            edit["caption"] = caption
+        message.edits.append(edit)
+        message.text, message.caption, message.reply_markup = new_text, new_caption, markup
+        if text is not None or caption is not None:
             message.parse_mode = params.get("parse_mode")
         message.edit_date = int(time.time())
         chat = self.chat(message.chat_id)
@@ -990,6 +1020,10 @@ class BotApiStandin:
     def _m_editMessageText(self, params: JSON) -> JSON | bool:
         text = self._check_text(params.get("text"), params.get("parse_mode"))
         return self._edit(params, "editMessageText", text)
+
+    def _m_editMessageCaption(self, params: JSON) -> JSON | bool:
+        caption = params.get("caption")
+        return self._edit(params, "editMessageCaption", None, str(caption or ""))
 
     def _m_editMessageReplyMarkup(self, params: JSON) -> JSON | bool:
         return self._edit(params, "editMessageReplyMarkup", None)

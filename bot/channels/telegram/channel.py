@@ -11,9 +11,10 @@ import asyncio
 import logging
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
 from bot.channels.courier import Courier
-from bot.channels.telegram.sender import PUSH, Sender
+from bot.channels.telegram.sender import PUSH, REPLY, Sender
 from bot.channels.telegram.transport import Markup, Transient
 from engine.commands import DESCRIPTIONS
 from engine.core import DialogueCore
@@ -43,11 +44,15 @@ def chat_of(key: str) -> int | None:
 
 @dataclass(frozen=True)
 class Pressed:
-    """A button press: which callback to answer and which message carried the button."""
+    """A button press: which callback to answer and which message carried the button.
+
+    On a voice message or a photo (`media`) the message's text is its caption.
+    """
 
     callback_id: str
     message_id: int | None
     message_text: str | None
+    media: bool = False
 
 
 class TelegramChannel:
@@ -111,7 +116,7 @@ class TelegramChannel:
                 markup = self.markup(reply)
                 if markup is None or "inline_keyboard" in markup:
                     text = self.tr.render(reply.text, reply.language)
-                    return [_edit(chat_id, pressed.message_id, text, markup)]
+                    return [_edit(chat_id, pressed.message_id, text, markup, pressed.media)]
                 return [self._outgoing(chat_id, reply)]  # a reply keyboard cannot be edited in
             marked = self._marked(chat_id, pressed, turn)
             if marked is not None:
@@ -124,22 +129,21 @@ class TelegramChannel:
             return None
         label = self.tr.render(turn.chosen, turn.language)
         text = f"{pressed.message_text or ''}\n\n✓ {label}".strip()
-        return _edit(chat_id, pressed.message_id, text, None)
+        return _edit(chat_id, pressed.message_id, text, None, pressed.media)
 
     def _outgoing(self, chat_id: int, reply: Reply) -> Outgoing:
         text = self.tr.render(reply.text, reply.language)
+        body: dict[str, Any] = {"chat": chat_id}
         if reply.file is not None:
-            body = {
-                "call": "document",
-                "chat": chat_id,
-                "filename": reply.file.filename,
-                "caption": text[:1024],
-            }
+            body |= {"call": "document", "filename": reply.file.filename, "caption": text[:1024]}
             return Outgoing(body, reply.file.content)
+        body["markup"] = self.markup(reply)
         if reply.voice is not None:
-            body = {"call": "voice", "chat": chat_id, "voice": reply.voice, "caption": text[:1024]}
-            return Outgoing(body)
-        body = {"call": "send", "chat": chat_id, "text": text[:4096], "markup": self.markup(reply)}
+            body |= {"call": "voice", "voice": reply.voice, "caption": text[:1024] or None}
+        elif reply.photo is not None:
+            body |= {"call": "photo", "photo": reply.photo, "caption": text[:1024] or None}
+        else:
+            body |= {"call": "send", "text": text[:4096]}
         if reply.about:  # how to take the people's details out again, in the reader's language
             body["redacted"] = self.tr.render(REDACTED, reply.language)
         return Outgoing(body, about=reply.about)
@@ -153,18 +157,44 @@ class TelegramChannel:
                 await self.sender.edit_message(
                     chat_id, int(body["message"]), body["text"], body.get("markup")
                 )
-            elif body["call"] == "document":
-                await self.sender.send_document(
-                    chat_id, body["filename"], reply.file or b"", body.get("caption")
+            elif body["call"] == "caption":
+                await self.sender.edit_caption(
+                    chat_id, int(body["message"]), body["text"], body.get("markup")
                 )
-            elif body["call"] == "voice":
-                await self.sender.send_voice(chat_id, body["voice"], body.get("caption"))
             else:
-                sent = await self.sender.send_message(chat_id, body["text"], body.get("markup"))
-                await self._mentions(reply.key, chat_id, sent, reply.about, body.get("redacted"))
+                await self._send(reply.key, chat_id, body, reply.file, reply.about, REPLY)
         except Transient:
             return False
         return True
+
+    async def _send(
+        self,
+        key: str,
+        chat_id: int,
+        body: dict[str, Any],
+        file: bytes | None,
+        about: tuple[int, ...],
+        waiting: bool,
+    ) -> None:
+        """Send a rendered reply (`_outgoing`); `waiting` is REPLY, or PUSH for a push."""
+        call, markup, caption = body["call"], body.get("markup"), body.get("caption")
+        if call == "document":
+            await self.sender.send_document(
+                chat_id, body["filename"], file or b"", caption, reply=waiting
+            )
+            return
+        if call == "voice":
+            sent = await self.sender.send_voice(
+                chat_id, body["voice"], caption, markup, reply=waiting
+            )
+        elif call == "photo":
+            sent = await self.sender.send_photo(
+                chat_id, body["photo"], caption, markup, reply=waiting
+            )
+        else:
+            sent = await self.sender.send_message(chat_id, body["text"], markup, reply=waiting)
+        redacted = body.get("redacted")
+        await self._mentions(key, chat_id, sent, about, redacted, media=call != "send")
 
     async def _mentions(
         self,
@@ -173,10 +203,13 @@ class TelegramChannel:
         message_id: int | None,
         about: tuple[int, ...],
         redacted: str | None,
+        *,
+        media: bool = False,
     ) -> None:
-        """Remember a sent message that shows people's details, to edit them out on erasure."""
+        """Remember a sent message that shows people's details, to edit them out on erasure (the
+        caption of a voice message or a photo)."""
         if about and message_id is not None and redacted:
-            redaction = {"call": "edit", "chat": chat_id, "message": message_id, "text": redacted}
+            redaction = _edit(chat_id, message_id, redacted, None, media).body
             try:
                 await mentions.record(self.core.sessions, about, key, redaction, self.core.clock())
             except Exception:
@@ -189,20 +222,9 @@ class TelegramChannel:
         chat_id = chat_of(user.key)
         if chat_id is None:
             return True
-        text = self.tr.render(reply.text, reply.language)
+        outgoing = self._outgoing(chat_id, reply)
         try:
-            if reply.file is not None:
-                await self.sender.send_document(
-                    chat_id, reply.file.filename, reply.file.content, text[:1024], reply=PUSH
-                )
-            elif reply.voice is not None:
-                await self.sender.send_voice(chat_id, reply.voice, text[:1024], reply=PUSH)
-            else:
-                sent = await self.sender.send_message(
-                    chat_id, text[:4096], self.markup(reply), reply=PUSH
-                )
-                redacted = self.tr.render(REDACTED, reply.language)
-                await self._mentions(user.key, chat_id, sent, reply.about, redacted)
+            await self._send(user.key, chat_id, outgoing.body, outgoing.file, reply.about, PUSH)
         except Transient:
             return False
         return True
@@ -248,13 +270,16 @@ class TelegramChannel:
         return menus
 
 
-def _edit(chat_id: int, message_id: int, text: str, markup: Markup | None) -> Outgoing:
+def _edit(
+    chat_id: int, message_id: int, text: str, markup: Markup | None, media: bool = False
+) -> Outgoing:
+    """Edit a message's text, or the caption of a voice message or a photo (`media`)."""
     return Outgoing(
         {
-            "call": "edit",
+            "call": "caption" if media else "edit",
             "chat": chat_id,
             "message": message_id,
-            "text": text[:4096],
+            "text": text[:1024] if media else text[:4096],
             "markup": markup,
         }
     )
@@ -273,15 +298,18 @@ def incoming_message(
     language_code: str | None,
     update_id: int,
     voice: str | None = None,
+    photo: str | None = None,
 ) -> Incoming:
-    """Build an incoming message from a Telegram message; without text, location or voice it is
-    an attachment."""
+    """Build an incoming message from a Telegram message; without text, location, voice or photo
+    it is an attachment. `photo` is the id of the photo's largest size; a photo's caption is not
+    read."""
     return Incoming(
         user_key=user_key(user_id),
         text=text,
         location=Location(*location) if location else None,
         voice=voice,
-        attachment=None if text is not None or location or voice else "other",
+        photo=photo,
+        attachment=None if text is not None or location or voice or photo else "other",
         language_code=language_code,
         update_key=update_key(update_id),
     )

@@ -214,9 +214,35 @@ class AiogramTransport:
         )
         return int(message.message_id)
 
-    async def send_voice(self, chat_id: int, voice: str, caption: str | None) -> int:
+    async def edit_caption(
+        self, chat_id: int, message_id: int, caption: str, markup: Markup | None
+    ) -> None:
+        await self._call(
+            lambda: self.bot.edit_message_caption(
+                chat_id=chat_id,
+                message_id=message_id,
+                caption=caption,
+                reply_markup=self._markup(markup),
+            )
+        )
+
+    async def send_voice(
+        self, chat_id: int, voice: str, caption: str | None, markup: Markup | None
+    ) -> int:
         message = await self._call(
-            lambda: self.bot.send_voice(chat_id, voice=voice, caption=caption)
+            lambda: self.bot.send_voice(
+                chat_id, voice=voice, caption=caption, reply_markup=self._markup(markup)
+            )
+        )
+        return int(message.message_id)
+
+    async def send_photo(
+        self, chat_id: int, photo: str, caption: str | None, markup: Markup | None
+    ) -> int:
+        message = await self._call(
+            lambda: self.bot.send_photo(
+                chat_id, photo=photo, caption=caption, reply_markup=self._markup(markup)
+            )
         )
         return int(message.message_id)
 
@@ -259,6 +285,7 @@ def build_dispatcher(channel: TelegramChannel) -> Dispatcher:
             language_code=user.language_code,
             update_id=event_update.update_id,
             voice=message.voice.file_id if message.voice else None,
+            photo=message.photo[-1].file_id if message.photo else None,
         )
         await channel.on_update(message.chat.id, incoming)
 
@@ -268,7 +295,9 @@ def build_dispatcher(channel: TelegramChannel) -> Dispatcher:
         if not isinstance(message, Message) or message.chat.type != "private" or query.data is None:
             await channel.sender.answer_callback(query.id)
             return
-        pressed = Pressed(query.id, message.message_id, message.text)
+        media = bool(message.photo or message.voice)
+        text = message.caption if media else message.text
+        pressed = Pressed(query.id, message.message_id, text, media)
         user = query.from_user
         incoming = incoming_press(
             user.id, query.data, user.language_code, update_id=event_update.update_id

@@ -104,9 +104,35 @@ class PtbTransport:
         )
         return int(message.message_id)
 
-    async def send_voice(self, chat_id: int, voice: str, caption: str | None) -> int:
+    async def edit_caption(
+        self, chat_id: int, message_id: int, caption: str, markup: Markup | None
+    ) -> None:
+        await self._call(
+            lambda: self.bot.edit_message_caption(
+                chat_id=chat_id,
+                message_id=message_id,
+                caption=caption,
+                reply_markup=self._markup(markup),
+            )
+        )
+
+    async def send_voice(
+        self, chat_id: int, voice: str, caption: str | None, markup: Markup | None
+    ) -> int:
         message = await self._call(
-            lambda: self.bot.send_voice(chat_id, voice=voice, caption=caption)
+            lambda: self.bot.send_voice(
+                chat_id, voice=voice, caption=caption, reply_markup=self._markup(markup)
+            )
+        )
+        return int(message.message_id)
+
+    async def send_photo(
+        self, chat_id: int, photo: str, caption: str | None, markup: Markup | None
+    ) -> int:
+        message = await self._call(
+            lambda: self.bot.send_photo(
+                chat_id, photo=photo, caption=caption, reply_markup=self._markup(markup)
+            )
         )
         return int(message.message_id)
 
@@ -161,6 +187,7 @@ def add_handlers(
             language_code=user.language_code,
             update_id=update.update_id,
             voice=message.voice.file_id if message.voice else None,
+            photo=message.photo[-1].file_id if message.photo else None,
         )
         await channel.on_update(message.chat.id, incoming)
 
@@ -172,7 +199,9 @@ def add_handlers(
         if message is None or message.chat.type != "private" or query.data is None:
             await channel.sender.answer_callback(query.id)
             return
-        pressed = Pressed(query.id, message.message_id, getattr(message, "text", None))
+        media = bool(getattr(message, "photo", None) or getattr(message, "voice", None))
+        text = getattr(message, "caption" if media else "text", None)
+        pressed = Pressed(query.id, message.message_id, text, media)
         incoming = incoming_press(
             user.id, query.data, user.language_code, update_id=update.update_id
         )

@@ -180,10 +180,29 @@ class Sender:
         )
 
     async def send_voice(
-        self, chat_id: int, voice: str, caption: str | None = None, *, reply: bool = REPLY
+        self,
+        chat_id: int,
+        voice: str,
+        caption: str | None = None,
+        markup: Markup | None = None,
+        *,
+        reply: bool = REPLY,
     ) -> int | None:
         return await self._deliver(
-            chat_id, lambda: self.transport.send_voice(chat_id, voice, caption), reply
+            chat_id, lambda: self.transport.send_voice(chat_id, voice, caption, markup), reply
+        )
+
+    async def send_photo(
+        self,
+        chat_id: int,
+        photo: str,
+        caption: str | None = None,
+        markup: Markup | None = None,
+        *,
+        reply: bool = REPLY,
+    ) -> int | None:
+        return await self._deliver(
+            chat_id, lambda: self.transport.send_photo(chat_id, photo, caption, markup), reply
         )
 
     async def edit_message(
@@ -192,6 +211,16 @@ class Sender:
         """Edit a message in place; edits keep their order with the chat's messages."""
         await self._deliver(
             chat_id, lambda: self.transport.edit_message(chat_id, message_id, text, markup), None
+        )
+
+    async def edit_caption(
+        self, chat_id: int, message_id: int, caption: str, markup: Markup | None = None
+    ) -> None:
+        """Edit the caption of a voice message or a photo, as `edit_message` edits a text."""
+        await self._deliver(
+            chat_id,
+            lambda: self.transport.edit_caption(chat_id, message_id, caption, markup),
+            None,
         )
 
     async def answer_callback(self, callback_id: str) -> None:

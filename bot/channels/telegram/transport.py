@@ -49,8 +49,22 @@ class Transport(Protocol):
         self, chat_id: int, filename: str, content: bytes, caption: str | None
     ) -> int: ...
 
-    async def send_voice(self, chat_id: int, voice: str, caption: str | None) -> int:
+    async def edit_caption(
+        self, chat_id: int, message_id: int, caption: str, markup: Markup | None
+    ) -> None:
+        """Edit the caption (and keyboard) of a voice message or a photo."""
+        ...
+
+    async def send_voice(
+        self, chat_id: int, voice: str, caption: str | None, markup: Markup | None
+    ) -> int:
         """Forward a voice message by the id Telegram gave its recording."""
+        ...
+
+    async def send_photo(
+        self, chat_id: int, photo: str, caption: str | None, markup: Markup | None
+    ) -> int:
+        """Forward a photo by the id Telegram gave it."""
         ...
 
     async def set_commands(self, commands: list[tuple[str, str]], language: str | None) -> None: ...
