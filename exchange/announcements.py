@@ -102,11 +102,7 @@ async def as_matching_sees(
     """The volunteer as matching sees them (active: they are looking themself), and their
     districts per municipality."""
     pid = profile.id
-
-    async def of(column: object, model: object) -> list[object]:
-        rows = await session.exec(select(column).where(model.profile_id == pid))  # type: ignore[call-overload, attr-defined]
-        return list(rows.all())
-
+    assert pid is not None
     places: dict[str, set[str]] = {}
     districts = await session.exec(
         select(VolunteerDistrict.municipality, VolunteerDistrict.district).where(
@@ -115,20 +111,21 @@ async def as_matching_sees(
     )
     for municipality, district in districts.all():
         places.setdefault(municipality, set()).add(district)
+    kinds = await session.exec(
+        select(VolunteerCategory.category).where(VolunteerCategory.profile_id == pid)
+    )
+    spoken = await session.exec(
+        select(VolunteerLanguage.language).where(VolunteerLanguage.profile_id == pid)
+    )
     slots = await session.exec(
         select(VolunteerSlot.weekday, VolunteerSlot.part).where(VolunteerSlot.profile_id == pid)
     )
-    assert pid is not None
     volunteer = Volunteer(
         profile_id=pid,
-        categories=frozenset(
-            str(c) for c in await of(VolunteerCategory.category, VolunteerCategory)
-        ),
+        categories=frozenset(kinds.all()),
         districts=frozenset(d for ds in places.values() for d in ds),
         slots=frozenset(slots.all()),
-        languages=frozenset(
-            str(lang) for lang in await of(VolunteerLanguage.language, VolunteerLanguage)
-        ),
+        languages=frozenset(spoken.all()),
         minor=profile.age_group == "minor",
         verified=profile.verified,
     )
@@ -184,10 +181,6 @@ def position_need(deployment: Deployment, opportunity: Opportunity) -> Need:
         needs_verification=bool(kind and kind.needs_verification)
         or POLICE_CERTIFICATE in opportunity.requirements,
     )
-
-
-def regular(opportunity: Opportunity) -> bool:
-    return opportunity.day is None and opportunity.schedule in REGULAR_SCHEDULES
 
 
 async def announce_to_newcomer(

@@ -15,6 +15,7 @@ from sqlalchemy import delete, exists, or_, update
 from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from exchange import relays
 from exchange.requests import withdraw
 from exchange.safeguarding import withdraw_offers
 from exchange.volunteers import PROFILE_SETS
@@ -114,6 +115,9 @@ async def export(session: AsyncSession, key: str) -> dict[str, Any]:
     data["messages_from_the_agency"] = [_row(n) for n in notes.all()]
     roles = await session.exec(select(StaffRole).where(StaffRole.user_id == user.id))
     data["agency_roles"] = [_row(r) for r in roles.all()]
+    data["messages_written_through_the_bot"] = [
+        _row(m) for m in await relays.written_by(session, user.id or 0)
+    ]
     return data
 
 
@@ -145,6 +149,8 @@ async def erase(session: AsyncSession, user: User, now: datetime) -> None:
     # What they wrote or said to the agency, and what it wrote to them.
     await session.exec(delete(Case).where(col(Case.person_id) == user.id))
     await session.exec(delete(AgencyNote).where(col(AgencyNote.user_id) == user.id))
+    # Their conversations through the bot, with what both sides wrote.
+    await relays.forget(session, user.id)
     await session.exec(delete(Delivery).where(col(Delivery.user_id) == user.id))
     await _cancel_messages_about(session, user.id)
     await mentions.redact(session, user.id, user.key, now)
@@ -214,6 +220,8 @@ async def purge_finished(session: AsyncSession, retention_days: int, now: dateti
         .values(note=None, voice=None, phone=None)
     )
     await session.exec(delete(AgencyNote).where(col(AgencyNote.created_at) < before))
+    # Conversations through the bot, once closed that long.
+    await relays.purge_closed(session, before)
 
 
 async def forget_unconsented(session: AsyncSession, hours: float, now: datetime) -> int:

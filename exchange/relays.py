@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_
+from sqlalchemy import delete, or_
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -328,3 +328,24 @@ async def of_interest(session: AsyncSession, interest_id: int | None) -> Relay |
     if interest_id is None:
         return None
     return (await session.exec(select(Relay).where(Relay.interest_id == interest_id))).first()
+
+
+async def written_by(session: AsyncSession, user_id: int) -> list[RelayMessage]:
+    """Every message the person wrote through the bot (for their data export)."""
+    rows = await session.exec(
+        select(RelayMessage).where(RelayMessage.sender_id == user_id).order_by(col(RelayMessage.id))
+    )
+    return list(rows.all())
+
+
+async def forget(session: AsyncSession, user_id: int) -> None:
+    """The person erases their data: their conversations go, both sides' messages with them."""
+    await session.exec(
+        delete(Relay).where(or_(col(Relay.asker_id) == user_id, col(Relay.helper_id) == user_id))
+    )
+
+
+async def purge_closed(session: AsyncSession, before: datetime) -> None:
+    """Messages of conversations closed before `before` are kept no longer."""
+    closed = select(Relay.id).where(col(Relay.closes_at) < before)
+    await session.exec(delete(RelayMessage).where(col(RelayMessage.relay_id).in_(closed)))

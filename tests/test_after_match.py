@@ -4,6 +4,7 @@ confirmation the evening before, and status for relatives, as the people involve
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime, time, timedelta
@@ -487,3 +488,71 @@ async def test_a_relative_moves_the_help_to_another_day_and_the_volunteer_is_rel
     await inbox.run()
     assert "Die Anfrage wurde zurückgezogen" in inbox.of(erika)[-1].text
     assert "📅 Abgesagt" in inbox.files_of(erika)[-1].text
+
+
+async def test_ones_messages_are_in_the_data_export_and_erasing_ends_the_conversation(
+    app: App, chat: Callable[..., Chat]
+) -> None:
+    erika = await volunteer_profile(chat("erika"), "Erika")
+    helga = chat("helga")
+    await ask_for_myself(helga)
+    inbox = Inbox(app)
+    await inbox.run()
+    await press_on(erika, inbox.of(erika)[0], "✅ Ich kann helfen")
+    await press_on(erika, card_of(erika, "Sie helfen Helga"), "✉️ Nachricht an Helga")
+    await erika.send("Ich bringe eine Einkaufstasche mit.")
+    await erika.press("↩️ Zurück")
+    await inbox.run()
+    relayed = inbox.of(helga)[-1]
+
+    await erika.send("/mydata")
+    assert erika.last_turn is not None and erika.last_turn.replies[0].file is not None
+    exported = json.loads(erika.last_turn.replies[0].file.content)
+    [written] = exported["messages_written_through_the_bot"]
+    assert written["text"] == "Ich bringe eine Einkaufstasche mit."
+
+    await erika.send("/delete")
+    await erika.press(erika.last.labels[0])  # yes, delete everything
+    assert await stored(app, RelayMessage) == []
+    answer = await press_on(helga, relayed, "✉️ Nachricht an Erika")
+    assert "Diese Taste gilt nicht mehr" in answer
+    await helga.send("/menu")
+    assert not [label for label in helga.last.labels if label.startswith("💬")]
+
+
+async def test_in_english_a_decline_says_why_and_a_late_reminder_is_dropped(
+    app: App, chat: Callable[..., Chat], clock: FrozenClock
+) -> None:
+    karl = await volunteer_profile(chat("karl"), "Karl", district="Kempten")
+    async with app.sessions() as session:
+        karls = (await session.exec(select(User).where(User.key == "test:karl"))).one()
+        karls.language = "en"
+        session.add(karls)
+        await session.commit()
+    await request_for_mother(chat("sabine"))  # Büdesheim: Karl is asked in the second round
+    inbox = Inbox(app)
+    await inbox.run()
+    answer = await press_on(karl, inbox.of(karl)[0], "✖ Not this time")
+    assert "If you like, tell us why in one tap." in answer
+    answer = await karl.press("📍 Too far away")
+    assert "Thank you, noted." in answer
+    [match] = await stored(app, Match)
+    assert match.decline_reason == "too_far"
+
+    # "Too far": the next request outside his districts reaches him no more.
+    await request_for_mother(chat("omar"), name="Aylin")
+    await inbox.run()
+    assert len(inbox.of(karl)) == 1
+
+    # One he takes, for his own district; the bot is down until after the appointment.
+    await request_for_mother(chat("lena"), district="Kempten", name="Lotte")
+    await inbox.run()
+    answer = await press_on(karl, inbox.of(karl)[-1], "✅ I can help")
+    assert "🤝 Thank you! You help Lotte." in answer
+    assert "🔑 Safety word:" in answer
+    before = len(inbox.of(karl))
+    clock.now = datetime(2026, 11, 24, 15, 0, tzinfo=BERLIN)
+    await inbox.run()
+    late = [m.text for m in inbox.of(karl)[before:]]
+    assert not [text for text in late if "⏰" in text]
+    assert any("Did the help take place?" in text for text in late)

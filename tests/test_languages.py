@@ -115,3 +115,44 @@ async def test_a_german_volunteer_reads_the_arabic_familys_request_in_german(
     assert (
         t(app, "ar", "🎉 Good news: {volunteer} will help you.").split("{")[0].strip() in found.text
     )
+
+
+async def test_a_senior_in_plain_german_without_address_or_phone_can_reach_her_volunteer(
+    app: App, chat: Callable[..., Chat]
+) -> None:
+    """The dead end of before: a request in plain German for herself, no address, no phone. The
+    volunteer now knows whom she helps, where, and how to write to her; and she can answer."""
+    erika = await volunteer_profile(chat("erika"), "Erika")
+    helga = chat("helga", language_code="de")
+    await onboard_in(app, helga, "de_simple", "🤝 I need help")
+    await helga.press(t(app, "de_simple", "🆘 Ask for help"))
+    await helga.press(f"🛒 {t(app, 'de_simple', 'Shopping')}")
+    await helga.press(DateText(date(2026, 11, 24), short=True).render(app.translator, "de_simple"))
+    await helga.press(t(app, "de_simple", "morning"))
+    await helga.press("Büdesheim")
+    await helga.press(t(app, "de_simple", "Skip"))
+    await helga.press(LanguageName("de").render(app.translator, "de_simple"))
+    answer = await helga.press(t(app, "de_simple", "➡️ Continue"))
+    assert "Vorname" in answer
+    answer = await helga.send("Helga")
+    assert "Telefon·nummer" in answer
+    await helga.press(t(app, "de_simple", "✉️ Only through the bot"))
+    await helga.send("Ich brauche Hilfe beim Einkaufen.")
+    await helga.press(t(app, "de_simple", "📨 Send request"))
+
+    inbox = Inbox(app)
+    await inbox.run()
+    answer = await press_on(erika, inbox.of(erika)[0], "✅ Ich kann helfen")
+    assert "👤 Helga" in answer
+    assert "📍 Büdesheim: Bitte vereinbaren Sie den Treffpunkt im Chat." in answer
+    card = next(shown for shown in erika.history if "Sie helfen Helga" in shown.text)
+    await press_on(erika, card, "✉️ Nachricht an Helga")
+    await erika.send("Guten Tag, ich bin Erika. Ich komme um 10 Uhr.")
+    await inbox.run()
+    found, relayed = inbox.of(helga)
+    assert t(app, "de_simple", "✉️ Message to {name}").format(name="Erika") in found.labels
+    assert "„Guten Tag, ich bin Erika. Ich komme um 10 Uhr.“" in relayed.text
+    await press_on(helga, relayed, t(app, "de_simple", "✉️ Message to {name}").format(name="Erika"))
+    await helga.send("Gut. Danke!")
+    await inbox.run()
+    assert "„Gut. Danke!“" in inbox.of(erika)[-1].text
