@@ -46,8 +46,10 @@ async def open_requests(
     kinds = {chosen.kind} & volunteer.categories if chosen.kind else volunteer.categories
     if not kinds or not places:
         return []
+    # What they answered or had already; an offer still open to them is listed (and taken) too.
     answered = select(Match.request_id).where(
-        Match.profile_id == profile.id, Match.state != MatchState.TAKEN
+        Match.profile_id == profile.id,
+        col(Match.state).not_in((MatchState.TAKEN, MatchState.OFFERED)),
     )
     today = now.astimezone(deployment.tz).date()
     query = (

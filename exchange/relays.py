@@ -166,7 +166,7 @@ async def _side(session: AsyncSession, relay: Relay, user_id: int) -> Side | Non
         if row is None:
             return None
         match, request, profile = row
-        if match.state not in (MatchState.ACCEPTED, MatchState.DONE):
+        if match.state not in (MatchState.ACCEPTED, MatchState.DONE, MatchState.MISSED):
             return None
         name = (request.person_name or "") if helper_side else profile.first_name
         return Side(relay, partner_id, name, request, None)

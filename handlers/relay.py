@@ -7,6 +7,8 @@ until they go back. Nobody sees the other's phone number or Telegram name.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from engine.i18n import DateText, Raw, Text, Written, _, lines, paragraphs
 from engine.steps import Call, Ctx, Flow, Goto, Outcome, Prompt, Retry, Return, Step
 from engine.types import Button
@@ -179,9 +181,10 @@ def _back(ctx: Ctx, payload: str) -> Outcome:
     return Return()
 
 
-def _writing(ask: object) -> Step:
+def _writing(ask: Callable[[Ctx], Awaitable[Prompt]]) -> Step:
+    """A step where whatever the person sends goes to the other side."""
     return Step(
-        ask=ask,  # type: ignore[arg-type]
+        ask=ask,
         on_choice=_back,
         on_text=_typed,
         on_photo=_photo,
