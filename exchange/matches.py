@@ -210,8 +210,9 @@ async def send_back_to_matching(
     match.state, match.answered_at = MatchState.CANCELLED, now
     session.add(match)
     if request.status != RequestStatus.MATCHED:
+        await relays.close_for_match(session, match.id, now)
         return
-    await _call_off(session, match, request, now, asker_too=True)
+    await _call_off(session, match, request, now)
     request.status, request.round, request.round_ends_at = RequestStatus.OPEN, 0, now
     request.exhausted, request.updated_at = False, now
     session.add(request)
@@ -255,19 +256,19 @@ async def release_volunteer(session: AsyncSession, request: HelpRequest, now: da
         due_at=now,
         now=now,
     )
-    await _call_off(session, match, request, now, asker_too=False)
+    await _call_off(session, match, request, now)
 
 
 async def _call_off(
-    session: AsyncSession, match: Match, request: HelpRequest, now: datetime, *, asker_too: bool
+    session: AsyncSession, match: Match, request: HelpRequest, now: datetime
 ) -> None:
-    """An appointment is off: its relay closes, and calendars get a cancelling entry."""
+    """An appointment is off: its relay closes, and both calendars get a cancelling entry."""
     await relays.close_for_match(session, match.id, now)
     if request.day is None:
         return
     helper = await session.get(VolunteerProfile, match.profile_id)
     people = [helper.user_id] if helper is not None else []
-    for user_id in [*people, *([request.asker_id] if asker_too else [])]:
+    for user_id in [*people, request.asker_id]:
         await enqueue(
             session,
             user_id=user_id,

@@ -23,6 +23,7 @@ from storage.models import (
     RelayMessage,
     RequestStatus,
     User,
+    VolunteerProfile,
 )
 from tests.chat import Chat, Inbox, Shown, onboard, press_on
 from tests.conftest import FrozenClock
@@ -73,6 +74,27 @@ def card_of(person: Chat, text: str) -> Shown:
 async def stored(app: App, model: type) -> list:  # type: ignore[type-arg]
     async with app.sessions() as session:
         return list((await session.exec(select(model).order_by(model.id))).all())
+
+
+async def reads_english(app: App, person: Chat) -> None:
+    """The person switched the bot to English (their offers, cards and files follow)."""
+    async with app.sessions() as session:
+        user = (await session.exec(select(User).where(User.key == person.user_key))).one()
+        user.language = "en"
+        session.add(user)
+        await session.commit()
+
+
+async def helga_helped_by_erika(app: App, chat: Callable[..., Chat]) -> tuple[Chat, Chat, Inbox]:
+    """Erika accepted Helga's request for herself, and Helga was told."""
+    erika = await volunteer_profile(chat("erika"), "Erika")
+    helga = chat("helga")
+    await ask_for_myself(helga)
+    inbox = Inbox(app)
+    await inbox.run()
+    await press_on(erika, inbox.of(erika)[0], "✅ Ich kann helfen")
+    await inbox.run()
+    return erika, helga, inbox
 
 
 # --- a way to reach each other, and the relay ------------------------------------------------
@@ -141,13 +163,7 @@ async def test_the_dead_end_ends_with_a_contact_and_a_conversation_that_survives
 async def test_messages_in_another_language_are_marked_and_a_report_shows_the_agency_the_relay(
     app: App, chat: Callable[..., Chat]
 ) -> None:
-    erika = await volunteer_profile(chat("erika"), "Erika")
-    helga = chat("helga")
-    await ask_for_myself(helga)
-    inbox = Inbox(app)
-    await inbox.run()
-    await press_on(erika, inbox.of(erika)[0], "✅ Ich kann helfen")
-    await inbox.run()
+    erika, helga, inbox = await helga_helped_by_erika(app, chat)
     await press_on(helga, inbox.of(helga)[0], "✉️ Nachricht an Erika")
     await helga.send("Can you bring the receipt?")  # written in English by a German speaker
     await inbox.run()
@@ -232,11 +248,7 @@ async def test_the_acceptance_brings_a_calendar_file_and_a_cancellation_removes_
     karl = await volunteer_profile(chat("karl"), "Karl", slot="Di. nachmittags")
     helga = chat("helga")
     await ask_for_myself(helga, part="14:30", day="Di., 24. Nov.")
-    async with app.sessions() as session:
-        karls = (await session.exec(select(User).where(User.key == "test:karl"))).one()
-        karls.language = "en"  # Karl reads English: his calendar entry is in English
-        session.add(karls)
-        await session.commit()
+    await reads_english(app, karl)  # his calendar entry is in English
     inbox = Inbox(app)
     await inbox.run()
     await press_on(karl, inbox.of(karl)[0], "✅ I can help")
@@ -288,8 +300,8 @@ async def test_an_overlapping_offer_is_never_made_and_cannot_be_accepted(
     assert "Sie helfen" in answer
     answer = await press_on(erika, for_erika, "✅ 2: Ich kann helfen")
     assert "Sie helfen zu dieser Zeit schon jemandem" in answer
-    async with app.sessions() as session:
-        erikas = (await session.exec(select(Match).where(Match.profile_id == 1))).all()
+    first, _karls = await stored(app, VolunteerProfile)
+    erikas = [m for m in await stored(app, Match) if m.profile_id == first.id]
     assert sorted((m.state, m.decline_reason) for m in erikas) == [
         (MatchState.ACCEPTED, None),
         (MatchState.DECLINED, "booked"),
@@ -380,13 +392,7 @@ async def test_when_everyone_declined_the_next_round_starts_at_once_and_reasons_
 async def test_reminders_whose_moment_passed_are_dropped_not_sent_late(
     app: App, chat: Callable[..., Chat], clock: FrozenClock
 ) -> None:
-    erika = await volunteer_profile(chat("erika"), "Erika")
-    helga = chat("helga")
-    await ask_for_myself(helga)
-    inbox = Inbox(app)
-    await inbox.run()
-    await press_on(erika, inbox.of(erika)[0], "✅ Ich kann helfen")
-    await inbox.run()
+    erika, helga, inbox = await helga_helped_by_erika(app, chat)
     sent = {person: len(inbox.of(person)) for person in (erika, helga)}
 
     clock.now = datetime(2026, 11, 25, 10, 0, tzinfo=BERLIN)  # the bot was down since Monday
@@ -414,8 +420,7 @@ async def test_a_volunteer_who_cannot_after_all_reopens_the_request_and_silence_
     await inbox.run()
     answer = await press_on(erika, inbox.of(erika)[-1], "❌ Ich kann doch nicht")
     assert "Wir suchen jemand anderen." in answer
-    async with app.sessions() as session:
-        helgas = (await session.exec(select(HelpRequest).where(HelpRequest.id == 1))).one()
+    helgas, _sabines = await stored(app, HelpRequest)
     assert helgas.status == RequestStatus.OPEN
     await inbox.run()
     assert any("Erika kann leider doch nicht kommen" in m.text for m in inbox.of(helga))
@@ -493,12 +498,7 @@ async def test_a_relative_moves_the_help_to_another_day_and_the_volunteer_is_rel
 async def test_ones_messages_are_in_the_data_export_and_erasing_ends_the_conversation(
     app: App, chat: Callable[..., Chat]
 ) -> None:
-    erika = await volunteer_profile(chat("erika"), "Erika")
-    helga = chat("helga")
-    await ask_for_myself(helga)
-    inbox = Inbox(app)
-    await inbox.run()
-    await press_on(erika, inbox.of(erika)[0], "✅ Ich kann helfen")
+    erika, helga, inbox = await helga_helped_by_erika(app, chat)
     await press_on(erika, card_of(erika, "Sie helfen Helga"), "✉️ Nachricht an Helga")
     await erika.send("Ich bringe eine Einkaufstasche mit.")
     await erika.press("↩️ Zurück")
@@ -524,11 +524,7 @@ async def test_in_english_a_decline_says_why_and_a_late_reminder_is_dropped(
     app: App, chat: Callable[..., Chat], clock: FrozenClock
 ) -> None:
     karl = await volunteer_profile(chat("karl"), "Karl", district="Kempten")
-    async with app.sessions() as session:
-        karls = (await session.exec(select(User).where(User.key == "test:karl"))).one()
-        karls.language = "en"
-        session.add(karls)
-        await session.commit()
+    await reads_english(app, karl)
     await request_for_mother(chat("sabine"))  # Büdesheim: Karl is asked in the second round
     inbox = Inbox(app)
     await inbox.run()

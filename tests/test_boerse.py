@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from bot.app import App
 from storage.models import HelpRequest, Interest, RequestStatus
@@ -37,11 +37,12 @@ async def test_open_requests_that_fit_are_listed_nearest_first_and_taken_in_a_ta
     # The list again: without it, and without Erna's, which is on Tuesday morning too.
     assert "🔎 Im Moment passt keine offene Anfrage zu Ihnen." in erika.last.text
     async with app.sessions() as session:
-        helgas = (await session.exec(select(HelpRequest).where(HelpRequest.id == 2))).one()
+        ordered = select(HelpRequest).order_by(col(HelpRequest.id))
+        _ernas, helgas, _olgas = (await session.exec(ordered)).all()
     assert helgas.status == RequestStatus.MATCHED
 
     # A forged or spent button changes nothing.
-    answer = await erika.press_payload("take:2")
+    answer = await erika.press_payload(f"take:{helgas.id}")
     assert "Diese Taste gilt nicht mehr" in answer
     answer = await erika.press("↩️ Zurück")
     assert "🏠 Hauptmenü" in answer
