@@ -10,6 +10,7 @@ person the case is about is told what happens next (`tell`), in their own langua
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -27,11 +28,14 @@ from storage.models import (
     CaseKind,
     CaseStatus,
     DeliveryKind,
+    Report,
     User,
 )
 from storage.outbox import enqueue
 from storage.sealing import sealer
 from town.deployment import Deployment
+
+log = logging.getLogger(__name__)
 
 # What stays in the queue: open cases and those someone took over, until they are closed.
 ACTIVE = (CaseStatus.OPEN, CaseStatus.TAKEN)
@@ -225,6 +229,45 @@ async def tell(
         now=now,
     )
     return note
+
+
+async def file_report(
+    session: AsyncSession,
+    deployment: Deployment,
+    *,
+    reporter: User,
+    reported_id: int,
+    municipality: str,
+    district: str,
+    match_id: int | None = None,
+    relay_id: int | None = None,
+    now: datetime,
+) -> Report:
+    """Record a reported problem (after a help, or on a message of a relay): it waits, urgent,
+    in the queue of its municipality and district."""
+    assert reporter.id is not None
+    entry = Report(
+        reporter_id=reporter.id,
+        reported_id=reported_id,
+        match_id=match_id,
+        relay_id=relay_id,
+        created_at=now,
+    )
+    session.add(entry)
+    await session.flush()
+    await open_case(
+        session,
+        deployment,
+        kind=CaseKind.REPORT,
+        person=reporter,
+        municipality=municipality,
+        district=district,
+        subject_id=entry.id,
+        urgent=True,
+        now=now,
+    )
+    log.warning("a problem was reported; it waits in the agency's queue")
+    return entry
 
 
 async def set_phone(session: AsyncSession, case: Case, person: User, phone: str) -> None:

@@ -99,8 +99,10 @@ async def alert_unconfirmed(session: AsyncSession, deployment: Deployment, now: 
     )
     alerted = select(Case.subject_id).where(Case.kind == CaseKind.UNCONFIRMED)
     rows = await session.exec(
-        select(Match, HelpRequest)
+        select(Match, HelpRequest, User)
         .join(HelpRequest, col(HelpRequest.id) == Match.request_id)
+        .join(VolunteerProfile, col(VolunteerProfile.id) == Match.profile_id)
+        .join(User, col(User.id) == VolunteerProfile.user_id)
         .where(
             Match.state == MatchState.ACCEPTED,
             col(Match.confirmed_at).is_(None),
@@ -111,15 +113,7 @@ async def alert_unconfirmed(session: AsyncSession, deployment: Deployment, now: 
         )
     )
     found = rows.all()
-    for match, request in found:
-        helper = await session.exec(
-            select(User)
-            .join(VolunteerProfile, col(VolunteerProfile.user_id) == User.id)
-            .where(VolunteerProfile.id == match.profile_id)
-        )
-        volunteer = helper.first()
-        if volunteer is None:
-            continue
+    for match, request, volunteer in found:
         await cases.open_case(
             session,
             deployment,

@@ -7,7 +7,6 @@ that the match is still in the state the button was made for.
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -26,15 +25,12 @@ from storage.models import (
     HelpRequest,
     Match,
     MatchState,
-    Report,
     RequestStatus,
     User,
     VolunteerProfile,
 )
 from storage.outbox import enqueue
 from town.deployment import Deployment
-
-log = logging.getLogger(__name__)
 
 # A volunteer reports 1, 2, 3 or "4 or more" hours of help.
 HOURS = (1, 2, 3, 4)
@@ -356,49 +352,16 @@ async def give_feedback(
     session.add(match)
     if verdict == Feedback.PROBLEM and first_time:
         assert asker.id is not None
-        await report_problem(
+        await cases.file_report(
             session,
             deployment,
-            reporter_id=asker.id,
+            reporter=asker,
             reported_id=found.profile.user_id,
-            match=match,
-            request=found.request,
+            municipality=found.request.municipality,
+            district=found.request.district,
+            match_id=match.id,
             now=now,
         )
-
-
-async def report_problem(
-    session: AsyncSession,
-    deployment: Deployment,
-    *,
-    reporter_id: int,
-    reported_id: int,
-    match: Match,
-    request: HelpRequest,
-    now: datetime,
-) -> Report:
-    """Record a reported problem; it waits in the queue of the request's municipality and
-    district."""
-    entry = Report(
-        reporter_id=reporter_id, reported_id=reported_id, match_id=match.id, created_at=now
-    )
-    session.add(entry)
-    await session.flush()
-    reporter = await session.get(User, reporter_id)
-    assert reporter is not None
-    await cases.open_case(
-        session,
-        deployment,
-        kind=CaseKind.REPORT,
-        person=reporter,
-        municipality=request.municipality,
-        district=request.district,
-        subject_id=entry.id,
-        urgent=True,
-        now=now,
-    )
-    log.warning("a problem was reported; it waits in the agency's queue")
-    return entry
 
 
 async def assign(

@@ -20,7 +20,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from exchange import cases
 from exchange.timing import appointment_start
 from storage.models import (
-    CaseKind,
     DeliveryKind,
     HelpRequest,
     Interest,
@@ -137,8 +136,13 @@ class Side:
         )
 
 
-def is_open(relay: Relay, now: datetime) -> bool:
-    return relay.closes_at is not None and relay.closes_at > now
+def can_write(side: Side, now: datetime) -> bool:
+    """Whether the relay is still open and the help it is about not called off."""
+    return (
+        side.relay.closes_at is not None
+        and side.relay.closes_at > now
+        and still_going(side.request)
+    )
 
 
 async def side_of(session: AsyncSession, relay_id: int | None, user_id: int) -> Side | None:
@@ -195,7 +199,7 @@ async def open_sides(session: AsyncSession, user_id: int, now: datetime) -> list
         .order_by(col(Relay.created_at).desc(), col(Relay.id).desc())
     )
     sides = [await _side(session, relay, user_id) for relay in relays.all()]
-    return [side for side in sides if side is not None]
+    return [side for side in sides if side is not None and still_going(side.request)]
 
 
 async def count_open(session: AsyncSession, user_id: int, now: datetime) -> int:
@@ -277,33 +281,21 @@ async def report(
     now: datetime,
 ) -> Report:
     """Someone reports a message they were sent: the agency's queue gets it, with the relay."""
-    assert reporter.id is not None
-    entry = Report(
-        reporter_id=reporter.id,
-        reported_id=message.sender_id,
-        match_id=side.relay.match_id,
-        relay_id=side.relay_id,
-        created_at=now,
-    )
-    session.add(entry)
-    await session.flush()
     if side.request is not None:
         municipality, district = side.request.municipality, side.request.district
     else:
-        organisation = await _organisation_of(session, side)
-        municipality, district = organisation.municipality, ""
-    await cases.open_case(
+        municipality, district = (await _organisation_of(session, side)).municipality, ""
+    return await cases.file_report(
         session,
         deployment,
-        kind=CaseKind.REPORT,
-        person=reporter,
+        reporter=reporter,
+        reported_id=message.sender_id,
         municipality=municipality,
         district=district,
-        subject_id=entry.id,
-        urgent=True,
+        match_id=side.relay.match_id,
+        relay_id=side.relay_id,
         now=now,
     )
-    return entry
 
 
 async def _organisation_of(session: AsyncSession, side: Side) -> Organisation:

@@ -262,7 +262,7 @@ async def write_to(ctx: Ctx, payload: str) -> Outcome:
     side = await relays.side_of(ctx.session, number(raw_id), ctx.user.id)
     if verb != "write" or side is None:
         return _refused()
-    if not relays.is_open(side.relay, ctx.now) or not relays.still_going(side.request):
+    if not relays.can_write(side, ctx.now):
         return Say(relay.closed(ctx))
     return relay.open_conversation(ctx, side.relay_id)
 

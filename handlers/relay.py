@@ -41,11 +41,7 @@ async def _side(ctx: Ctx) -> Side | None:
     if ctx.user is None or ctx.user.id is None or not isinstance(relay_id, int):
         return None
     side = await relays.side_of(ctx.session, relay_id, ctx.user.id)
-    if side is None or not relays.is_open(side.relay, ctx.now):
-        return None
-    if not relays.still_going(side.request):
-        return None
-    return side
+    return side if side is not None and relays.can_write(side, ctx.now) else None
 
 
 def subject(ctx: Ctx, side: Side) -> Text:
@@ -74,7 +70,6 @@ async def _ask_list(ctx: Ctx) -> Prompt:
             ),
         )
         for side in sides
-        if relays.still_going(side.request)
     ]
     if not buttons:
         return Prompt(_("You have no open conversations."), ((Button(DONE, _("↩️ Back")),),))

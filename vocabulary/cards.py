@@ -123,8 +123,8 @@ def partner_name(request: HelpRequest) -> Text:
 
 def partner(side: Side) -> Text:
     """Whom someone writes to in a relay, as they read it."""
-    if side.to_a_relative:
-        return _("the contact of {name}", name=Raw(side.partner_name))
+    if side.to_a_relative and side.request is not None:
+        return partner_name(side.request)
     return Raw(side.partner_name)
 
 

@@ -75,7 +75,7 @@ class ConsoleChannel:
     def _show_reply(self, reply: Reply) -> None:
         text = self.tr.render(reply.text, reply.language)
         if reply.photo is not None:
-            text = f"[photo] {text}".rstrip()  # the console cannot show the picture itself
+            text = f"📷 {text}".rstrip()  # the console cannot show the picture itself
         self.out.write("\n" + text + "\n")
         self._keyboard = []
         for row in reply.buttons:
