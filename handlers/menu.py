@@ -15,6 +15,9 @@ from handlers.onboarding import ask_role, role_chosen
 from handlers.targets import (
     AGENCY_QUEUE,
     CALL_BACK_PHONE,
+    DOCUMENTS,
+    DONATIONS,
+    EVENTS,
     LANGUAGE,
     MAIN_MENU,
     MENU,
@@ -23,6 +26,7 @@ from handlers.targets import (
     NEW_REQUEST,
     NEW_REQUEST_FOR_SOMEONE,
     NEW_REQUEST_NAME,
+    NEWS_SETTINGS,
     OPEN_POSITIONS,
     OPEN_REQUESTS,
     ORGANISATION_CARD,
@@ -31,6 +35,7 @@ from handlers.targets import (
     RELAY_LIST,
     REQUEST_AGAIN,
     REQUEST_TIME,
+    TALK,
 )
 from storage.models import Role
 
@@ -46,6 +51,11 @@ BROWSE_REQUESTS = "menu:open_requests"
 BROWSE_POSITIONS = "menu:positions"
 OFF_DUTY = "menu:off_duty"
 ON_DUTY = "menu:on_duty"
+EVENTS_MENU = "menu:events"
+DONATIONS_MENU = "menu:donations"
+DOCUMENTS_MENU = "menu:documents"
+NEWS_MENU = "menu:news"
+TALK_MENU = "menu:talk"
 
 ROLE_INTROS: dict[Role, Msg] = {
     Role.VOLUNTEER: _(
@@ -95,6 +105,18 @@ async def _conversations(ctx: Ctx) -> tuple[tuple[Button, ...], ...]:
     return ((Button(CONVERSATIONS, _("💬 Conversations ({n})", n=count)),),)
 
 
+def _community(ctx: Ctx) -> tuple[tuple[Button, ...], ...]:
+    """What the agency offers everyone besides matching: events, donated items, its documents,
+    and which news to receive; for volunteers, someone to talk to about a help."""
+    rows: list[tuple[Button, ...]] = [
+        (Button(EVENTS_MENU, _("📅 Events")), Button(DONATIONS_MENU, _("🎁 Donations"))),
+        (Button(DOCUMENTS_MENU, _("📂 Documents")), Button(NEWS_MENU, _("🔔 News"))),
+    ]
+    if ctx.user is not None and ctx.user.role == Role.VOLUNTEER:
+        rows.append((Button(TALK_MENU, _("💬 I would like to talk about a help")),))
+    return tuple(rows)
+
+
 async def _role_actions(ctx: Ctx, role: Role | None) -> tuple[tuple[Button, ...], ...]:
     if role == Role.VOLUNTEER:
         return await _volunteer_actions(ctx)
@@ -112,6 +134,7 @@ async def _ask_main(ctx: Ctx) -> Prompt:
         *(((Button(AGENCY_MENU, queue),),) if queue is not None else ()),
         *await _conversations(ctx),
         *await _role_actions(ctx, role),
+        *_community(ctx),
         (Button(CHANGE_ROLE, _("🔄 Change my role") if role else _("Choose my role")),),
         (Button(CHANGE_LANGUAGE, _("🌐 Language")), Button(HELP, _("❓ Help"))),
     )
@@ -139,6 +162,8 @@ async def _main_chosen(ctx: Ctx, payload: str) -> Outcome:
         return Call(OPEN_REQUESTS)
     if payload == BROWSE_POSITIONS:
         return Call(OPEN_POSITIONS)
+    if payload in COMMUNITY:
+        return Call(COMMUNITY[payload])
     if payload in (OFF_DUTY, ON_DUTY):
         return await _duty(ctx, payload == OFF_DUTY)
     outcome = await organisation.menu_chosen(ctx, payload)
@@ -177,6 +202,14 @@ async def _duty(ctx: Ctx, off: bool) -> Outcome:
         return Goto("duty")
     return Goto("main", notes=(_("Welcome back! We will send you requests again."),))
 
+
+COMMUNITY = {
+    EVENTS_MENU: EVENTS,
+    DONATIONS_MENU: DONATIONS,
+    DOCUMENTS_MENU: DOCUMENTS,
+    NEWS_MENU: NEWS_SETTINGS,
+    TALK_MENU: TALK,
+}
 
 COME_BACK = "duty:weeks:"
 
@@ -234,6 +267,11 @@ FLOW = Flow(
                 OPEN_REQUESTS,
                 OPEN_POSITIONS,
                 "duty",
+                EVENTS,
+                DONATIONS,
+                DOCUMENTS,
+                NEWS_SETTINGS,
+                TALK,
             ),
             cancel=False,
         ),

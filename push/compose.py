@@ -20,7 +20,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from engine.i18n import Raw, Text, Translator, _, lines
 from engine.types import Button, OutgoingFile, Reply
 from exchange import appointments, matches, relays, staff, vetting, volunteers
-from push import cards
+from push import cards, documents, donations, events, news
 from storage.models import (
     AgencyNote,
     Case,
@@ -586,6 +586,12 @@ SINGLE: dict[DeliveryKind, Callable[[Batch, Addressee, Due], Awaitable[Rendered]
     DeliveryKind.CONFIRMED: _confirmed,
     DeliveryKind.HELP_DONE: _help_done,
 }
+
+# The agency's community life, each part composed in its own module.
+WHOLE.update(documents.COMPOSERS)
+WHOLE.update(donations.COMPOSERS)
+WHOLE.update(events.COMPOSERS)
+WHOLE.update(news.COMPOSERS)
 
 if set(SINGLE) | set(GROUPED) | set(WHOLE) != set(DeliveryKind):  # a new kind needs its composer
     raise ImportError(

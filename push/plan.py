@@ -1,6 +1,7 @@
 """Planning what to push, once per tick: close what has passed, erase what is kept too long, bring
 back volunteers whose pause ended, start the offer rounds that are due, announce new opportunities,
-and report unconfirmed appointments. Each is a rule of the domain; planning
+report unconfirmed appointments, send the newsletters that are due, report documents out of date
+and expire or pair donations. Each is a rule of the domain; planning
 runs them in one transaction, in this order, and reports what they did."""
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from datetime import datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from exchange import documents, donations, newsletters
 from exchange.announcements import announce_opportunities
 from exchange.followthrough import alert_unconfirmed
 from exchange.privacy import forget_unconsented, purge_finished
@@ -33,6 +35,11 @@ class PlanReport:
     certificates: int = 0
     # Appointments of tomorrow whose volunteer did not confirm, now in the agency's queue.
     unconfirmed: int = 0
+    # Newsletter messages written to the outbox, documents reported out of date, donations
+    # that expired or found each other.
+    news: int = 0
+    documents: int = 0
+    donations: int = 0
 
 
 async def plan(session: AsyncSession, deployment: Deployment, now: datetime) -> PlanReport:
@@ -45,6 +52,9 @@ async def plan(session: AsyncSession, deployment: Deployment, now: datetime) -> 
     announcements = await announce_opportunities(session, deployment, now)
     certificates = await remind_expiring(session, deployment, now)
     unconfirmed = await alert_unconfirmed(session, deployment, now)
+    news = await newsletters.plan(session, deployment, now)
+    shelf = await documents.plan(session, deployment, now)
+    given = await donations.plan(session, deployment, now)
     return PlanReport(
         offers=rounds.offers,
         exhausted=rounds.exhausted,
@@ -54,4 +64,7 @@ async def plan(session: AsyncSession, deployment: Deployment, now: datetime) -> 
         forgotten=forgotten,
         certificates=certificates,
         unconfirmed=unconfirmed,
+        news=news,
+        documents=shelf,
+        donations=given,
     )

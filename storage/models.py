@@ -121,6 +121,21 @@ class DeliveryKind(StrEnum):
     CALENDAR_CANCELLED = "calendar_cancelled"  # the appointment is off (subject: the match)
     CONFIRMED = "confirmed"  # the volunteer confirmed the day before, for the asker (match)
     HELP_DONE = "help_done"  # the volunteer reported the help took place, for the asker (match)
+    # Community life (subjects in brackets).
+    EVENT_NEW = "event_new"  # a new event that fits, for those who want event news (event)
+    EVENT_CALENDAR = "event_calendar"  # a signup as a calendar file (signup)
+    EVENT_REMINDER = "event_reminder"  # the day before (signup)
+    EVENT_MOVED_UP = "event_moved_up"  # from the waiting list to a seat (signup)
+    EVENT_CANCELLED = "event_cancelled"  # the organiser called an event off (signup)
+    EVENT_POST = "event_post"  # the organiser's message to everyone signed up (event post)
+    NEWSLETTER = "newsletter"  # a newsletter or campaign (newsletter)
+    NEWSLETTER_REPORT = "newsletter_report"  # reached / unreachable, for its author (newsletter)
+    DOCUMENT_CHANGED = "document_changed"  # a fetched document has a new version (document)
+    DOCUMENT_EXPIRED = "document_expired"  # for coordinators: a document is out of date (document)
+    DONATION_FOUND = "donation_found"  # an offered item fits a wish, for the wisher (donation pair)
+    DONATION_ASKED = "donation_asked"  # someone would like an offered item, for its giver (pair)
+    DONATION_PROMISED = "donation_promised"  # the giver said yes, for the wisher (pair)
+    SUPPORT_OFFER = "support_offer"  # after a difficult help: a talk is offered, once (none)
 
 
 class User(SQLModel, table=True):
@@ -386,6 +401,10 @@ class Relay(SQLModel, table=True):
     interest_id: int | None = Field(
         default=None, foreign_key="interests.id", unique=True, ondelete="CASCADE"
     )
+    # A donated item: the giver is the helper, the wisher the asker.
+    donation_pair_id: int | None = Field(
+        default=None, foreign_key="donation_pairs.id", unique=True, ondelete="CASCADE"
+    )
     # The side that asked (the asker, or the organisation's representative) and the volunteer.
     asker_id: int = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
     helper_id: int = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
@@ -563,6 +582,9 @@ class CaseKind(StrEnum):
     POSITION = "position"  # an opportunity waits for approval (the opportunity)
     VETTING = "vetting"  # a volunteer waits to be vetted (the volunteer profile)
     UNCONFIRMED = "unconfirmed"  # a volunteer did not confirm the day before (the match)
+    # A volunteer would like to talk about a help (none): confidential, so only coordinators
+    # (never a district's sponsor) see it.
+    TALK = "talk"
 
 
 class CaseStatus(StrEnum):
@@ -664,6 +686,282 @@ class Erasure(SQLModel, table=True):
     kid: str = Field(max_length=16, primary_key=True)
     erased_at: datetime = Field(sa_type=UTCDateTime, index=True)
     compacted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+# --- community life: events, news, documents, donations ---------------------------------------
+
+
+class EventKind(StrEnum):
+    CAFE = "cafe"  # Seniorencafé
+    READING = "reading"
+    INFO = "info"  # information evening
+    OFFICE_HOURS = "office_hours"
+    TRAINING = "training"
+    CONFERENCE = "conference"  # club conference
+    # Support for the supporters: only for volunteers.
+    COACHING = "coaching"
+    SUPERVISION = "supervision"
+
+
+class EventAudience(StrEnum):
+    EVERYONE = "everyone"
+    VOLUNTEERS = "volunteers"
+    SEEKERS = "seekers"  # those asking for help, for themselves or for someone else
+    ORGANISATIONS = "organisations"
+
+
+class EventStatus(StrEnum):
+    """open -> cancelled (by its organiser or a coordinator)."""
+
+    OPEN = "open"
+    CANCELLED = "cancelled"
+
+
+class Event(SQLModel, table=True):
+    """Something the agency or an organisation hosts: a café, a reading, a training. A weekly
+    event is one entry; each of its days (`EventSignup.on_day`) has its own seats."""
+
+    __tablename__ = "events"
+
+    id: int | None = Field(default=None, primary_key=True)
+    organiser_id: int = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
+    organisation_id: int | None = Field(
+        default=None, foreign_key="organisations.id", ondelete="CASCADE"
+    )
+    municipality: str = Field(max_length=40, index=True)
+    district: str = Field(default="", max_length=40)  # "" for the whole municipality
+    kind: EventKind = Field(sa_type=enum_text(EventKind, 16))
+    title: str = Field(max_length=80)
+    place: str = Field(max_length=200)  # an address, or a link for an online event
+    online: bool = False
+    starts_at: datetime = Field(sa_type=UTCDateTime, index=True)
+    minutes: int = Field(default=120, ge=15, le=24 * 60)
+    weekly: bool = False  # again every week at the same time, until `until`
+    until: date | None = None
+    capacity: int = Field(ge=1, le=1000)
+    audience: EventAudience = Field(sa_type=enum_text(EventAudience, 16))
+    languages: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    language: str = Field(default="de", max_length=16)  # of the title and place
+    status: EventStatus = Field(
+        default=EventStatus.OPEN, sa_type=enum_text(EventStatus, 10), index=True
+    )
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class SignupStatus(StrEnum):
+    """going | waiting (the list moves up when a seat frees) -> cancelled."""
+
+    GOING = "going"
+    WAITING = "waiting"
+    CANCELLED = "cancelled"
+
+
+class EventSignup(SQLModel, table=True):
+    """A seat at one day of an event, for the person or for a relative they bring (`guest`)."""
+
+    __tablename__ = "event_signups"
+    __table_args__ = (UniqueConstraint("event_id", "on_day", "user_id", "for_guest"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: int = Field(foreign_key="events.id", index=True, ondelete="CASCADE")
+    on_day: date
+    user_id: int = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
+    for_guest: bool = False
+    guest_name: str | None = Field(default=None, sa_type=SealedText)
+    status: SignupStatus = Field(sa_type=enum_text(SignupStatus, 10))
+    attended: bool | None = None
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class EventPost(SQLModel, table=True):
+    """What an organiser wrote to everyone signed up for one day of an event."""
+
+    __tablename__ = "event_posts"
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: int = Field(foreign_key="events.id", index=True, ondelete="CASCADE")
+    on_day: date
+    author_id: int = Field(foreign_key="users.id", ondelete="CASCADE")
+    text: str = Field(sa_type=SealedText)
+    language: str = Field(max_length=16)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class NewsKind(StrEnum):
+    """The kinds of news a person can choose to receive (all, unless they stopped one)."""
+
+    EVENTS = "events"
+    CAMPAIGNS = "campaigns"
+    NEWSLETTERS = "newsletters"
+
+
+class NewsOptOut(SQLModel, table=True):
+    """A kind of news a person does not want."""
+
+    __tablename__ = "news_opt_outs"
+
+    user_id: int = Field(foreign_key="users.id", primary_key=True, ondelete="CASCADE")
+    kind: NewsKind = Field(sa_type=enum_text(NewsKind, 16), primary_key=True)
+
+
+class NewsletterStatus(StrEnum):
+    """draft -> scheduled (deliveries are planned at `send_at`) -> sent (reported to its author);
+    draft or scheduled -> cancelled."""
+
+    DRAFT = "draft"
+    SCHEDULED = "scheduled"
+    SENT = "sent"
+    CANCELLED = "cancelled"
+
+
+class Newsletter(SQLModel, table=True):
+    """A newsletter or a campaign a coordinator writes to a chosen audience, in one version per
+    language (`NewsletterText`); readers of another language get the default version."""
+
+    __tablename__ = "newsletters"
+
+    id: int | None = Field(default=None, primary_key=True)
+    author_id: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
+    kind: NewsKind = Field(sa_type=enum_text(NewsKind, 16))
+    municipality: str = Field(max_length=40, index=True)
+    # The audience: roles (empty: everyone), districts and languages (empty: all).
+    roles: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    districts: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    languages: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    default_language: str = Field(default="de", max_length=16)
+    photo: str | None = Field(default=None, max_length=200)  # the platform's id of a picture
+    document_id: int | None = Field(default=None, foreign_key="documents.id", ondelete="SET NULL")
+    send_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    status: NewsletterStatus = Field(
+        default=NewsletterStatus.DRAFT, sa_type=enum_text(NewsletterStatus, 10), index=True
+    )
+    planned: int = 0  # deliveries written when it went out
+    reached: int | None = None  # counted once every delivery was sent
+    unreachable: int | None = None
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class NewsletterText(SQLModel, table=True):
+    """One language's version of a newsletter."""
+
+    __tablename__ = "newsletter_texts"
+
+    newsletter_id: int = Field(foreign_key="newsletters.id", primary_key=True, ondelete="CASCADE")
+    language: str = Field(max_length=16, primary_key=True)
+    text: str = Field(max_length=4000)
+
+
+class DocumentCategory(StrEnum):
+    FORMS = "forms"
+    FUNDING = "funding"  # funding applications
+    GUIDES = "guides"  # guides for volunteers
+    INSURANCE = "insurance"
+    PRIVACY = "privacy"
+
+
+class Document(SQLModel, table=True):
+    """A document on the agency's shelf. The file lives in the storage directory under
+    `stored_as`; replacing it raises `version`, and who fetched an earlier one is told."""
+
+    __tablename__ = "documents"
+
+    id: int | None = Field(default=None, primary_key=True)
+    municipality: str = Field(max_length=40, index=True)
+    category: DocumentCategory = Field(sa_type=enum_text(DocumentCategory, 16))
+    # The title per language (at least German); readers of another language see the German one.
+    titles: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    filename: str = Field(max_length=120)  # as the reader receives it
+    stored_as: str = Field(max_length=120)  # the file's name in the storage directory
+    mime_type: str = Field(max_length=80)
+    size: int
+    version: int = 1
+    valid_until: date | None = None
+    expiry_reported_on: date | None = None
+    removed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class DocumentFetch(SQLModel, table=True):
+    """Someone fetched a document (the version they have), so they hear of a newer one."""
+
+    __tablename__ = "document_fetches"
+
+    document_id: int = Field(foreign_key="documents.id", primary_key=True, ondelete="CASCADE")
+    user_id: int = Field(foreign_key="users.id", primary_key=True, ondelete="CASCADE")
+    version: int
+    fetched_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class DonationSide(StrEnum):
+    OFFER = "offer"  # someone gives an item away
+    WISH = "wish"  # someone is looking for one
+
+
+class DonationStatus(StrEnum):
+    """open -> promised (the giver chose a taker) -> given; open -> expired | withdrawn (by its
+    owner) | removed (by a coordinator)."""
+
+    OPEN = "open"
+    PROMISED = "promised"
+    GIVEN = "given"
+    EXPIRED = "expired"
+    WITHDRAWN = "withdrawn"
+    REMOVED = "removed"
+
+
+class Donation(SQLModel, table=True):
+    """An item offered in the Spendenbörse, or wished for: nothing is sold, there are no prices.
+    What it is and its photo are sealed with the owner's key."""
+
+    __tablename__ = "donations"
+    __table_args__ = (Index("ix_donations_open", "side", "status", "category", "municipality"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
+    side: DonationSide = Field(sa_type=enum_text(DonationSide, 8))
+    category: str = Field(max_length=20)  # see `exchange.donations.CATEGORIES`
+    what: str = Field(sa_type=SealedText)
+    condition: str | None = Field(default=None, max_length=10)  # new | good | used (offers)
+    photo: str | None = Field(default=None, sa_type=SealedText)
+    municipality: str = Field(max_length=40)
+    district: str = Field(max_length=40)
+    handover: str = Field(max_length=10)  # pickup | delivery | either
+    language: str = Field(default="de", max_length=16)
+    status: DonationStatus = Field(
+        default=DonationStatus.OPEN, sa_type=enum_text(DonationStatus, 10), index=True
+    )
+    expires_at: datetime = Field(sa_type=UTCDateTime, index=True)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class DonationPairState(StrEnum):
+    """found (the wisher heard of the offer) -> asked (they would like it) -> promised (the giver
+    said yes) | declined; found -> passed (the wisher did not want it)."""
+
+    FOUND = "found"
+    ASKED = "asked"
+    PROMISED = "promised"
+    DECLINED = "declined"
+    PASSED = "passed"
+
+
+class DonationPair(SQLModel, table=True):
+    """An offered item that fits a wish, and what the two sides made of it."""
+
+    __tablename__ = "donation_pairs"
+    __table_args__ = (UniqueConstraint("offer_id", "wish_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    offer_id: int = Field(foreign_key="donations.id", index=True, ondelete="CASCADE")
+    wish_id: int = Field(foreign_key="donations.id", index=True, ondelete="CASCADE")
+    state: DonationPairState = Field(sa_type=enum_text(DonationPairState, 10))
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
 
 
 def table_of(model: type[SQLModel]) -> Table:
