@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import false, func, or_, tuple_
 from sqlalchemy.sql.elements import ColumnElement
@@ -22,6 +22,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from exchange import audit, staff
 from exchange.audit import Via
 from exchange.staff import Scope
+from exchange.timing import after_quiet_hours
 from storage.models import (
     AgencyNote,
     Case,
@@ -30,6 +31,7 @@ from storage.models import (
     DeliveryKind,
     Report,
     User,
+    VolunteerProfile,
 )
 from storage.outbox import enqueue
 from storage.sealing import sealer
@@ -266,8 +268,36 @@ async def file_report(
         urgent=True,
         now=now,
     )
+    await offer_a_talk(session, deployment, (reporter.id, reported_id), now)
     log.warning("a problem was reported; it waits in the agency's queue")
     return entry
+
+
+# A little after the report, so that the offer does not arrive in the same breath.
+TALK_OFFER_DELAY = timedelta(hours=1)
+
+
+async def offer_a_talk(
+    session: AsyncSession, deployment: Deployment, user_ids: Sequence[int], now: datetime
+) -> None:
+    """After a difficult help, the volunteers involved are offered a talk with the agency: once
+    for each of them, ever, and never in their quiet hours."""
+    volunteers = await session.exec(
+        select(User)
+        .join(VolunteerProfile, col(VolunteerProfile.user_id) == User.id)
+        .where(col(User.id).in_(sorted(set(user_ids))))
+    )
+    for person in volunteers.all():
+        assert person.id is not None
+        later = (now + TALK_OFFER_DELAY).astimezone(deployment.tz)
+        await enqueue(
+            session,
+            user_id=person.id,
+            kind=DeliveryKind.SUPPORT_OFFER,
+            subject_id=None,
+            due_at=after_quiet_hours(later, person.quiet_from, person.quiet_until),
+            now=now,
+        )
 
 
 async def set_phone(session: AsyncSession, case: Case, person: User, phone: str) -> None:

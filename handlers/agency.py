@@ -32,7 +32,13 @@ from exchange import (
 )
 from exchange.rounds import need_of
 from exchange.staff import Scope
-from handlers.targets import AGENCY, AGENCY_CASE, MAIN_MENU, NEW_REQUEST_FOR_SOMEONE
+from handlers.targets import (
+    AGENCY,
+    AGENCY_CASE,
+    MAIN_MENU,
+    NEW_NEWSLETTER,
+    NEW_REQUEST_FOR_SOMEONE,
+)
 from matching.rules import Need
 from matching.select import candidate_ids
 from storage.models import (
@@ -62,6 +68,7 @@ CASE = "case:"
 INTAKE = "agency:intake"
 BLOCKED = "agency:blocked"
 INVITE = "agency:invite"
+NEWSLETTER = "agency:newsletter"
 AS_COORDINATOR = "invite:coordinator"
 AS_SPONSOR = "invite:sponsor"
 HOME = "agency:home"
@@ -96,6 +103,7 @@ KIND_LABELS: dict[CaseKind, Msg] = {
     CaseKind.POSITION: _("Opportunity to check"),
     CaseKind.VETTING: _("Vetting"),
     CaseKind.UNCONFIRMED: _("Not confirmed"),
+    CaseKind.TALK: _("🤲 Wants to talk (confidential)"),
 }
 
 # Why a case was closed, and what the person it is about is told (a kind of `cases.tell`).
@@ -181,6 +189,7 @@ async def _ask_queue(ctx: Ctx) -> Prompt:
     )
     tools: list[tuple[Button, ...]] = [(Button(INTAKE, _("☎️ Take a request by phone")),)]
     if where.coordinator:
+        tools.append((Button(NEWSLETTER, _("📣 Write to many people")),))
         tools.append((Button(INVITE, _("➕ Invite a coordinator or sponsor")),))
         tools.append((Button(BLOCKED, _("🚫 Blocked people")),))
     tools.append((Button(HOME, _("🏠 Main menu")),))
@@ -197,6 +206,8 @@ async def _queue_chosen(ctx: Ctx, payload: str) -> Outcome:
         return Goto(NEW_REQUEST_FOR_SOMEONE, data={"for_other": True, "intake": True})
     if payload == BLOCKED and where.coordinator:
         return Goto("blocked")
+    if payload == NEWSLETTER and where.coordinator:
+        return Goto(NEW_NEWSLETTER, data={})
     if payload == INVITE and where.coordinator:
         return Goto("invite", data={})
     case_id = _number(payload.removeprefix(CASE))
@@ -282,7 +293,7 @@ async def _card(ctx: Ctx, case: Case) -> Text:
             ]
             if request.person_phone:
                 facts.append(_("📞 Phone: {phone}", phone=Raw(request.person_phone)))
-    elif case.kind == CaseKind.CALLBACK:
+    elif case.kind in (CaseKind.CALLBACK, CaseKind.TALK):
         if case.note:
             facts.append(Written(case.note, language))
         if case.voice:
@@ -378,6 +389,7 @@ async def _actions(ctx: Ctx, where: Scope, case: Case) -> list[tuple[Button, ...
         CaseKind.CALLBACK,
         CaseKind.REPORT,
         CaseKind.UNCONFIRMED,
+        CaseKind.TALK,
     ):
         if case.status == CaseStatus.OPEN:
             buttons.append((Button(TAKE, _("🙋 I take it over")),))
@@ -699,6 +711,7 @@ async def _close_chosen(ctx: Ctx, payload: str) -> Outcome:
         in (
             CaseKind.UNMATCHED,
             CaseKind.CALLBACK,
+            CaseKind.TALK,
         )
     ):
         await cases.tell(ctx.session, person, tell, ctx.now)
@@ -863,7 +876,7 @@ FLOW = Flow(
         "queue": Step(
             ask=_ask_queue,
             on_choice=_queue_chosen,
-            next=("case", "blocked", "invite", MAIN_MENU, NEW_REQUEST_FOR_SOMEONE),
+            next=("case", "blocked", "invite", MAIN_MENU, NEW_REQUEST_FOR_SOMEONE, NEW_NEWSLETTER),
             cancel=False,
         ),
         "case": Step(

@@ -425,6 +425,7 @@ def organisation_decided(deployment: Deployment, organisation: Organisation) -> 
 CASE_KINDS: dict[CaseKind, Msg] = {
     CaseKind.UNMATCHED: _("🗂 Nobody accepted a request: {kind} in {district}, {when}."),
     CaseKind.CALLBACK: _("🗂 Someone asks to be called back."),
+    CaseKind.TALK: _("🤲 A volunteer would like to talk about a help. Confidential."),
     CaseKind.REPORT: _("🗂 A problem was reported: {kind} in {district}, {when}."),
     CaseKind.ORGANISATION: _("🗂 A new organisation waits for approval."),
     CaseKind.POSITION: _("🗂 An opportunity waits for approval."),

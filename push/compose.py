@@ -127,6 +127,11 @@ class Batch:
     cards: Cards
     now: datetime
 
+    @property
+    def translator(self) -> Translator:
+        """For what is rendered before a channel sees it: the texts inside files."""
+        return _translator()
+
 
 async def compose_all(
     session: AsyncSession,

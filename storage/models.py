@@ -126,7 +126,6 @@ class DeliveryKind(StrEnum):
     EVENT_CALENDAR = "event_calendar"  # a signup as a calendar file (signup)
     EVENT_REMINDER = "event_reminder"  # the day before (signup)
     EVENT_MOVED_UP = "event_moved_up"  # from the waiting list to a seat (signup)
-    EVENT_CANCELLED = "event_cancelled"  # the organiser called an event off (signup)
     EVENT_POST = "event_post"  # the organiser's message to everyone signed up (event post)
     NEWSLETTER = "newsletter"  # a newsletter or campaign (newsletter)
     NEWSLETTER_REPORT = "newsletter_report"  # reached / unreachable, for its author (newsletter)

@@ -23,6 +23,8 @@ from pydantic import (
 
 # The deployment a first run uses: the volunteer exchange of Bingen am Rhein.
 DEFAULT_DEPLOYMENT = Path(__file__).resolve().parent / "deployments" / "bingen.toml"
+# Where uploaded files (the documents shelf) are kept, relative to the working directory.
+DEFAULT_FILES_DIR = Path("data/files")
 
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")]
 
@@ -129,6 +131,9 @@ class Agency(_Model):
     unconsented_hours: float = Field(default=48.0, gt=0)
     # The full privacy notice per language (German and English at least); see bingen.toml.
     privacy_notice: dict[str, str] = Field(default_factory=dict)
+    # Someone outside the coordinators a volunteer can talk to about a difficult help
+    # (supervision, a counselling service); the coordinators are always there too.
+    counsellor: Referral | None = None
 
     def notice(self, language: str) -> str | None:
         """The full privacy notice in this language, else in English, else in German."""
@@ -175,6 +180,9 @@ class Deployment(_Model):
     languages: tuple[str, ...] = ()
     municipalities: tuple[Municipality, ...] = Field(min_length=1)
     categories: tuple[Category, ...] = Field(min_length=1)
+    # The directory of uploaded files (the documents shelf): not part of the file, but set from
+    # the STORAGE_DIR setting when the settings load the deployment (`Settings.deployment`).
+    files_dir: Path = DEFAULT_FILES_DIR
 
     @field_validator("timezone")
     @classmethod

@@ -18,6 +18,9 @@ CASE = "case"  # act:case:<case>: open a case of the agency's queue (its staff o
 ANSWER = "answer"  # act:answer: write back to the agency
 RELAY = "relay"  # act:relay:write:<relay> / act:relay:report:<relay message>
 CONFIRM = "confirm"  # act:confirm:<match>:<yes or no>: the volunteer comes, the day before
+EVENT = "event"  # act:event:show:<event> / act:event:cancel:<signup>
+NEWS = "news"  # act:news:stop:<kind of news>
+TALK = "talk"  # act:talk: write to the coordinators about a difficult help
 
 YES, NO = "yes", "no"
 ACCEPT = f"{PREFIX}{OFFER}:{YES}:"
@@ -32,6 +35,10 @@ ANSWER_AGENCY = f"{PREFIX}{ANSWER}"
 WRITE_RELAY = f"{PREFIX}{RELAY}:write:"
 REPORT_RELAYED = f"{PREFIX}{RELAY}:report:"
 CONFIRM_COMING = f"{PREFIX}{CONFIRM}:"
+SHOW_EVENT = f"{PREFIX}{EVENT}:show:"
+CANCEL_SEAT = f"{PREFIX}{EVENT}:cancel:"
+STOP_NEWS = f"{PREFIX}{NEWS}:stop:"
+OPEN_TALK = f"{PREFIX}{TALK}"
 DID_NOT_HAPPEN = "no"
 
 
