@@ -16,7 +16,7 @@ from engine.i18n import Translator
 from handlers.dialogues import DIALOGUES
 from push.jobs import Pushing
 from storage import create_engine, make_sessionmaker, migrate, pool_size
-from town.deployment import Deployment, load_deployment
+from town.deployment import Deployment
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,7 @@ async def running_app(
     settings: Settings, *, clock: Callable[[], datetime] = utcnow
 ) -> AsyncIterator[App]:
     """Build the app on a migrated database and dispose of the engine afterwards."""
-    deployment = load_deployment(settings.deployment_file)
+    deployment = settings.deployment()
     engine = create_engine(
         settings.database_url.get_secret_value(), data_key=settings.data_key_bytes
     )

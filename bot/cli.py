@@ -9,7 +9,7 @@ import signal
 import sys
 from collections.abc import Sequence
 
-from bot import cli_agency
+from bot import cli_agency, cli_documents
 from bot.app import running_app
 from bot.channels.console import ConsoleChannel
 from bot.config import ConfigError, Settings, check_deployment, load_settings
@@ -96,6 +96,7 @@ def _admin_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser])
     tasks.add_parser("list-staff", parents=[database], help="list coordinators and sponsors")
     tasks.add_parser("audit", parents=[database], help="the newest 100 entries of the audit record")
     cli_agency.add_parsers(tasks, database)
+    cli_documents.add_parsers(tasks, database)
 
 
 NO_TOKEN = """\
@@ -183,13 +184,15 @@ def _admin(settings: Settings, args: argparse.Namespace) -> int:
             sys.stdout.write(asyncio.run(staff_command(settings, args)))
         elif args.admin_command in cli_agency.COMMANDS:
             sys.stdout.write(asyncio.run(cli_agency.run(settings, args)))
+        elif args.admin_command in cli_documents.COMMANDS:
+            sys.stdout.write(asyncio.run(cli_documents.run(settings, args)))
         else:
             approve = args.admin_command == "approve-org"
             organisation = asyncio.run(decide_organisation(settings, args.id, approve=approve))
             done = "Approved" if approve else "Rejected"
             name = _printable(organisation.name)
             sys.stdout.write(f"{done} organisation {organisation.id}: {name}\n")
-    except (AdminError, cli_agency.AgencyError) as error:
+    except (AdminError, cli_agency.AgencyError, cli_documents.DocumentsError) as error:
         sys.stderr.write(f"{error}\n")
         return 1
     return 0

@@ -21,7 +21,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 from sqlalchemy.engine import make_url
 
 from storage.db import DEFAULT_DATABASE_URL, check_url
-from town.deployment import DEFAULT_DEPLOYMENT, Deployment, load_deployment
+from town.deployment import DEFAULT_DEPLOYMENT, DEFAULT_FILES_DIR, Deployment, load_deployment
 
 _SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
@@ -31,6 +31,9 @@ class Settings(BaseSettings):
 
     database_url: SecretStr = SecretStr(DEFAULT_DATABASE_URL)
     deployment_file: Path = DEFAULT_DEPLOYMENT
+    # Where uploaded files are kept (the documents shelf), not in the database; relative paths
+    # are relative to the working directory.
+    storage_dir: Path = DEFAULT_FILES_DIR
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
 
     # Wraps the keys that seal each person's personal fields, so that the database's log and its
@@ -102,6 +105,12 @@ class Settings(BaseSettings):
         if self.webhook_url and self.webhook_secret is None:
             raise ValueError("WEBHOOK_URL needs WEBHOOK_SECRET, so nobody else can post updates")
         return self
+
+    def deployment(self) -> Deployment:
+        """The deployment file's town as this process runs it: with the storage directory."""
+        return load_deployment(self.deployment_file).model_copy(
+            update={"files_dir": self.storage_dir}
+        )
 
     @property
     def webhook_host_port(self) -> tuple[str, int]:

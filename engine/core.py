@@ -354,7 +354,9 @@ class DialogueCore:
         question (or the menu) follows its answer."""
         outcome = await action(ctx, payload)
         if not ctx.conversation.flow:
-            if isinstance(outcome, Retry) or (isinstance(outcome, Say) and not outcome.buttons):
+            if isinstance(outcome, Retry) or (
+                isinstance(outcome, Say) and not outcome.buttons and outcome.file is None
+            ):
                 said = outcome.error if isinstance(outcome, Retry) else outcome.text
                 return await self._retry_or_start(ctx, said)
             await self._fresh_start(ctx)

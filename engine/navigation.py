@@ -77,9 +77,9 @@ class Navigator:
         match outcome:
             case Retry(error=error):
                 return await self.ask(ctx, (error,))
-            case Say(text=text, buttons=buttons) if buttons:
+            case Say(text=text, buttons=buttons, file=file) if buttons or file is not None:
                 turn = await self.ask(ctx, ())
-                card = Reply(text=text, language=ctx.language, buttons=buttons)
+                card = Reply(text=text, language=ctx.language, buttons=buttons, file=file)
                 return replace(turn, replies=[card, *turn.replies])
             case Say(text=text):
                 return await self.ask(ctx, (text,))

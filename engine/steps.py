@@ -27,7 +27,7 @@ from typing import Any, TypeAlias, TypeVar
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from engine.i18n import Text, Translator
-from engine.types import Button, Incoming
+from engine.types import Button, Incoming, OutgoingFile
 from storage.conversations import DialogueState
 from storage.models import User
 from town.deployment import Deployment, Municipality
@@ -120,10 +120,12 @@ class Say:
     """Tell the person something (thanks, noted, a notice) and ask the open question again.
 
     With `buttons` (of pushed-message actions) the text is a card of its own, such as the
-    details of a help just accepted, sent before the question."""
+    details of a help just accepted, sent before the question; with `file` it is the caption of
+    that file (a document from the shelf)."""
 
     text: Text
     buttons: tuple[tuple[Button, ...], ...] = ()
+    file: OutgoingFile | None = None
 
 
 @dataclass(frozen=True)

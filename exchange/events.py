@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from sqlalchemy import delete, update
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -455,3 +456,25 @@ async def exported(session: AsyncSession, user_id: int) -> list[dict[str, object
         }
         for signup, event in rows.all()
     ]
+
+
+async def forget(
+    session: AsyncSession, deployment: Deployment, user_id: int, now: datetime
+) -> None:
+    """A person erased: their seats are given up (the waiting list moves up) and deleted with
+    the names they gave, their messages to participants deleted, and the events they organise
+    called off."""
+    seats = await session.exec(
+        select(EventSignup).where(
+            EventSignup.user_id == user_id, EventSignup.status != SignupStatus.CANCELLED
+        )
+    )
+    for seat in seats.all():
+        await cancel(session, deployment, seat, now)
+    await session.exec(delete(EventSignup).where(col(EventSignup.user_id) == user_id))
+    await session.exec(delete(EventPost).where(col(EventPost.author_id) == user_id))
+    await session.exec(
+        update(Event)
+        .where(col(Event.organiser_id) == user_id, col(Event.status) == EventStatus.OPEN)
+        .values(status=EventStatus.CANCELLED, updated_at=now)
+    )

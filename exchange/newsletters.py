@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy import delete, update
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -236,3 +237,28 @@ async def plan(session: AsyncSession, deployment: Deployment, now: datetime) -> 
     await session.flush()
     await _report_finished(session, now)
     return written
+
+
+async def exported(session: AsyncSession, user_id: int) -> dict[str, object]:
+    """What the person chose about news, and the newsletters they wrote, for their data export."""
+    stopped = await session.exec(select(NewsOptOut.kind).where(NewsOptOut.user_id == user_id))
+    written = await session.exec(select(Newsletter).where(Newsletter.author_id == user_id))
+    return {
+        "news_not_wanted": [str(kind) for kind in stopped.all()],
+        "newsletters_written": [
+            {
+                "id": n.id,
+                "kind": str(n.kind),
+                "send_at": n.send_at.isoformat() if n.send_at else None,
+            }
+            for n in written.all()
+        ],
+    }
+
+
+async def forget(session: AsyncSession, user_id: int) -> None:
+    """A person erased: their news choices go; newsletters they wrote stay, without author."""
+    await session.exec(delete(NewsOptOut).where(col(NewsOptOut.user_id) == user_id))
+    await session.exec(
+        update(Newsletter).where(col(Newsletter.author_id) == user_id).values(author_id=None)
+    )

@@ -15,7 +15,7 @@ from sqlalchemy import delete, exists, or_, update
 from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from exchange import relays
+from exchange import documents, events, newsletters, relays
 from exchange.requests import withdraw
 from exchange.safeguarding import withdraw_offers
 from exchange.volunteers import PROFILE_SETS
@@ -40,6 +40,7 @@ from storage.models import (
     VolunteerProfile,
 )
 from storage.sealing import keyring_of
+from town.deployment import Deployment
 
 # Offers an asker never learns of: whom their request was offered to, or who said no.
 UNSEEN = (MatchState.OFFERED, MatchState.DECLINED, MatchState.TAKEN, MatchState.WITHDRAWN)
@@ -118,10 +119,13 @@ async def export(session: AsyncSession, key: str) -> dict[str, Any]:
     data["messages_written_through_the_bot"] = [
         _row(m) for m in await relays.written_by(session, user.id or 0)
     ]
+    data["event_seats"] = await events.exported(session, user.id or 0)
+    data["news"] = await newsletters.exported(session, user.id or 0)
+    data["documents_fetched"] = await documents.exported(session, user.id or 0)
     return data
 
 
-async def erase(session: AsyncSession, user: User, now: datetime) -> None:
+async def erase(session: AsyncSession, deployment: Deployment, user: User, now: datetime) -> None:
     """Erase a person's personal data; tell those who counted on them; keep anonymous counts."""
     assert user.id is not None
     requests = (
@@ -151,6 +155,10 @@ async def erase(session: AsyncSession, user: User, now: datetime) -> None:
     await session.exec(delete(AgencyNote).where(col(AgencyNote.user_id) == user.id))
     # Their conversations through the bot, with what both sides wrote.
     await relays.forget(session, user.id)
+    # Their seats at events (the waiting list moves up), and what they chose about news.
+    await events.forget(session, deployment, user.id, now)
+    await newsletters.forget(session, user.id)
+    await documents.forget(session, user.id)
     await session.exec(delete(Delivery).where(col(Delivery.user_id) == user.id))
     await _cancel_messages_about(session, user.id)
     await mentions.redact(session, user.id, user.key, now)

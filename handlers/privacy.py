@@ -27,7 +27,7 @@ async def _confirmed(ctx: Ctx, payload: str) -> Outcome:
         kept = (_("Nothing has been deleted."),)
         # A blocked person has no menu; they may come back with /mydata or /delete.
         return End(notes=kept) if people.is_blocked(ctx.user) else Goto(MAIN_MENU, notes=kept)
-    await privacy.erase(ctx.session, ctx.user, ctx.now)
+    await privacy.erase(ctx.session, ctx.deployment, ctx.user, ctx.now)
     ctx.user = None
     return End(
         notes=(

@@ -18,6 +18,7 @@ from storage.models import (
     EventStatus,
     NewsKind,
     SignupStatus,
+    User,
 )
 from storage.outbox import Addressee, Due
 from vocabulary import calendar
@@ -159,6 +160,9 @@ def _today(batch: Batch) -> date:
 
 
 async def _support(batch: Batch, user: Addressee, delivery: Due) -> Reply | None:
+    person = await batch.session.get(User, user.id)
+    if person is None or person.blocked_at is not None:
+        return None
     text = _(
         "🤲 Thank you for your help. Some helps are hard. If you would like to talk about it, "
         "we are there for you, in confidence."

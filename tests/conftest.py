@@ -77,9 +77,15 @@ async def database_url(tmp_path: Path) -> str:
 
 
 @pytest.fixture
-def settings(database_url: str) -> Settings:
-    # Chat scripts send dozens of messages within one frozen instant; the flood limit has its own test.
-    return Settings(database_url=database_url, messages_per_minute=10_000, _env_file=None)  # type: ignore[call-arg]
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    # Chat scripts send dozens of messages within one frozen instant; the flood limit has its own
+    # test. Uploaded files go to the test's own directory.
+    return Settings(
+        database_url=database_url,
+        messages_per_minute=10_000,
+        storage_dir=tmp_path / "files",
+        _env_file=None,
+    )
 
 
 class FrozenClock:

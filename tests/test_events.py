@@ -4,18 +4,28 @@ and a confidential talk after a difficult help."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import timedelta
 
 from sqlmodel import select
 
 from bot.app import App
-from storage.models import Case, CaseKind, DeliveryKind, Delivery, EventSignup, SignupStatus
+from storage.models import (
+    Case,
+    CaseKind,
+    Delivery,
+    DeliveryKind,
+    Event,
+    EventSignup,
+    SignupStatus,
+    StaffKind,
+)
 from tests.chat import Chat, Inbox, onboard, press_on
 from tests.conftest import FrozenClock
 from tests.test_agency import coordinator, grant
-from tests.test_push import volunteer_profile
-from storage.models import StaffKind
+from tests.test_organisation import approved
+from tests.test_push import request_for_mother, volunteer_profile
 
 
 async def create_event(
@@ -37,7 +47,9 @@ async def create_event(
     await organiser.press(at)
     await organiser.press(weekly)
     await organiser.send("Stift St. Martin, Bingen")
-    await (organiser.press(seats) if seats.isdigit() and int(seats) >= 10 else organiser.send(seats))
+    await (
+        organiser.press(seats) if seats.isdigit() and int(seats) >= 10 else organiser.send(seats)
+    )
     if audience is not None:
         await organiser.press(audience)
     await organiser.press("➡️ Continue")
@@ -203,3 +215,75 @@ async def test_a_volunteer_talks_to_the_coordinators_in_confidence_and_no_sponso
     await karin.send("/menu")
     answer = await karin.press(karin.last.labels[0])
     assert "Frau M." not in answer
+
+
+async def test_after_a_reported_help_the_volunteer_is_offered_a_talk_once_gently(
+    app: App, chat: Callable[..., Chat], clock: FrozenClock
+) -> None:
+    erika = await volunteer_profile(chat("erika"), "Erika")
+    sabine = await request_for_mother(chat("sabine"))
+    inbox = Inbox(app)
+    await inbox.run()
+    await press_on(erika, inbox.of(erika)[0], "✅ Ich kann helfen")
+    clock.now = clock.now.replace(day=24, hour=12)  # Tuesday noon: the help took place
+    await inbox.run()
+    await press_on(sabine, inbox.of(sabine)[-1], "👎 Es gab ein Problem")
+    await inbox.run()
+    assert not [m for m in inbox.of(erika) if "Manche Einsätze sind schwer" in m.text]
+    clock.advance(timedelta(hours=1))
+    await inbox.run()
+    [offer] = [m for m in inbox.of(erika) if "Manche Einsätze sind schwer" in m.text]
+    answer = await press_on(erika, offer, "💬 Ich möchte über einen Einsatz sprechen")
+    assert "🤲 Worüber möchten Sie sprechen?" in answer
+    clock.advance(timedelta(days=2))
+    await inbox.run()
+    assert len([m for m in inbox.of(erika) if "Manche Einsätze sind schwer" in m.text]) == 1
+
+
+async def test_an_erased_participant_frees_the_seat_and_the_waiting_list_moves_up(
+    app: App, chat: Callable[..., Chat]
+) -> None:
+    anna = await coordinator(app, chat("anna", "en"))
+    await create_event(anna, seats="1", audience="Everyone")
+    helga = await onboard(chat("helga", "en"), "seeker", "en")
+    olga = await onboard(chat("olga", "en"), "seeker", "en")
+    for person, name in ((helga, "Helga"), (olga, "Olga")):
+        await person.press("📅 Events")
+        await person.press("Wed 25 Nov, 15:00 · Café in the Stift")
+        await person.press(person.last.labels[0])
+        await person.send(name)
+    await helga.send("/mydata")
+    assert helga.last_turn is not None
+    exported = helga.last_turn.replies[0].file
+    assert exported is not None
+    [seat] = json.loads(exported.content)["event_seats"]
+    assert (seat["event"], seat["name"], seat["status"]) == ("Café in the Stift", "Helga", "going")
+    await helga.send("/delete")
+    await helga.press(helga.last.labels[0])
+    inbox = Inbox(app)
+    await inbox.run()
+    assert [m for m in inbox.of(olga) if "A seat became free" in m.text]
+    async with app.sessions() as session:
+        seats = (await session.exec(select(EventSignup))).all()
+    assert [(s.guest_name, s.status) for s in seats] == [("Olga", SignupStatus.GOING)]
+
+
+async def test_an_approved_organisation_holds_a_reading_and_a_pending_one_cannot(
+    app: App, chat: Callable[..., Chat]
+) -> None:
+    anna = chat("anna", "en")
+    await approved(app, anna)
+    await anna.send("/menu")
+    answer = await create_event(anna, title="Reading hour", kind="📖 Reading", audience="Everyone")
+    assert "✅ The event is published." in answer
+    async with app.sessions() as session:
+        [event] = (await session.exec(select(Event))).all()
+    assert event.organisation_id is not None
+
+    otto = await onboard(chat("otto", "en"), "organisation", "en")  # not registered, not approved
+    answer = await otto.press("📅 Events")
+    assert "➕ New event" not in otto.last.labels
+    answer = await otto.press_payload("events:new")  # forged: not among the buttons shown
+    assert "This button is no longer valid." in answer
+    async with app.sessions() as session:
+        assert len((await session.exec(select(Event))).all()) == 1
