@@ -40,6 +40,14 @@ people, mixed, both frameworks, with the ratio mixed p99 / text-only p99 at 150 
 people with TELEGRAM_MESSAGES_PER_SECOND=60 and the stand-in's overall limit raised to match (a
 bot with paid broadcasts); it is not the goal's setting. A run takes one to three minutes;
 `--quick` is a short series for development.
+
+`--push newsletter` (`make bench-newsletter`) drains a newsletter instead of the expired notices:
+`--pushes` readers and a coordinator who wrote one newsletter to all of Bingen, scheduled for now,
+in German, English and Arabic; the people acting read it too (see `benchmarks.newsletter`). After
+the measured period each run waits until it drained (at most `--drain-timeout` s from the bot's
+start), then prints what the stand-in received: every reader exactly once in their version, the
+429s, the drain time; the summary sets the reply latency beside the text-only baseline and says
+PASS or FAIL.
 """
 
 from __future__ import annotations
@@ -54,6 +62,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+from benchmarks import newsletter
 from benchmarks.load_report import (
     DEFAULT_BUDGET,
     GOAL_PEOPLE,
@@ -73,12 +82,20 @@ from benchmarks.load_run import (
     Spec,
     measure,
 )
+from benchmarks.sender import EXPIRED, NEWSLETTER, PUSHES
 from benchmarks.telegram_report import load
 from bot.process import tune_garbage_collector
 
 FRAMEWORKS = ("ptb", "aiogram")
 PEOPLE = (25, 50, 100, 150, 200, 250, 300)
 STOP_P99 = 2.0  # seconds: the series stops after the first people count above this
+PUSH_NAMES = {  # what drains, and what is seeded
+    EXPIRED: ("{pushes:,} pushes drain (issue 13, item 7)", "{pushes:,} due pushes"),
+    NEWSLETTER: (
+        "a newsletter to {pushes:,} people drains",
+        "a newsletter to {pushes:,} readers scheduled for now",
+    ),
+}
 QUICK = {"people": "10,25", "seconds": 15.0, "settle": 3.0, "pushes": 300, "extra_budget": 0.0}
 
 
@@ -95,9 +112,17 @@ def specs(args: argparse.Namespace, framework: str, people: int, budget: float) 
             think=args.think,
             seed=args.seed,
             budget=budget,
+            push=args.push,
+            drain_timeout=args.drain_timeout,
         )
         for mode in modes
     ]
+
+
+def report(result: Result) -> None:
+    print(row(result), flush=True)
+    if result.delivered is not None:
+        print(newsletter.line(result), flush=True)
 
 
 async def series(args: argparse.Namespace, framework: str, workdir: Path) -> list[Result]:
@@ -110,7 +135,7 @@ async def series(args: argparse.Namespace, framework: str, workdir: Path) -> lis
         for spec in specs(args, framework, people, DEFAULT_BUDGET):
             result = await measure(spec, workdir)
             results.append(result)
-            print(row(result), flush=True)
+            report(result)
             mixed = result if spec.mode == MIXED else mixed
         failed = any(result.error is not None for result in results[-2:])
         over = mixed is not None and mixed.p99 > STOP_P99
@@ -121,17 +146,16 @@ async def series(args: argparse.Namespace, framework: str, workdir: Path) -> lis
         for spec in specs(args, framework, GOAL_PEOPLE, args.extra_budget):
             result = await measure(spec, workdir)
             results.append(result)
-            print(row(result), flush=True)
+            report(result)
     print(flush=True)
     return results
 
 
 async def run(args: argparse.Namespace) -> bool:
-    """Measure and print the tables; True when every run worked (whether or not the goal is met)."""
-    print(
-        "Load benchmark: reply latency with Telegram's limits on while "
-        f"{args.pushes:,} pushes drain (issue 13, item 7)"
-    )
+    """Measure and print the tables; True when every run worked (whether or not the goal is met)
+    and, for a newsletter, it passed."""
+    draining, what = (text.format(pushes=args.pushes) for text in PUSH_NAMES[args.push])
+    print(f"Load benchmark: reply latency with Telegram's limits on while {draining}")
     print(
         f"machine: {os.cpu_count()} CPUs, {platform.python_implementation()} "
         f"{platform.python_version()}, {platform.platform()}, load average {load()}"
@@ -140,9 +164,14 @@ async def run(args: argparse.Namespace) -> bool:
         "setup: `python -m bot run` (polling, fresh SQLite file, default settings but the database "
         "and Bot API URL) against the stand-in in this process, which answers 429 beyond "
         f"{DEFAULT_BUDGET:g} msg/s overall and {PER_CHAT_PER_SECOND}/s per chat "
-        f"(burst {PER_CHAT_BURST}); onboarding first (not measured), then {args.pushes:,} due "
-        f"pushes seeded and the bot restarted; {args.settle:g} s of acting, then {args.seconds:g} "
-        "s measured"
+        f"(burst {PER_CHAT_BURST}); onboarding first (not measured), then {what} seeded and "
+        f"the bot restarted; {args.settle:g} s of acting, then {args.seconds:g} s measured"
+        + (
+            f", then up to {args.drain_timeout:g} s from the bot's start for the newsletter to "
+            "drain; the people acting read it too; nobody has quiet hours"
+            if args.push == NEWSLETTER
+            else ""
+        )
     )
     print(
         f"people: closed loop, think time exponential with mean {args.think:g} s (seed "
@@ -167,7 +196,10 @@ async def run(args: argparse.Namespace) -> bool:
         "budget: every new message, reply or push, takes one of the bot's "
         f"{DEFAULT_BUDGET:g} slots a second, replies first (answers and edits take none)"
     )
-    for line in summary(results, args.frameworks):
+    lines = summary(results, args.frameworks)
+    if args.push == NEWSLETTER:
+        lines = newsletter.summary(results, args.frameworks)
+    for line in lines:
         print(line)
     demand = GOAL_PEOPLE / args.think
     print(
@@ -178,6 +210,8 @@ async def run(args: argparse.Namespace) -> bool:
     print(f"load average now: {load()}")
     if failed:
         print(f"{len(failed)} run(s) FAILED (see above)")
+    if args.push == NEWSLETTER:
+        return not failed and all(newsletter.passed(result) for result in results)
     return not failed
 
 
@@ -200,6 +234,18 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--seconds", type=float, help="the measured period (60)")
     parser.add_argument("--settle", type=float, help="acting before it is measured (10)")
     parser.add_argument("--pushes", type=int, help="due pushes seeded before it (3000)")
+    parser.add_argument(
+        "--push",
+        choices=PUSHES,
+        default=EXPIRED,
+        help="what drains: expired notices (the default) or one newsletter to them all",
+    )
+    parser.add_argument(
+        "--drain-timeout",
+        type=float,
+        default=600.0,
+        help="newsletter: seconds from the bot's start to wait for it to drain (600)",
+    )
     parser.add_argument("--think", type=float, default=5.0, help="mean think time, seconds")
     parser.add_argument("--seed", type=int, default=1, help="seed of the think times and actions")
     parser.add_argument(
@@ -229,6 +275,8 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
     unknown = [name for name in args.frameworks if name not in FRAMEWORKS]
     if unknown or not args.frameworks:
         parser.error(f"use --frameworks from {','.join(FRAMEWORKS)}")
+    if args.drain_timeout <= 0:
+        parser.error("use --drain-timeout > 0")
     if args.seconds <= 0 or args.settle < 0 or args.pushes < 0 or args.think <= 0:
         parser.error("use --seconds > 0, --settle >= 0, --pushes >= 0, --think > 0")
     if args.extra_budget < 0:

@@ -6,6 +6,10 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from benchmarks.newsletter import Delivered
 
 MIXED, TEXT_ONLY = "mixed", "text-only"
 GOAL_PEOPLE = 150
@@ -33,6 +37,9 @@ class Result:
     driver_cpu: float = 0.0  # CPU seconds of this process (stand-in and people) in it
     error: str | None = None  # why the run failed
     stop_error: str | None = None  # the first error the bot logged while it was stopped
+    delivered: Delivered | None = (
+        None  # the newsletter as the stand-in received it (--push newsletter)
+    )
 
     @property
     def extra(self) -> bool:

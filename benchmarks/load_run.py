@@ -16,8 +16,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from benchmarks import newsletter
 from benchmarks.load_report import DEFAULT_BUDGET, MIXED, Result
-from benchmarks.sender import FIRST_CHAT, seed
+from benchmarks.sender import EXPIRED, FIRST_CHAT, NEWSLETTER, seed
 from benchmarks.telegram import (
     BotFailed,
     drive,
@@ -32,6 +33,7 @@ from bot.config import Settings
 
 if TYPE_CHECKING:
     from tests.standin import BotApiStandin
+    from tests.standin.botapi import BotMessage
 
 FIRST_PERSON = 1_000_000  # chat ids of the people acting; the pushes go to FIRST_CHAT and on
 FIRST_PUSHED_USER = 1_000_000  # user ids of the people pushed to (the people acting come first)
@@ -60,10 +62,12 @@ class Spec:
     think: float  # mean seconds between a reply and the person's next action
     seed: int
     budget: float  # TELEGRAM_MESSAGES_PER_SECOND and the stand-in's overall limit
+    push: str = EXPIRED  # what drains: EXPIRED notices or a NEWSLETTER (see benchmarks.sender)
+    drain_timeout: float = 600.0  # NEWSLETTER: seconds from the bot's start to wait for it to drain
 
     @property
     def name(self) -> str:
-        return f"{self.framework}-{self.people}-{self.mode}-{self.budget:g}"
+        return f"{self.framework}-{self.people}-{self.mode}-{self.budget:g}-{self.push}"
 
 
 @dataclass(frozen=True)
@@ -82,6 +86,7 @@ class Accepted:
     def __init__(self, standin: BotApiStandin) -> None:
         self.at: dict[tuple[int, int], float] = {}
         self.pushes: list[float] = []
+        self.newsletters: list[float] = []  # of the pushes, the newsletter's messages
         send = standin._m_sendMessage
 
         def recording(params: dict[str, Any]) -> Any:
@@ -89,7 +94,9 @@ class Accepted:
             message = send(params)
             chat = int(message["chat"]["id"])
             self.at[chat, int(message["message_id"])] = now
-            if chat >= FIRST_CHAT:
+            if news := newsletter.is_newsletter(message.get("reply_markup")):
+                self.newsletters.append(now)
+            if chat >= FIRST_CHAT or news:
                 self.pushes.append(now)
             return message
 
@@ -103,7 +110,8 @@ class Workload:
     """The people after onboarding, each on their own: think (exponential, mean `think` s), act,
     wait for the reply, think again. An action is a press (share PRESS_SHARE, mixed mode only) or
     TEXT. Actions begun in `window` are measured, until the next new message in the person's
-    chat (not the edit of the pressed message) was accepted by the stand-in."""
+    chat (not the edit of the pressed message, nor a newsletter pushed meanwhile) was accepted
+    by the stand-in."""
 
     def __init__(
         self,
@@ -153,7 +161,7 @@ class Workload:
                 await user.send_text(TEXT)
             measured = started in self.window
             try:
-                message = await user.wait_for_message(timeout=REPLY_TIMEOUT)
+                message = await user.wait_for_message(reply, timeout=REPLY_TIMEOUT)
             except AssertionError:
                 self.lost += measured
                 return
@@ -163,10 +171,16 @@ class Workload:
             await asyncio.sleep(rng.expovariate(1 / mean))
 
 
+def reply(message: BotMessage) -> bool:
+    """A reply to the person, not a newsletter pushed to them."""
+    return not newsletter.is_newsletter(message.reply_markup)
+
+
 def last_keyboard(standin: BotApiStandin, chat_id: int) -> set[str]:
-    """The callback data of the last inline keyboard in a chat (the one a press would use)."""
+    """The callback data of the last inline keyboard in a chat (the one a press would use), but
+    a newsletter's."""
     for message in reversed(standin.chat(chat_id).messages):
-        if message.buttons():
+        if message.buttons() and reply(message):
             return {str(b.get("callback_data")) for row in message.buttons() for b in row}
     return set()
 
@@ -289,14 +303,22 @@ async def measure(spec: Spec, workdir: Path) -> Result:
             await guarded(drive(standin, ids, ONBOARDING), bot.log, process)
             check_onboarded(standin, ids)
             stopping = await bot.stop()
-            if spec.pushes:
-                await seed(database_url, spec.pushes, first_id=FIRST_PUSHED_USER)
+            if spec.pushes or spec.push == NEWSLETTER:
+                await seed(database_url, spec.pushes, first_id=FIRST_PUSHED_USER, push=spec.push)
             too_many = standin.too_many_requests_count
             process = await bot.start()  # its first scheduled run plans and sends the pushes
             ready = time.perf_counter()
             window = Window(ready + spec.settle, ready + spec.settle + spec.seconds)
             workload = Workload(standin, accepted, spec, ids, window)
             await guarded(workload.run(process.pid), bot.log, process)
+            delivered = None
+            if spec.push == NEWSLETTER:
+                readers = newsletter.readers(spec.pushes, ids)
+                draining = newsletter.drain(standin, readers, ready + spec.drain_timeout)
+                await guarded(draining, bot.log, process)
+                delivered = newsletter.delivered(
+                    standin, readers, accepted.newsletters, ready, spec.pushes
+                )
             too_many = standin.too_many_requests_count - too_many
             pushes_total = len(accepted.pushes)
             stopping = stopping or await bot.stop()
@@ -320,4 +342,5 @@ async def measure(spec: Spec, workdir: Path) -> Result:
         bot_cpu=workload.bot_cpu,
         driver_cpu=workload.driver_cpu,
         stop_error=stopping,
+        delivered=delivered,
     )

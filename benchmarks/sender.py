@@ -6,7 +6,8 @@ passed, so the next planning run closes the requests and queues one "expired" no
 Then, in this process, as `ehrenamt push --now` does: `running_app` on that file, `TelegramBot` with
 its framework front and `Sender` (30 messages per second overall, one per second per chat),
 `bot.start(receive=False, schedule=False)` and one `push.jobs.tick`: planning, claiming, composing,
-rendering, sending and marking every message sent.
+rendering, sending and marking every message sent. Its `seed` also seeds the load benchmark's
+pushes (`benchmarks.load --push expired|newsletter`).
 
 The Bot API stand-in (`tests/standin`) runs in this process too, with Telegram's limits enforced
 (`enforce_limits(per_second=30, per_chat_per_second=1)`): a message beyond them is answered 429.
@@ -23,25 +24,36 @@ import os
 import platform
 import sys
 import tempfile
-import time
+import time as clock
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 from unittest.mock import patch
 
-from sqlalchemy import insert
+from sqlalchemy import insert, update
 from sqlmodel import col, func, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 import push.jobs
 from bot.app import running_app
 from bot.channels.telegram.runner import TELEGRAM_AUDIENCE, TelegramBot
 from bot.config import Settings
+from exchange import newsletters
 from push.deliver import deliver_due
 from push.jobs import tick
 from storage.db import create_engine, migrate
-from storage.models import Delivery, HelpRequest, RequestStatus, User
+from storage.models import (
+    Delivery,
+    HelpRequest,
+    NewsKind,
+    RequestStatus,
+    Role,
+    StaffKind,
+    StaffRole,
+    User,
+)
 
 TOKEN = "123456:BENCHMARK"
 FRAMEWORKS = ("aiogram", "ptb")
@@ -81,49 +93,150 @@ class Result:
         return complete and self.delivering <= self.goal_seconds and self.too_many_requests == 0
 
 
-async def seed(database_url: str, count: int, *, first_id: int = 1) -> None:
-    """`count` people on Telegram, each with one open request whose day passed a week ago; their
-    user ids start at `first_id`, their chats at `FIRST_CHAT`."""
-    engine = create_engine(database_url)
-    await migrate(engine)
-    now = datetime.now(UTC)
-    day = (now - timedelta(days=7)).date()
-    users = [
+EXPIRED, NEWSLETTER = "expired", "newsletter"  # what the seeded people are pushed
+PUSHES = (EXPIRED, NEWSLETTER)
+MUNICIPALITY = "bingen"
+AUTHOR_CHAT = FIRST_CHAT - 1  # the newsletter's author, a coordinator of MUNICIPALITY
+# The newsletter's versions; readers of another language (Turkish here) get the German one.
+NEWSLETTER_TEXTS = {
+    "de": "Liebe Engagierte, am Samstag um 15 Uhr ist Helferfest im Rathaus. Wir freuen uns auf Sie!",
+    "en": "Dear volunteers, on Saturday at 3 pm there is a volunteers party at the town hall. "
+    "We look forward to seeing you!",
+    "ar": "أعزاءنا المتطوعين، يوم السبت الساعة 3 عصرا حفل المتطوعين في دار البلدية. نتطلع لرؤيتكم!",
+}
+NEWSLETTER_DEFAULT = "de"
+READER_LANGUAGES = ("de", "en", "ar", "tr")
+READER_ROLES = (Role.SEEKER, Role.VOLUNTEER)
+NO_QUIET_HOURS = {"quiet_from": time(0), "quiet_until": time(0)}
+
+
+def newsletter_text(language: str) -> str:
+    """The version a reader of `language` gets."""
+    return NEWSLETTER_TEXTS.get(language, NEWSLETTER_TEXTS[NEWSLETTER_DEFAULT])
+
+
+def reader_language(number: int) -> str:
+    return READER_LANGUAGES[number % len(READER_LANGUAGES)]
+
+
+def people(
+    count: int,
+    *,
+    first_id: int,
+    now: datetime,
+    languages: Sequence[str] = ("de",),
+    roles: Sequence[Role] = (Role.SEEKER,),
+    **fields: Any,
+) -> list[dict[str, Any]]:
+    """`count` consenting people of MUNICIPALITY on Telegram: user ids from `first_id`, chats
+    from FIRST_CHAT, languages and roles taken in turn."""
+    return [
         {
             "id": first_id + number,
             "key": f"telegram:{FIRST_CHAT + number}",
-            "language": "de",
-            "role": "seeker",
-            "municipality": "bingen",
+            "language": languages[number % len(languages)],
+            "role": roles[number % len(roles)],
+            "municipality": MUNICIPALITY,
             "consent_version": "2026-11",
             "consent_at": now,
             "created_at": now,
+            **fields,
         }
         for number in range(count)
     ]
-    requests = [
-        {
-            "asker_id": first_id + number,
-            "category": "shopping",
-            "municipality": "bingen",
-            "district": "buedesheim",
-            "day": day,
-            "part_of_day": "morning",
-            "languages": ["de"],
-            "description": "Wocheneinkauf",
-            "status": RequestStatus.OPEN,
-            "for_other": False,
-            "round": 0,
-            "exhausted": False,
-            "created_at": now - timedelta(days=10),
-            "updated_at": now - timedelta(days=10),
-        }
-        for number in range(count)
-    ]
+
+
+async def _expired(session: AsyncSession, count: int, first_id: int, now: datetime) -> None:
+    """Each person with one open request whose day passed a week ago: the next planning run
+    closes them and queues one "expired" notice per person."""
+    day = (now - timedelta(days=7)).date()
+    connection = await session.connection()
+    await connection.execute(
+        insert(HelpRequest),
+        [
+            {
+                "asker_id": first_id + number,
+                "category": "shopping",
+                "municipality": MUNICIPALITY,
+                "district": "buedesheim",
+                "day": day,
+                "part_of_day": "morning",
+                "languages": ["de"],
+                "description": "Wocheneinkauf",
+                "status": RequestStatus.OPEN,
+                "for_other": False,
+                "round": 0,
+                "exhausted": False,
+                "created_at": now - timedelta(days=10),
+                "updated_at": now - timedelta(days=10),
+            }
+            for number in range(count)
+        ],
+    )
+
+
+async def _newsletter(session: AsyncSession, count: int, first_id: int, now: datetime) -> None:
+    """A coordinator of MUNICIPALITY (chat AUTHOR_CHAT) and a newsletter of theirs to everyone
+    there, in German, English and Arabic, scheduled for now: the next planning run writes one
+    delivery per reader. Nobody has quiet hours, so that it goes out at any hour of the day
+    (a reader's newsletter waits for the end of their quiet hours)."""
+    author_id = first_id + count
+    author = User(
+        id=author_id,
+        key=f"telegram:{AUTHOR_CHAT}",
+        language="de",
+        role=Role.VOLUNTEER,
+        municipality=MUNICIPALITY,
+        consent_version="2026-11",
+        consent_at=now,
+        created_at=now,
+        staff=True,
+        quiet_from=time(0),
+        quiet_until=time(0),
+    )
+    session.add(author)
+    await session.flush()  # before the role that names it
+    session.add(
+        StaffRole(
+            user_id=author_id, kind=StaffKind.COORDINATOR, municipality=MUNICIPALITY, granted_at=now
+        )
+    )
+    await session.flush()
+    # The people who onboarded before (the load benchmark's) read it too, quiet hours off.
+    await (await session.connection()).execute(update(User).values(**NO_QUIET_HOURS))
+    await newsletters.create(
+        session,
+        author=author,
+        kind=NewsKind.NEWSLETTERS,
+        audience=newsletters.Audience(MUNICIPALITY),
+        texts=NEWSLETTER_TEXTS,
+        default_language=NEWSLETTER_DEFAULT,
+        photo=None,
+        send_at=now,
+        now=now,
+    )
+
+
+SEEDS = {EXPIRED: _expired, NEWSLETTER: _newsletter}
+READERS: dict[str, dict[str, Any]] = {
+    EXPIRED: {},
+    NEWSLETTER: {"languages": READER_LANGUAGES, "roles": READER_ROLES, **NO_QUIET_HOURS},
+}
+
+
+async def seed(database_url: str, count: int, *, first_id: int = 1, push: str = EXPIRED) -> None:
+    """`count` people on Telegram (`people`, user ids from `first_id`, chats from FIRST_CHAT) and
+    what the next planning run pushes them: an expired request each (EXPIRED, all German
+    seekers), or one newsletter to all (NEWSLETTER, languages READER_LANGUAGES, roles
+    READER_ROLES, with its author)."""
+    engine = create_engine(database_url)
+    await migrate(engine)
+    now = datetime.now(UTC)
     try:
-        async with engine.begin() as connection:
-            await connection.execute(insert(User), users)
-            await connection.execute(insert(HelpRequest), requests)
+        async with AsyncSession(engine) as session, session.begin():
+            readers = people(count, first_id=first_id, now=now, **READERS[push])
+            await (await session.connection()).execute(insert(User), readers)
+            await SEEDS[push](session, count, first_id, now)
     finally:
         await engine.dispose()
 
@@ -150,7 +263,7 @@ async def measure(framework: str, messages: int, workdir: Path) -> Result:
 
         def recording(params: dict[str, Any]) -> Any:
             """Reached only by messages within the limits (the stand-in answers 429 before)."""
-            accepted.append(time.perf_counter())
+            accepted.append(clock.perf_counter())
             return send_message(params)
 
         standin.register_method("sendMessage", recording)
@@ -169,17 +282,17 @@ async def measure(framework: str, messages: int, workdir: Path) -> Result:
 
             async def timed_delivery(*args: Any, **kwargs: Any) -> int:
                 """`deliver_due` as `tick` calls it, with the moments it starts and ends."""
-                delivering.append(time.perf_counter())
+                delivering.append(clock.perf_counter())
                 try:
                     return await deliver_due(*args, **kwargs)
                 finally:
-                    delivering.append(time.perf_counter())
+                    delivering.append(clock.perf_counter())
 
             try:
                 with patch.object(push.jobs, "deliver_due", timed_delivery):
-                    started = time.perf_counter()
+                    started = clock.perf_counter()
                     report = await tick(app.pushing, bot.channel, TELEGRAM_AUDIENCE)
-                    seconds = time.perf_counter() - started
+                    seconds = clock.perf_counter() - started
             finally:
                 await bot.stop()
         chats = [standin.chat(FIRST_CHAT + number).messages for number in range(messages)]

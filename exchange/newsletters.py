@@ -112,6 +112,7 @@ async def create(
     photo: str | None,
     send_at: datetime,
     now: datetime,
+    document_id: int | None = None,
 ) -> Newsletter:
     """A newsletter scheduled for `send_at` (now or later); planning sends it then."""
     newsletter = Newsletter(
@@ -123,6 +124,7 @@ async def create(
         languages=list(audience.languages),
         default_language=default_language,
         photo=photo,
+        document_id=document_id,
         send_at=send_at,
         status=NewsletterStatus.SCHEDULED,
         created_at=now,

@@ -15,7 +15,7 @@ from sqlalchemy import delete, exists, or_, update
 from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from exchange import documents, events, newsletters, relays
+from exchange import documents, donations, events, newsletters, relays
 from exchange.requests import withdraw
 from exchange.safeguarding import withdraw_offers
 from exchange.volunteers import PROFILE_SETS
@@ -122,6 +122,7 @@ async def export(session: AsyncSession, key: str) -> dict[str, Any]:
     data["event_seats"] = await events.exported(session, user.id or 0)
     data["news"] = await newsletters.exported(session, user.id or 0)
     data["documents_fetched"] = await documents.exported(session, user.id or 0)
+    data["donations"] = await donations.exported(session, user.id or 0)
     return data
 
 
@@ -153,6 +154,8 @@ async def erase(session: AsyncSession, deployment: Deployment, user: User, now: 
     # What they wrote or said to the agency, and what it wrote to them.
     await session.exec(delete(Case).where(col(Case.person_id) == user.id))
     await session.exec(delete(AgencyNote).where(col(AgencyNote.user_id) == user.id))
+    # Their items in the Spendenbörse (a promised counterpart is open again).
+    await donations.forget(session, user.id, now)
     # Their conversations through the bot, with what both sides wrote.
     await relays.forget(session, user.id)
     # Their seats at events (the waiting list moves up), and what they chose about news.

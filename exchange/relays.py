@@ -21,6 +21,9 @@ from exchange import cases
 from exchange.timing import appointment_start
 from storage.models import (
     DeliveryKind,
+    Donation,
+    DonationPair,
+    DonationPairState,
     HelpRequest,
     Interest,
     Match,
@@ -93,6 +96,59 @@ async def open_for_interest(
     return relay
 
 
+async def open_for_donation(
+    session: AsyncSession,
+    pair: DonationPair,
+    *,
+    wisher_id: int,
+    giver_id: int,
+    closes_at: datetime,
+    now: datetime,
+) -> Relay:
+    """The relay between the giver of a promised item (the helper) and its taker (the asker)."""
+    found = (await session.exec(select(Relay).where(Relay.donation_pair_id == pair.id))).first()
+    relay = found or Relay(
+        donation_pair_id=pair.id, asker_id=wisher_id, helper_id=giver_id, created_at=now
+    )
+    relay.closes_at = closes_at
+    session.add(relay)
+    await session.flush()
+    return relay
+
+
+async def close_for_donation(session: AsyncSession, pair_id: int | None, now: datetime) -> None:
+    """The promise is off (withdrawn, removed): nothing more can be written in its relay."""
+    relay = await of_donation_pair(session, pair_id)
+    if relay is not None and (relay.closes_at is None or relay.closes_at > now):
+        relay.closes_at = now
+        session.add(relay)
+
+
+async def of_donation_pair(session: AsyncSession, pair_id: int | None) -> Relay | None:
+    if pair_id is None:
+        return None
+    return (await session.exec(select(Relay).where(Relay.donation_pair_id == pair_id))).first()
+
+
+async def first_name_of(session: AsyncSession, user_id: int) -> str:
+    """The person's first name where they gave one (as a volunteer, or asking for themself);
+    empty if they never did. Never a surname: nothing else is asked."""
+    profile = await session.exec(
+        select(VolunteerProfile.first_name).where(VolunteerProfile.user_id == user_id)
+    )
+    name = profile.first()
+    if name:
+        return name
+    asked = await session.exec(
+        select(HelpRequest.person_name)
+        .where(HelpRequest.asker_id == user_id, col(HelpRequest.for_other).is_(False))
+        .where(col(HelpRequest.person_name).is_not(None))
+        .order_by(col(HelpRequest.id).desc())
+        .limit(1)
+    )
+    return asked.first() or ""
+
+
 async def move_to_contact(session: AsyncSession, request: HelpRequest) -> None:
     """A relative became the contact of a request: its relays now reach them."""
     query = select(Relay).join(Match, col(Match.id) == Relay.match_id)
@@ -120,6 +176,8 @@ class Side:
     # What the relay is about: the request (for a match) or the opportunity (for an interest).
     request: HelpRequest | None
     opportunity: Opportunity | None
+    # The item given away (for a donation); the partner's name may then be empty (unknown).
+    donation: Donation | None = None
 
     @property
     def relay_id(self) -> int:
@@ -174,6 +232,13 @@ async def _side(session: AsyncSession, relay: Relay, user_id: int) -> Side | Non
             return None
         name = (request.person_name or "") if helper_side else profile.first_name
         return Side(relay, partner_id, name, request, None)
+    if relay.donation_pair_id is not None:
+        pair = await session.get(DonationPair, relay.donation_pair_id)
+        offer = await session.get(Donation, pair.offer_id) if pair is not None else None
+        if pair is None or offer is None or pair.state != DonationPairState.PROMISED:
+            return None
+        name = await first_name_of(session, partner_id)
+        return Side(relay, partner_id, name, None, None, offer)
     row2 = (
         await session.exec(
             select(Interest, Opportunity, Organisation, VolunteerProfile)
@@ -283,6 +348,8 @@ async def report(
     """Someone reports a message they were sent: the agency's queue gets it, with the relay."""
     if side.request is not None:
         municipality, district = side.request.municipality, side.request.district
+    elif side.donation is not None:
+        municipality, district = side.donation.municipality, side.donation.district
     else:
         municipality, district = (await _organisation_of(session, side)).municipality, ""
     return await cases.file_report(

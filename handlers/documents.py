@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -20,11 +21,10 @@ from engine.types import Button, OutgoingFile
 from exchange import documents, staff
 from handlers.targets import DOCUMENTS_FLOW
 from storage.models import Document, DocumentCategory
-from vocabulary.actions import number
+from vocabulary import actions
+from vocabulary.actions import last_field, number
 
 log = logging.getLogger(__name__)
-
-ACTIONS: dict[str, Action] = {}
 
 CATEGORY = "docs:category:"
 DOCUMENT = "docs:document:"
@@ -157,17 +157,30 @@ async def _document_chosen(ctx: Ctx, payload: str) -> Outcome:
     document_id = number(payload.removeprefix(DOCUMENT))
     if document_id is None or ctx.user is None:
         return Retry(_("This button is no longer valid. Here is where we are now:"))
+    return await _send(ctx, document_id, Retry)
+
+
+async def send_document(ctx: Ctx, payload: str) -> Outcome:
+    """📄 under a newsletter: the document it points to, as a file."""
+    document_id = number(last_field(payload))
+    if document_id is None or ctx.user is None:
+        return Say(_("This button is no longer valid."))
+    return await _send(ctx, document_id, Say)
+
+
+async def _send(ctx: Ctx, document_id: int, refuse: Callable[[Text], Outcome]) -> Outcome:
+    assert ctx.user is not None
     coordinator = await _coordinates(ctx)
     document = await documents.on_shelf(
         ctx.session, document_id, ctx.municipality.id, _today(ctx), expired=coordinator
     )
     if document is None:
-        return Retry(_("This document is no longer on offer. Here are the current ones:"))
+        return refuse(_("This document is no longer on offer. Here are the current ones:"))
     try:
         content = await asyncio.to_thread(documents.read, ctx.deployment.files_dir, document)
     except FileNotFoundError:
         log.warning("the file of document %s is missing", document.id)
-        return Retry(
+        return refuse(
             _(
                 "Sorry, this document cannot be sent right now. Please try again later or "
                 "contact us: {contact}",
@@ -181,6 +194,8 @@ async def _document_chosen(ctx: Ctx, payload: str) -> Outcome:
     )
     return Say(caption, file=OutgoingFile(document.filename, content, document.mime_type))
 
+
+ACTIONS: dict[str, Action] = {actions.DOCUMENT: send_document}
 
 FLOW = Flow(
     DOCUMENTS_FLOW,

@@ -23,13 +23,13 @@ from engine.steps import (
 )
 from engine.types import Button
 from engine.when import parse_date, parse_time, today
-from engine.widgets import CONTINUE, SKIP, after, multi_select, single_choice, summary
-from exchange import newsletters, staff
+from engine.widgets import CONTINUE, PICK, SKIP, after, multi_select, single_choice, summary
+from exchange import documents, newsletters, staff
 from exchange.newsletters import Audience
 from handlers.language import offered_languages
 from handlers.targets import AGENCY_QUEUE, NEWS_FLOW
 from locales import LANGUAGES
-from storage.models import NewsKind
+from storage.models import Document, NewsKind
 from vocabulary import actions
 from vocabulary.labels import district_names, district_options
 
@@ -171,11 +171,35 @@ def _ask_photo(ctx: Ctx) -> Prompt:
 
 def _photo_sent(ctx: Ctx, photo: str) -> Outcome:
     ctx.data["photo"] = photo
-    return after(ctx, "more")
+    return after(ctx, "document")
 
 
 def _photo_skipped(ctx: Ctx, payload: str) -> Outcome:
     ctx.data["photo"] = None
+    return after(ctx, "document")
+
+
+async def _shelf(ctx: Ctx) -> list[Document]:
+    found = await documents.shelf(ctx.session, ctx.municipality.id, today(ctx))
+    return [document for listed in found.values() for document in listed]
+
+
+async def _ask_document(ctx: Ctx) -> Prompt:
+    """A document of the shelf to point to: readers fetch it with a tap, so that the bot does
+    not send the same file to thousands at once."""
+    buttons = [
+        (Button(f"{PICK}{d.id}", _("📄 {title}", title=Raw(documents.title(d, ctx.language)))),)
+        for d in await _shelf(ctx)
+    ]
+    return Prompt(
+        _("📂 Point to a document of the shelf? Readers get it with one tap. Or skip."),
+        (*buttons, (Button(SKIP, _("Skip")),)),
+    )
+
+
+async def _document_chosen(ctx: Ctx, payload: str) -> Outcome:
+    chosen = payload.removeprefix(PICK)
+    ctx.data["document"] = int(chosen) if chosen.isdigit() else None
     return after(ctx, "more")
 
 
@@ -301,6 +325,7 @@ def _summary_text(ctx: Ctx) -> Text:
             languages=Raw(", ".join(LANGUAGES[c].endonym for c in versions)),
         ),
         _("📷 With a photo") if ctx.data.get("photo") else _("Without a photo"),
+        _("📄 With a document") if ctx.data.get("document") else _("Without a document"),
         _("Sent: {when}", when=_when_text(ctx)),
         _n("👥 It reaches {n} person today.", "👥 It reaches {n} people today.", readers),
     ]
@@ -318,6 +343,7 @@ async def _submit(ctx: Ctx) -> Outcome:
         texts=dict(ctx.data.get("versions", {})),
         default_language=ctx.language,
         photo=ctx.data.get("photo"),
+        document_id=ctx.data.get("document"),
         send_at=_send_at(ctx),
         now=ctx.now,
     )
@@ -342,6 +368,7 @@ WRITING = summary(
         "languages": _("Languages"),
         "text": _("Text"),
         "photo": _("Photo"),
+        "document": _("Document"),
         "more": _("Other languages"),
         "when": _("When"),
     },
@@ -390,10 +417,15 @@ FLOW = Flow(
             ask=_ask_photo,
             on_photo=_photo_sent,
             on_choice=_photo_skipped,
-            next=("more",),
+            next=("document",),
             back="text",
         ),
-        "more": Step(ask=_ask_more, on_choice=_more_chosen, next=("version", "when"), back="photo"),
+        "document": Step(
+            ask=_ask_document, on_choice=_document_chosen, next=("more",), back="photo"
+        ),
+        "more": Step(
+            ask=_ask_more, on_choice=_more_chosen, next=("version", "when"), back="document"
+        ),
         "version": Step(ask=_ask_version, on_text=_version_typed, next=("more",), back="more"),
         "when": Step(
             ask=_ask_when,

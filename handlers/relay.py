@@ -15,6 +15,7 @@ from engine.types import Button
 from engine.widgets import PICK
 from exchange import relays
 from exchange.relays import Side
+from handlers import donations
 from handlers.targets import RELAY, RELAY_WRITE
 from storage.models import RelayMessage
 from vocabulary.cards import kind_of, partner, when_of
@@ -52,6 +53,8 @@ def subject(ctx: Ctx, side: Side) -> Text:
             kind=kind_of(ctx.deployment, side.request),
             when=when_of(side.request),
         )
+    if side.donation is not None:
+        return donations.category_label(side.donation.category)
     assert side.opportunity is not None
     return Raw(side.opportunity.title)
 

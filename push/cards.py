@@ -210,7 +210,7 @@ def relayed(
 ) -> tuple[Text, tuple[tuple[Button, ...], ...]]:
     """A message written through the bot, with a button to answer and one to report it.
     `media` is "photo", "voice" or "" for text."""
-    name = Raw(side.partner_name)
+    name = Raw(side.partner_name) if side.to_a_relative else partner(side)
     if side.to_a_relative:
         heads = {
             "photo": _("📷 The contact of {name} sends a photo.", name=name),

@@ -6,12 +6,12 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
-from engine.i18n import Msg, Written, _, paragraphs
+from engine.i18n import Msg, Raw, Written, _, paragraphs
 from engine.types import Button, Reply
-from exchange import newsletters
-from storage.models import DeliveryKind, NewsKind, Newsletter, NewsletterStatus
+from exchange import documents, newsletters
+from storage.models import DeliveryKind, Document, NewsKind, Newsletter, NewsletterStatus
 from storage.outbox import Addressee, Due
-from vocabulary.actions import STOP_NEWS
+from vocabulary.actions import SEND_DOCUMENT, STOP_NEWS
 
 if TYPE_CHECKING:
     from push.compose import Batch
@@ -39,7 +39,15 @@ async def _newsletter(batch: Batch, user: Addressee, delivery: Due) -> Reply | N
         return None
     head = _("📣 Campaign") if newsletter.kind == NewsKind.CAMPAIGNS else _("📰 Newsletter")
     text = paragraphs(head, Written(version.text, version.language))
-    buttons = ((stop_button(newsletter.kind),),)
+    buttons: tuple[tuple[Button, ...], ...] = ((stop_button(newsletter.kind),),)
+    document = (
+        await batch.session.get(Document, newsletter.document_id)
+        if newsletter.document_id is not None
+        else None
+    )
+    if document is not None and document.removed_at is None:
+        label = _("📄 {title}", title=Raw(documents.title(document, user.language)))
+        buttons = ((Button(f"{SEND_DOCUMENT}{document.id}", label),), *buttons)
     return Reply(text, user.language, buttons, photo=newsletter.photo)
 
 

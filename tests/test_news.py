@@ -6,15 +6,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 
 from sqlmodel import select
 
 from bot.app import App
+from bot.config import Settings
 from exchange import people
 from storage.models import NewsKind, NewsOptOut
 from tests.chat import Chat, Inbox, onboard, press_on
 from tests.conftest import FrozenClock
 from tests.test_agency import coordinator, queue_button
+from tests.test_documents import shelf
 from tests.test_push import volunteer_profile
 
 ENGLISH = "Our volunteer evening is on Friday at 6 pm in the Stift. Everyone is welcome!"
@@ -28,7 +31,9 @@ async def speaks(person: Chat, language: str) -> Chat:
     return person
 
 
-async def write_newsletter(anna: Chat, *, districts: tuple[str, ...] = ("Büdesheim",)) -> str:
+async def write_newsletter(
+    anna: Chat, *, districts: tuple[str, ...] = ("Büdesheim",), document: str = "Skip"
+) -> str:
     await anna.send("/menu")
     await anna.press(queue_button(anna))
     await anna.press("📣 Write to many people")
@@ -41,6 +46,7 @@ async def write_newsletter(anna: Chat, *, districts: tuple[str, ...] = ("Büdesh
     await anna.press("➡️ Continue")  # every language
     await anna.send(ENGLISH)
     await anna.press("Skip")  # no photo
+    await anna.press(document)
     await anna.press("➕ Deutsch")
     await anna.send(GERMAN)
     await anna.press("➕ العربية")
@@ -50,7 +56,7 @@ async def write_newsletter(anna: Chat, *, districts: tuple[str, ...] = ("Büdesh
 
 
 async def test_a_newsletter_in_three_languages_reaches_exactly_its_audience_after_quiet_hours(
-    app: App, chat: Callable[..., Chat], clock: FrozenClock
+    app: App, chat: Callable[..., Chat], clock: FrozenClock, settings: Settings, tmp_path: Path
 ) -> None:
     clock.now = clock.now.replace(hour=20, minute=30)  # 21:30 in Bingen: quiet hours
     erika = await volunteer_profile(chat("erika"), "Erika")
@@ -62,7 +68,22 @@ async def test_a_newsletter_in_three_languages_reaches_exactly_its_audience_afte
     gone = await volunteer_profile(chat("gone"), "Gone")
     anna = await coordinator(app, chat("anna", "en"))
 
-    answer = await write_newsletter(anna)
+    upload = tmp_path / "Leitfaden.pdf"
+    upload.write_bytes(b"%PDF-1.4 a guide for volunteers")
+    await shelf(
+        settings,
+        clock,
+        "add",
+        str(upload),
+        "--category",
+        "guides",
+        "--title",
+        "de=Leitfaden für Ehrenamtliche",
+        "--title",
+        "en=Guide for volunteers",
+    )
+    answer = await write_newsletter(anna, document="📄 Guide for volunteers")
+    assert "📄 With a document" in answer
     assert "👥 It reaches 5 people today." in answer  # the volunteers of Büdesheim
     assert ENGLISH in answer
     assert "Versions: English, Deutsch, العربية" in answer
@@ -81,6 +102,11 @@ async def test_a_newsletter_in_three_languages_reaches_exactly_its_audience_afte
     assert german.text.startswith("📰 Newsletter") and GERMAN in german.text
     [english] = inbox.of(karl)
     assert ENGLISH in english.text
+    # The document is a tap away, not sent to everyone at once.
+    assert german.labels[0] == "📄 Leitfaden für Ehrenamtliche"
+    await press_on(erika, german, "📄 Leitfaden für Ehrenamtliche")
+    assert erika.history[-2].file is not None
+    assert erika.history[-2].file.content == b"%PDF-1.4 a guide for volunteers"
     [arabic] = inbox.of(amira)
     assert ARABIC in arabic.text
     [turkish] = inbox.of(tolga)  # no Turkish version: the default one, its language marked

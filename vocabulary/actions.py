@@ -21,6 +21,7 @@ CONFIRM = "confirm"  # act:confirm:<match>:<yes or no>: the volunteer comes, the
 EVENT = "event"  # act:event:show:<event> / act:event:cancel:<signup>
 NEWS = "news"  # act:news:stop:<kind of news>
 TALK = "talk"  # act:talk: write to the coordinators about a difficult help
+DOCUMENT = "document"  # act:document:<document>: send a document of the shelf
 
 YES, NO = "yes", "no"
 ACCEPT = f"{PREFIX}{OFFER}:{YES}:"
@@ -39,6 +40,7 @@ SHOW_EVENT = f"{PREFIX}{EVENT}:show:"
 CANCEL_SEAT = f"{PREFIX}{EVENT}:cancel:"
 STOP_NEWS = f"{PREFIX}{NEWS}:stop:"
 OPEN_TALK = f"{PREFIX}{TALK}"
+SEND_DOCUMENT = f"{PREFIX}{DOCUMENT}:"
 DID_NOT_HAPPEN = "no"
 
 

@@ -125,6 +125,12 @@ def partner(side: Side) -> Text:
     """Whom someone writes to in a relay, as they read it."""
     if side.to_a_relative and side.request is not None:
         return partner_name(side.request)
+    if not side.partner_name and side.donation is not None:
+        # Someone who never gave a first name: named by their part, without an article, so
+        # that it reads in every case ("Gespräch mit Spender·in").
+        if side.partner_id == side.relay.helper_id:
+            return _("giver")
+        return _("taker")
     return Raw(side.partner_name)
 
 
