@@ -201,9 +201,10 @@ async def run(args: argparse.Namespace) -> bool:
         lines = newsletter.summary(results, args.frameworks)
     for line in lines:
         print(line)
-    demand = GOAL_PEOPLE / args.think
+    acting = GOAL_PEOPLE if args.push == EXPIRED else max(args.people)
+    demand = acting / args.think
     print(
-        f"arithmetic: {GOAL_PEOPLE} people acting every {args.think:g} s want {demand:g} replies "
+        f"arithmetic: {acting} people acting every {args.think:g} s want {demand:g} replies "
         f"a second, each one message, against a budget of {DEFAULT_BUDGET:g} msg/s "
         f"({demand / DEFAULT_BUDGET:.0%} of it before a single push)"
     )

@@ -155,7 +155,8 @@ class Workload:
             press = rng.random() < PRESS_SHARE and self.spec.mode == MIXED
             started = time.perf_counter()
             if press:
-                await user.press(toggle(last_keyboard(self.standin, user_id)))
+                keyboard = last_keyboard(self.standin, user_id)
+                await user.press(toggle(keyboard), on=keyboard)
                 self.pressed[user_id] += 1
             else:
                 await user.send_text(TEXT)
@@ -176,17 +177,19 @@ def reply(message: BotMessage) -> bool:
     return not newsletter.is_newsletter(message.reply_markup)
 
 
-def last_keyboard(standin: BotApiStandin, chat_id: int) -> set[str]:
-    """The callback data of the last inline keyboard in a chat (the one a press would use), but
-    a newsletter's."""
+def last_keyboard(standin: BotApiStandin, chat_id: int) -> BotMessage | None:
+    """The last message in a chat with an inline keyboard (the one a press would use), but a
+    newsletter pushed meanwhile."""
     for message in reversed(standin.chat(chat_id).messages):
         if message.buttons() and reply(message):
-            return {str(b.get("callback_data")) for row in message.buttons() for b in row}
-    return set()
+            return message
+    return None
 
 
-def toggle(data: set[str]) -> str:
+def toggle(keyboard: BotMessage | None) -> str:
     """The button to press: whichever of TOGGLE the last keyboard offers."""
+    rows = keyboard.buttons() if keyboard is not None else []
+    data = {str(b.get("callback_data")) for row in rows for b in row}
     found = next((choice for choice in TOGGLE if choice in data), None)
     if found is None:
         raise AssertionError(f"none of {TOGGLE} in the last keyboard: {sorted(data)}")

@@ -66,6 +66,7 @@ class Draft:
     capacity: int
     audience: EventAudience
     languages: tuple[str, ...]
+    district: str = ""  # "" for the whole municipality
     minutes: int = 120
 
 
@@ -135,6 +136,7 @@ async def create(
         organiser_id=organiser.id,
         organisation_id=organisation.id if organisation is not None else None,
         municipality=municipality,
+        district=draft.district,
         kind=draft.kind,
         title=draft.title,
         place=draft.place,

@@ -27,6 +27,9 @@ from storage.models import (
     Conversation,
     Delivery,
     DeliveryKind,
+    Donation,
+    DonationStatus,
+    EventSignup,
     HelpRequest,
     Interest,
     Match,
@@ -45,6 +48,12 @@ from town.deployment import Deployment
 # Offers an asker never learns of: whom their request was offered to, or who said no.
 UNSEEN = (MatchState.OFFERED, MatchState.DECLINED, MatchState.TAKEN, MatchState.WITHDRAWN)
 FINISHED = (RequestStatus.DONE, RequestStatus.CANCELLED, RequestStatus.EXPIRED)
+DONATIONS_FINISHED = (
+    DonationStatus.GIVEN,
+    DonationStatus.EXPIRED,
+    DonationStatus.WITHDRAWN,
+    DonationStatus.REMOVED,
+)
 
 
 def _plain(value: Any) -> Any:
@@ -233,6 +242,22 @@ async def purge_finished(session: AsyncSession, retention_days: int, now: dateti
     await session.exec(delete(AgencyNote).where(col(AgencyNote.created_at) < before))
     # Conversations through the bot, once closed that long.
     await relays.purge_closed(session, before)
+    # Items of the Spendenbörse given, expired, withdrawn or removed that long ago.
+    await session.exec(
+        update(Donation)
+        .where(
+            col(Donation.status).in_(DONATIONS_FINISHED),
+            col(Donation.updated_at) < before,
+            or_(col(Donation.what) != "", col(Donation.photo).is_not(None)),
+        )
+        .values(what="", photo=None)
+    )
+    # Seats at events long past keep no names.
+    await session.exec(
+        update(EventSignup)
+        .where(col(EventSignup.on_day) < before.date(), col(EventSignup.guest_name).is_not(None))
+        .values(guest_name=None)
+    )
 
 
 async def forget_unconsented(session: AsyncSession, hours: float, now: datetime) -> int:

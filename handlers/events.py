@@ -37,7 +37,7 @@ from handlers.targets import EVENTS_FLOW
 from storage.models import Event, EventAudience, EventKind, EventSignup, EventStatus, SignupStatus
 from vocabulary import actions
 from vocabulary.events import AUDIENCES, KINDS, card, heading
-from vocabulary.labels import language_options
+from vocabulary.labels import district_options, language_options
 
 OPEN = "event:"
 NEW = "events:new"
@@ -405,6 +405,13 @@ def _weekly_options(ctx: Ctx) -> list[tuple[str, Text]]:
     return [("once", _("Once")), ("weekly", _("Every week at this time"))]
 
 
+WHOLE_TOWN = "all"
+
+
+def _district_options(ctx: Ctx) -> list[tuple[str, Text]]:
+    return [(WHOLE_TOWN, _("🏙 The whole town")), *district_options(ctx.municipality)]
+
+
 def _ask_capacity(ctx: Ctx) -> Prompt:
     buttons = [Button(PICK + str(n), Raw(str(n))) for n in CAPACITIES]
     return Prompt(_("How many people can come? Choose, or type a number."), (tuple(buttons),))
@@ -441,6 +448,7 @@ def _draft(ctx: Ctx) -> Draft:
         if kind in events.FOR_VOLUNTEERS_ONLY
         else EventAudience(data.get("audience", EventAudience.EVERYONE)),
         languages=tuple(data.get("languages", [])),
+        district="" if data.get("district", WHOLE_TOWN) == WHOLE_TOWN else data["district"],
     )
 
 
@@ -448,7 +456,8 @@ def _summary_text(ctx: Ctx) -> Text:
     draft = _draft(ctx)
     event = Event(
         organiser_id=0,
-        municipality="",
+        municipality=ctx.municipality.id,
+        district=draft.district,
         kind=draft.kind,
         title=draft.title,
         place=draft.place,
@@ -577,17 +586,25 @@ FLOW = Flow(
         "place": free_text(
             "place",
             lambda ctx: _("Where is it? Write the address, or a link for an online event."),
-            next="capacity",
+            next="district",
             max_length=PLACE_LIMIT,
             one_line=True,
             back="weekly",
+        ),
+        "district": single_choice(
+            "district",
+            lambda ctx: _("In which district is it?"),
+            _district_options,
+            next="capacity",
+            back="place",
+            columns=2,
         ),
         "capacity": Step(
             ask=_ask_capacity,
             on_choice=_capacity_set,
             on_text=_capacity_set,
             next=("audience", "languages"),
-            back="place",
+            back="district",
         ),
         "audience": single_choice(
             "audience",
@@ -615,6 +632,7 @@ FLOW = Flow(
                 "time": _("Time"),
                 "weekly": _("Repeats"),
                 "place": _("Place"),
+                "district": _("District"),
                 "capacity": _("Seats"),
                 "audience": _("For whom"),
                 "languages": _("Languages"),

@@ -306,6 +306,12 @@ async def test_offers_and_wishes_expire_after_their_days(
     answer = await erika.press("📋 Meine Angebote und Wünsche")
     assert "📋 Sie haben keine offenen Angebote oder Wünsche." in answer
 
+    # After the retention period nothing of what they wrote is kept.
+    assert all(d.what for d in await stored(app))
+    clock.now += timedelta(days=app.deployment.agency.retention_days + 1)
+    await inbox.run()
+    assert [(d.what, d.photo) for d in await stored(app)] == [("", None)] * 2
+
 
 async def test_a_coordinator_removes_an_offer_and_it_is_audited(
     app: App, chat: Callable[..., Chat]

@@ -38,6 +38,7 @@ async def create_event(
     weekly: str = "Once",
     seats: str = "10",
     audience: str | None = "People who look for help",
+    district: str = "Büdesheim",
 ) -> str:
     await organiser.press("📅 Events")
     await organiser.press("➕ New event")
@@ -47,6 +48,7 @@ async def create_event(
     await organiser.press(at)
     await organiser.press(weekly)
     await organiser.send("Stift St. Martin, Bingen")
+    await organiser.press(district)
     await (
         organiser.press(seats) if seats.isdigit() and int(seats) >= 10 else organiser.send(seats)
     )
@@ -64,6 +66,7 @@ async def test_an_event_for_seekers_fills_up_moves_its_waiting_list_and_is_remin
     assert "✅ The event is published." in answer
     assert "☕ Seniors' café: Café in the Stift" in answer
     assert "Wednesday, 25 November, 15:00" in answer
+    assert "📍 Stift St. Martin, Bingen (Büdesheim)" in answer
 
     inbox = Inbox(app)
     helga = await onboard(chat("helga", "en"), "seeker", "en")
@@ -144,6 +147,14 @@ async def test_an_event_for_seekers_fills_up_moves_its_waiting_list_and_is_remin
         ("Olga", SignupStatus.GOING, None),
     }
 
+    # After the retention period the seats keep no names; the counts stay.
+    clock.advance(timedelta(days=app.deployment.agency.retention_days + 2))
+    await inbox.run()
+    async with app.sessions() as session:
+        seats = (await session.exec(select(EventSignup))).all()
+    assert sorted((s.guest_name, s.attended) for s in seats if s.attended) == [(None, True)]
+    assert all(s.guest_name is None for s in seats)
+
 
 async def test_supervision_reaches_volunteers_only_and_is_one_weekly_entry_auf_deutsch(
     app: App, chat: Callable[..., Chat], clock: FrozenClock
@@ -159,6 +170,7 @@ async def test_supervision_reaches_volunteers_only_and_is_one_weekly_entry_auf_d
     await koordination.send("17:30")
     await koordination.press("Jede Woche zu dieser Zeit")
     await koordination.send("Treff im Stift")
+    await koordination.press("🏙 Die ganze Stadt")
     await koordination.send("12")
     await koordination.press("➡️ Weiter")  # no question about the audience: volunteers only
     answer = await koordination.press("📅 Veröffentlichen")

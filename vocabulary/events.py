@@ -60,11 +60,14 @@ def seats_text(free: int, waiting: int) -> Text:
 
 def card(event: Event, day: date, deployment: Deployment, free: int, waiting: int) -> Text:
     """The event as people see it before they sign up."""
-    where = (
-        _("💻 Online: {link}", link=Raw(event.place))
-        if event.online
-        else _("📍 {place}", place=Raw(event.place))
-    )
+    municipality = deployment.municipality(event.municipality)
+    district = municipality.district(event.district) if municipality and event.district else None
+    if event.online:
+        where: Text = _("💻 Online: {link}", link=Raw(event.place))
+    elif district is not None:
+        where = _("📍 {place} ({district})", place=Raw(event.place), district=Raw(district.name))
+    else:
+        where = _("📍 {place}", place=Raw(event.place))
     rows: list[Text] = [
         _("{kind}: {title}", kind=KINDS[event.kind], title=Raw(event.title)),
         _("🗓 {when}", when=when(event, day, deployment)),

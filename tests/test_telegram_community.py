@@ -1,0 +1,128 @@
+"""Community life over Telegram, on both frameworks: a seeker finds an event and takes a seat,
+fetches a document of the shelf as a file, receives the calendar file and a newsletter with its
+photo, and stops newsletters with a tap on it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from icalendar import Calendar
+from sqlmodel import select
+
+from bot.app import running_app
+from bot.channels.telegram.runner import TELEGRAM_AUDIENCE, TelegramBot
+from exchange import newsletters
+from exchange.newsletters import Audience
+from push.jobs import tick
+from storage.models import NewsKind, User
+from tests.chat import Chat, onboard
+from tests.conftest import FrozenClock
+from tests.standin import BotApiStandin
+from tests.test_agency import grant
+from tests.test_documents import shelf
+from tests.test_events import create_event
+from tests.test_telegram_relay import settings_for
+
+HELGA = 4201
+GUIDE = b"%PDF-1.4 a guide for people who look for help"
+
+
+@pytest.fixture
+async def standin() -> AsyncIterator[BotApiStandin]:
+    async with BotApiStandin() as api:
+        yield api
+
+
+@pytest.mark.parametrize("framework", ["ptb", "aiogram"])
+async def test_an_event_a_document_and_a_newsletter_over_telegram(
+    framework: str,
+    standin: BotApiStandin,
+    database_url: str,
+    clock: FrozenClock,
+    tmp_path: Path,
+) -> None:
+    settings = settings_for(standin, database_url, framework).model_copy(
+        update={"storage_dir": tmp_path / "files"}
+    )
+    upload = tmp_path / "Ratgeber.pdf"
+    upload.write_bytes(GUIDE)
+    async with running_app(settings, clock=clock) as app:
+        anna = await onboard(Chat(app, "anna", "en"), "volunteer", "en")
+        await grant(app, anna)
+        await anna.send("/menu")
+        await create_event(anna, seats="10", audience="Everyone")
+        await shelf(
+            settings,
+            clock,
+            "add",
+            str(upload),
+            "--category",
+            "guides",
+            "--title",
+            "de=Ratgeber für Hilfesuchende",
+            "--title",
+            "en=Guide",
+        )
+        await onboard(Chat(app, "helga", "de", key=f"telegram:{HELGA}"), "seeker")
+        bot = TelegramBot(app)
+        await bot.start(schedule=False)
+        helga = standin.user(HELGA, "Helga")
+        try:
+            await helga.send_text("/menu")
+            await helga.wait_for_message(lambda m: "🏠 Hauptmenü" in (m.text or ""))
+            await helga.press("📅 Veranstaltungen")
+            await helga.wait_for_message(lambda m: "1 Veranstaltung für Sie" in (m.text or ""))
+            await helga.press("Mi., 25. Nov., 15:00 · Café in the Stift")
+            await helga.wait_for_message(lambda m: "🪑 10 Plätze frei" in (m.text or ""))
+            await helga.press("✅ Anmelden")
+            await helga.wait_for_message(lambda m: "Welchen Vornamen" in (m.text or ""))
+            await helga.send_text("Helga")
+            await helga.wait_for_message(lambda m: "✅ Sie haben einen Platz." in (m.text or ""))
+
+            await helga.send_text("/menu")
+            await helga.wait_for_message(lambda m: "🏠 Hauptmenü" in (m.text or ""))
+            await helga.press("📂 Unterlagen")
+            await helga.wait_for_message(lambda m: "📂" in (m.text or ""))
+            await helga.press(helga.chat.messages[-1].buttons()[0][0]["callback_data"])
+            await helga.wait_for_message(lambda m: "Tippen Sie auf ein Dokument" in (m.text or ""))
+            await helga.press("📄 Ratgeber für Hilfesuchende")
+            await helga.wait_for_message(lambda m: m.document is not None)
+            [guide] = [d for d in helga.chat.documents if d.filename == "Ratgeber.pdf"]
+            assert guide.content == GUIDE
+
+            async with app.sessions() as session, session.begin():
+                author = (await session.exec(select(User).where(User.key == anna.user_key))).one()
+                await newsletters.create(
+                    session,
+                    author=author,
+                    kind=NewsKind.NEWSLETTERS,
+                    audience=Audience("bingen"),
+                    texts={"de": "Herzliche Einladung zum Adventscafé!", "en": "Come along!"},
+                    default_language="en",
+                    photo="AgACAgIAAxkBAAIBadvent",
+                    send_at=clock.now,
+                    now=clock.now,
+                )
+            clock.advance(timedelta(minutes=1))
+            await tick(app.pushing, bot.channel, TELEGRAM_AUDIENCE)
+            calendar = await helga.wait_for_message(
+                lambda m: m.document is not None and "Kalender" in (m.caption or "")
+            )
+            [ics] = [d for d in helga.chat.documents if (d.filename or "").endswith(".ics")]
+            assert ics.content is not None and calendar is not None
+            [event] = Calendar.from_ical(ics.content).walk("VEVENT")
+            assert "Café in the Stift" in str(event["summary"])
+            news = await helga.wait_for_message(lambda m: m.photo is not None)
+            assert "Herzliche Einladung zum Adventscafé!" in (news.caption or "")
+            await helga.press("🔕 Keine Newsletter mehr", on=news)
+            await helga.wait_for_message(lambda m: "🔕 Erledigt" in (m.text or ""))
+            await standin.wait_until(lambda: not standin.callback_queries_unanswered())
+        finally:
+            await bot.stop()
+        async with app.sessions() as session:
+            reader = (await session.exec(select(User).where(User.key == f"telegram:{HELGA}"))).one()
+            assert reader.id is not None
+            assert not await newsletters.wants(session, reader.id, NewsKind.NEWSLETTERS)
