@@ -250,10 +250,14 @@ class DialogueCore:
         if incoming.photo is not None and step.on_photo is not None:
             shown: Outcome = await resolve(step.on_photo(ctx, incoming.photo))
             return await self.nav.apply(ctx, self.nav.declared(ctx, shown))
+        if incoming.document is not None and step.on_document is not None:
+            filed: Outcome = await resolve(step.on_document(ctx, incoming.document))
+            return await self.nav.apply(ctx, self.nav.declared(ctx, filed))
         if (
             incoming.attachment is not None
             or incoming.voice is not None
             or incoming.photo is not None
+            or incoming.document is not None
         ):
             return await self._retry(
                 ctx, _("I can only read text messages and button presses here.")

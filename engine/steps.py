@@ -27,7 +27,7 @@ from typing import Any, TypeAlias, TypeVar
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from engine.i18n import Text, Translator
-from engine.types import Button, Incoming, OutgoingFile
+from engine.types import Button, Incoming, IncomingFile, OutgoingFile
 from storage.conversations import DialogueState
 from storage.models import User
 from town.deployment import Deployment, Municipality
@@ -165,6 +165,8 @@ class Step:
     on_voice: Callable[[Ctx, str], MaybeAwaitable[Outcome]] | None = None
     # A photo, by the platform's id of the picture.
     on_photo: Callable[[Ctx, str], MaybeAwaitable[Outcome]] | None = None
+    # A document (a file), by the platform's description of it.
+    on_document: Callable[[Ctx, IncomingFile], MaybeAwaitable[Outcome]] | None = None
     # Where this step's outcomes may lead besides itself (and the summary, while editing).
     next: tuple[str | Target, ...] = ()
     back: str | None = None

@@ -16,6 +16,17 @@ class Location:
 
 
 @dataclass(frozen=True)
+class IncomingFile:
+    """A file someone sent (a document), as the platform names it: fetched only where a step
+    keeps it (a coordinator's upload to the documents shelf)."""
+
+    file_id: str
+    filename: str
+    mime_type: str
+    size: int
+
+
+@dataclass(frozen=True)
 class Incoming:
     """What a person sent, as every channel describes it.
 
@@ -36,6 +47,8 @@ class Incoming:
     # A photo: the platform's id of its largest size, to keep and forward as it is (a caption is
     # not read).
     photo: str | None = None
+    # A document (a file), by the platform's id.
+    document: IncomingFile | None = None
     language_code: str | None = None
     update_key: str | None = None
 

@@ -20,7 +20,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlmodel import col, delete, or_, select
+from sqlmodel import col, delete, or_, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from exchange import staff
@@ -30,6 +30,7 @@ from storage.models import (
     Document,
     DocumentCategory,
     DocumentFetch,
+    DocumentUpload,
     User,
 )
 from storage.outbox import enqueue, enqueue_many, planned
@@ -356,5 +357,135 @@ async def exported(session: AsyncSession, user_id: int) -> list[dict[str, Any]]:
 
 
 async def forget(session: AsyncSession, user_id: int) -> None:
-    """The person erases their data: which documents they fetched goes too."""
+    """The person erases their data: which documents they fetched goes too, and the files
+    they sent no longer name them."""
     await session.exec(delete(DocumentFetch).where(col(DocumentFetch.user_id) == user_id))
+    await session.exec(
+        update(DocumentUpload)
+        .where(col(DocumentUpload.uploaded_by) == user_id)
+        .values(uploaded_by=None)
+    )
+
+
+# --- files sent in the chat --------------------------------------------------------------------
+
+# Telegram lets bots download files of at most 20 MB.
+UPLOAD_LIMIT = 20 * 1024 * 1024
+# A file that could not be fetched this often is given up, and its coordinator told.
+UPLOAD_ATTEMPTS = 3
+
+
+async def upload(
+    session: AsyncSession,
+    *,
+    by: User,
+    municipality: str,
+    category: DocumentCategory,
+    titles: Mapping[str, str],
+    file_id: str,
+    filename: str,
+    mime_type: str,
+    size: int,
+    valid_until: date | None,
+    document: Document | None,
+    now: datetime,
+) -> DocumentUpload:
+    """A file a coordinator sent for the shelf (new, or the next version of `document`): noted
+    here; the scheduler fetches and stores it (`store_upload`)."""
+    if size > UPLOAD_LIMIT:
+        raise DocumentError("the file is larger than 20 MB")
+    entry = DocumentUpload(
+        document_id=document.id if document is not None else None,
+        municipality=municipality,
+        category=document.category if document is not None else category,
+        titles=dict(document.titles) if document is not None else _checked_titles(titles),
+        file_id=file_id,
+        filename=filename[:FILENAME_LIMIT],
+        mime_type=mime_type[:80],
+        size=size,
+        valid_until=valid_until,
+        uploaded_by=by.id,
+        created_at=now,
+    )
+    session.add(entry)
+    await session.flush()
+    return entry
+
+
+async def uploads_due(session: AsyncSession, limit: int = 10) -> list[DocumentUpload]:
+    """Uploads still to be fetched, oldest first."""
+    rows = await session.exec(
+        select(DocumentUpload)
+        .where(col(DocumentUpload.stored_at).is_(None), col(DocumentUpload.failed).is_(None))
+        .order_by(col(DocumentUpload.id))
+        .limit(limit)
+    )
+    return list(rows.all())
+
+
+async def store_upload(
+    session: AsyncSession,
+    deployment: Deployment,
+    entry: DocumentUpload,
+    content: bytes,
+    now: datetime,
+) -> tuple[str, str | None]:
+    """Put a fetched upload on the shelf, as a new document or the next version of its document,
+    and tell its coordinator. Returns the new file (to remove if the transaction fails) and the
+    file to remove after the commit (the old version, if any)."""
+    files_dir = deployment.files_dir
+    old: str | None = None
+    target = await session.get(Document, entry.document_id) if entry.document_id else None
+    if target is not None:
+        old, _told = await replace(
+            session,
+            deployment,
+            files_dir,
+            target,
+            entry.filename,
+            content,
+            entry.mime_type,
+            now,
+            valid_until=entry.valid_until,
+        )
+    else:
+        target = await add(
+            session,
+            files_dir,
+            entry.municipality,
+            entry.category,
+            entry.titles,
+            entry.filename,
+            content,
+            entry.mime_type,
+            entry.valid_until,
+            now,
+        )
+        entry.document_id = target.id
+    entry.stored_at = now
+    session.add(entry)
+    await _tell_uploader(session, entry, now)
+    return target.stored_as, old
+
+
+async def upload_failed(
+    session: AsyncSession, entry: DocumentUpload, reason: str, now: datetime
+) -> None:
+    """A try to fetch or store the upload failed; after a few, it is given up and told."""
+    entry.attempts += 1
+    if entry.attempts >= UPLOAD_ATTEMPTS:
+        entry.failed = reason[:200]
+        await _tell_uploader(session, entry, now)
+    session.add(entry)
+
+
+async def _tell_uploader(session: AsyncSession, entry: DocumentUpload, now: datetime) -> None:
+    if entry.uploaded_by is not None:
+        await enqueue(
+            session,
+            user_id=entry.uploaded_by,
+            kind=DeliveryKind.DOCUMENT_STORED,
+            subject_id=entry.id,
+            due_at=now,
+            now=now,
+        )

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from engine.i18n import DateText, Raw, _, paragraphs
 from engine.types import OutgoingFile, Reply
 from exchange import documents
-from storage.models import Delivery, DeliveryKind, Document
+from storage.models import Delivery, DeliveryKind, Document, DocumentUpload
 from storage.outbox import Addressee, Due
 
 if TYPE_CHECKING:
@@ -81,7 +81,34 @@ async def _expired(batch: Batch, user: Addressee, delivery: Due) -> Reply | None
     return Reply(text, user.language)
 
 
+async def _stored(batch: Batch, user: Addressee, delivery: Due) -> Reply | None:
+    """The coordinator who sent a file learns that it is on the shelf, or why not."""
+    entry = await batch.session.get(DocumentUpload, delivery.subject_id)
+    if entry is None:
+        return None
+    titles = entry.titles
+    title = Raw(titles.get(user.language) or titles.get(documents.TITLE_LANGUAGE) or entry.filename)
+    if entry.failed:
+        text = _(
+            "⚠️ We could not put “{title}” on the shelf. Please send the file again; if that "
+            "fails too, an operator can add it with `ehrenamt admin document add`.",
+            title=title,
+        )
+        return Reply(text, user.language)
+    document = await batch.session.get(Document, entry.document_id)
+    if document is None or document.removed_at is not None:
+        return None
+    text = _(
+        "✅ “{title}” is on the shelf now (version {version}). Whoever fetched an earlier "
+        "version gets the new one.",
+        title=title,
+        version=document.version,
+    )
+    return Reply(text, user.language)
+
+
 COMPOSERS: dict[DeliveryKind, Callable[[Batch, Addressee, Due], Awaitable[Reply | None]]] = {
     DeliveryKind.DOCUMENT_CHANGED: _changed,
     DeliveryKind.DOCUMENT_EXPIRED: _expired,
+    DeliveryKind.DOCUMENT_STORED: _stored,
 }

@@ -1,4 +1,5 @@
-"""The scheduled work: plan offers, reminders and closures, then deliver what is due.
+"""The scheduled work: plan offers, reminders and closures, keep the files coordinators sent,
+then deliver what is due.
 
 APScheduler only wakes us up; everything it would otherwise have to remember is a row in our
 tables, so a job missed while the bot was down simply finds more due rows on the next run.
@@ -18,6 +19,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from push.deliver import DEFAULT_LEASE, Audience, Outbound, deliver_due
 from push.plan import PlanReport, plan
+from push.uploads import Fetches, keep_uploads
 from storage import sealing, updates
 from town.deployment import Deployment
 
@@ -56,6 +58,8 @@ async def tick(
         report = await plan(session, pushing.deployment, now)
         await updates.forget_old(session, now)
     await sealing.compact(pushing.sessions)
+    if isinstance(outbound, Fetches):
+        await keep_uploads(pushing.sessions, pushing.deployment, outbound, pushing.clock)
     sent = 0
     if outbound is not None:
         # The clock itself, not the time planning started: a long run claims its later

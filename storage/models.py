@@ -131,6 +131,7 @@ class DeliveryKind(StrEnum):
     NEWSLETTER_REPORT = "newsletter_report"  # reached / unreachable, for its author (newsletter)
     DOCUMENT_CHANGED = "document_changed"  # a fetched document has a new version (document)
     DOCUMENT_EXPIRED = "document_expired"  # for coordinators: a document is out of date (document)
+    DOCUMENT_STORED = "document_stored"  # for its coordinator: an upload is on the shelf (upload)
     DONATION_FOUND = "donation_found"  # an offered item fits a wish, for the wisher (donation pair)
     DONATION_ASKED = "donation_asked"  # someone would like an offered item, for its giver (pair)
     DONATION_PROMISED = "donation_promised"  # the giver said yes, for the wisher (pair)
@@ -882,6 +883,30 @@ class Document(SQLModel, table=True):
     removed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(sa_type=UTCDateTime)
     updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class DocumentUpload(SQLModel, table=True):
+    """A file a coordinator sent in the chat for the shelf: a new document, or a new version of
+    `document_id`. The scheduler fetches it from the platform into the storage directory (a
+    dialogue step writes nothing outside the database), then sets `stored_at` and tells them."""
+
+    __tablename__ = "document_uploads"
+
+    id: int | None = Field(default=None, primary_key=True)
+    document_id: int | None = Field(default=None, foreign_key="documents.id", ondelete="CASCADE")
+    municipality: str = Field(max_length=40)
+    category: DocumentCategory = Field(sa_type=enum_text(DocumentCategory, 16))
+    titles: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    file_id: str = Field(max_length=200)  # the platform's id of the file
+    filename: str = Field(max_length=120)
+    mime_type: str = Field(max_length=80)
+    size: int
+    valid_until: date | None = None
+    uploaded_by: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    attempts: int = 0
+    stored_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
+    failed: str | None = Field(default=None, max_length=200)
 
 
 class DocumentFetch(SQLModel, table=True):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.app import App
-from engine.types import Incoming, Location, OutgoingFile, Reply, Turn
+from engine.types import Incoming, IncomingFile, Location, OutgoingFile, Reply, Turn
 from push.deliver import Audience
 from push.jobs import TickReport, tick
 from storage.outbox import Addressee
@@ -96,6 +96,15 @@ class Chat:
             Incoming(self.user_key, photo=file_id, language_code=self.language_code)
         )
 
+    async def send_document(
+        self, file_id: str, filename: str, size: int, mime_type: str = "application/pdf"
+    ) -> str:
+        """Send a file; its content is what the test gave `Inbox.files` under `file_id`."""
+        document = IncomingFile(file_id, filename, mime_type, size)
+        return await self._send(
+            Incoming(self.user_key, document=document, language_code=self.language_code)
+        )
+
     async def send_attachment(self, kind: str) -> str:
         return await self._send(
             Incoming(self.user_key, attachment=kind, language_code=self.language_code)
@@ -133,6 +142,11 @@ class Inbox:
     def __init__(self, app: App) -> None:
         self.app = app
         self.pushes: dict[str, list[Shown]] = {}
+        # Files people sent, by the platform's id, for the scheduler to fetch.
+        self.files: dict[str, bytes] = {}
+
+    async def download(self, file_id: str) -> bytes:
+        return self.files[file_id]
 
     async def push(self, user: Addressee, reply: Reply) -> bool:
         tr = self.app.translator

@@ -43,6 +43,8 @@ async def the_document(app: App) -> Document:
 
 
 def stored_files(settings: Settings) -> list[Path]:
+    if not settings.storage_dir.exists():
+        return []
     return sorted(path for path in settings.storage_dir.iterdir() if path.is_file())
 
 
@@ -401,3 +403,86 @@ async def test_what_someone_fetched_is_in_their_data_and_forgotten_with_them(
         await documents.forget(session, user.id)
     async with app.sessions() as session:
         assert await documents.exported(session, user.id) == []
+
+
+# --- files sent in the chat ----------------------------------------------------------------------
+
+
+async def put_on_the_shelf_in_german(koordination: Chat, inbox: Inbox, content: bytes) -> str:
+    await koordination.send("/menu")
+    await koordination.press("📂 Unterlagen")
+    await koordination.press("➕ Dokument hinzufügen oder ersetzen")
+    inbox.files["BQACupload1"] = content
+    answer = await koordination.send_document("BQACupload1", "Antrag.pdf", len(content))
+    assert "Ist es ein neues Dokument" in answer
+    await koordination.press("🆕 Ein neues Dokument")
+    await koordination.press("📝 Formulare")
+    await koordination.send("Antrag auf Aufwandsentschädigung")
+    await koordination.press("♾ Kein Enddatum")
+    return await koordination.press("✅ In die Unterlagen stellen")
+
+
+async def test_a_coordinator_puts_a_file_on_the_shelf_in_the_chat_and_replaces_it(
+    app: App, chat: Callable[..., Chat], settings: Settings
+) -> None:
+    koordination = await coordinator(app, chat("koordination"), "de")
+    erika = await onboard(chat("erika"), "seeker")
+    inbox = Inbox(app)
+    answer = await put_on_the_shelf_in_german(koordination, inbox, FIRST)
+    assert "📥 Erhalten." in answer
+    assert stored_files(settings) == []  # the step writes nothing outside the database
+
+    await inbox.run()  # the scheduler fetches the file and keeps it
+    [done] = [m for m in inbox.of(koordination) if "Antrag auf Aufwandsentschädigung" in m.text]
+    assert "(Version 1)" in done.text
+    assert [path.read_bytes() for path in stored_files(settings)] == [FIRST]
+
+    await erika.press("📂 Unterlagen")
+    await erika.press("📝 Formulare (1)")
+    await erika.press("📄 Antrag auf Aufwandsentschädigung")
+    assert files_received(erika) == [FIRST]
+
+    # A new version, sent in the chat: the earlier reader gets it.
+    await koordination.send("/menu")
+    await koordination.press("📂 Unterlagen")
+    await koordination.press("➕ Dokument hinzufügen oder ersetzen")
+    inbox.files["BQACupload2"] = SECOND
+    await koordination.send_document("BQACupload2", "Antrag-2027.pdf", len(SECOND))
+    await koordination.press("🔁 Antrag auf Aufwandsentschädigung")
+    await koordination.press("Das bisherige Datum behalten")
+    answer = await koordination.press("✅ In die Unterlagen stellen")
+    assert "📥 Erhalten." in answer
+    await inbox.run()
+    assert [path.read_bytes() for path in stored_files(settings)] == [SECOND]
+    [changed] = inbox.files_of(erika)
+    assert changed.file is not None and changed.file.content == SECOND
+    assert any("(Version 2)" in m.text for m in inbox.of(koordination))
+
+
+async def test_only_coordinators_send_files_and_a_file_that_cannot_be_fetched_is_reported(
+    app: App, chat: Callable[..., Chat], settings: Settings
+) -> None:
+    erika = await onboard(chat("erika", "en"), "seeker", "en")
+    answer = await erika.send_document("BQACspam", "spam.pdf", 10)
+    assert "I can only read text messages and button presses here." in answer
+
+    koordination = await coordinator(app, chat("koordination"), "de")
+    inbox = Inbox(app)
+    await koordination.send("/menu")
+    await koordination.press("📂 Unterlagen")
+    await koordination.press("➕ Dokument hinzufügen oder ersetzen")
+    answer = await koordination.send_document("BQACbig", "gross.pdf", 30 * 1024 * 1024)
+    assert "größer als 20 MB" in answer
+    answer = await koordination.send_document("BQACgone", "weg.pdf", 100)  # never downloadable
+    await koordination.press("🆕 Ein neues Dokument")
+    await koordination.press("📝 Formulare")
+    await koordination.send("Verlorene Datei")
+    await koordination.press("♾ Kein Enddatum")
+    await koordination.press("✅ In die Unterlagen stellen")
+    for _attempt in range(3):
+        await inbox.run()
+    [failed] = [m for m in inbox.of(koordination) if "Verlorene Datei" in m.text]
+    assert "⚠️" in failed.text
+    assert stored_files(settings) == []
+    async with app.sessions() as session:
+        assert (await session.exec(select(Document))).all() == []

@@ -126,3 +126,55 @@ async def test_an_event_a_document_and_a_newsletter_over_telegram(
             reader = (await session.exec(select(User).where(User.key == f"telegram:{HELGA}"))).one()
             assert reader.id is not None
             assert not await newsletters.wants(session, reader.id, NewsKind.NEWSLETTERS)
+
+
+KOORDINATION = 4202
+FORM = b"%PDF-1.4 a form sent in the chat"
+
+
+@pytest.mark.parametrize("framework", ["ptb", "aiogram"])
+async def test_a_coordinator_sends_a_file_for_the_shelf_over_telegram(
+    framework: str,
+    standin: BotApiStandin,
+    database_url: str,
+    clock: FrozenClock,
+    tmp_path: Path,
+) -> None:
+    files = tmp_path / "files"
+    settings = settings_for(standin, database_url, framework).model_copy(
+        update={"storage_dir": files}
+    )
+    async with running_app(settings, clock=clock) as app:
+        koordination = Chat(app, "koordination", "de", key=f"telegram:{KOORDINATION}")
+        await onboard(koordination, "volunteer")
+        await grant(app, koordination)
+        bot = TelegramBot(app)
+        await bot.start(schedule=False)
+        user = standin.user(KOORDINATION, "Karin")
+        try:
+            await user.send_text("/menu")
+            await user.wait_for_message(lambda m: "🏠 Hauptmenü" in (m.text or ""))
+            await user.press("📂 Unterlagen")
+            await user.wait_for_message(lambda m: "📂" in (m.text or ""))
+            await user.press("➕ Dokument hinzufügen oder ersetzen")
+            await user.wait_for_message(lambda m: "📎" in (m.text or ""))
+            await user.send_document(FORM, "Antrag.pdf")
+            await user.wait_for_message(lambda m: "neues Dokument" in (m.text or ""))
+            await user.press("🆕 Ein neues Dokument")
+            await user.wait_for_message(lambda m: "Thema" in (m.text or ""))
+            await user.press("📝 Formulare")
+            await user.wait_for_message(lambda m: "Wie heißt es" in (m.text or ""))
+            await user.send_text("Antrag auf Aufwandsentschädigung")
+            await user.wait_for_message(lambda m: "Bis wann" in (m.text or ""))
+            await user.press("♾ Kein Enddatum")
+            await user.wait_for_message(lambda m: "Antrag.pdf" in (m.text or ""))
+            await user.press("✅ In die Unterlagen stellen")
+            await user.wait_for_message(lambda m: "📥 Erhalten." in (m.text or ""))
+
+            await tick(app.pushing, bot.channel, TELEGRAM_AUDIENCE)
+            await user.wait_for_message(lambda m: "(Version 1)" in (m.text or ""))
+            assert standin.downloads == ["BQACup1"]  # fetched once, through getFile
+            assert [path.read_bytes() for path in files.iterdir()] == [FORM]
+            await standin.wait_until(lambda: not standin.callback_queries_unanswered())
+        finally:
+            await bot.stop()

@@ -306,6 +306,21 @@ class StandinUser:
             content["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
         return await self.send(**content)
 
+    async def send_document(
+        self, content: bytes, filename: str, mime_type: str = "application/pdf"
+    ) -> JSON:
+        """A file, as Telegram delivers it: described by its id; the bot fetches the bytes with
+        getFile and a download from the stand-in's file route."""
+        file_id = self.standin.keep_file(content)
+        document = {
+            "file_id": file_id,
+            "file_unique_id": f"u{file_id}",
+            "file_name": filename,
+            "mime_type": mime_type,
+            "file_size": len(content),
+        }
+        return await self.send(document=document)
+
     async def share_location(self, latitude: float, longitude: float) -> JSON:
         return await self.send(location={"latitude": latitude, "longitude": longitude})
 
@@ -498,6 +513,9 @@ class BotApiStandin:
         self._chat_buckets: dict[int, _Bucket] = {}
         self._chat_limit: tuple[float, float] = (1.0, 3.0)
         self._poll_waiter: asyncio.Future[ApiError | None] | None = None
+        # Files users sent (by file id), and the ids the bot downloaded.
+        self.user_files: dict[str, bytes] = {}
+        self.downloads: list[str] = []
         self._webhook_wake: asyncio.Event | None = None
         self._deliverer: asyncio.Task[None] | None = None
         self._client: ClientSession | None = None
@@ -514,6 +532,7 @@ class BotApiStandin:
     async def start(self) -> None:
         app = web.Application(client_max_size=50 * 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        app.router.add_route("GET", "/file/bot{token}/{path:.+}", self._download)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await self._runner.setup()
         await web.TCPSite(self._runner, self.host, self.port).start()
@@ -679,6 +698,34 @@ class BotApiStandin:
         return obj
 
     # --- HTTP plumbing ---------------------------------------------------------------------
+    def keep_file(self, content: bytes) -> str:
+        """Keep a file a user sends; its id (and its path for downloads)."""
+        file_id = f"BQACup{len(self.user_files) + 1}"
+        self.user_files[file_id] = content
+        return file_id
+
+    def _m_getFile(self, params: JSON) -> JSON:
+        file_id = str(params.get("file_id", ""))
+        if file_id not in self.user_files:
+            raise _bad("wrong file_id or the file is temporarily unavailable")
+        content = self.user_files[file_id]
+        return {
+            "file_id": file_id,
+            "file_unique_id": f"u{file_id}",
+            "file_size": len(content),
+            "file_path": f"documents/{file_id}",
+        }
+
+    async def _download(self, request: web.Request) -> web.Response:
+        if request.match_info["token"] != self.token:
+            return web.Response(status=401)
+        file_id = request.match_info["path"].rsplit("/", 1)[-1]
+        content = self.user_files.get(file_id)
+        if content is None:
+            return web.Response(status=404)
+        self.downloads.append(file_id)
+        return web.Response(body=content)
+
     async def _handle(self, request: web.Request) -> web.Response:
         if request.match_info["token"] != self.token:
             return self._error(ApiError(401, "Unauthorized"))

@@ -11,7 +11,7 @@ import asyncio
 import logging
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import Any, Protocol
 
 from bot.channels.courier import Courier
 from bot.channels.telegram.sender import PUSH, REPLY, Sender
@@ -19,7 +19,7 @@ from bot.channels.telegram.transport import Markup, Transient
 from engine.commands import DESCRIPTIONS
 from engine.core import DialogueCore
 from engine.i18n import Translator, _
-from engine.types import Incoming, Location, Reply, Turn
+from engine.types import Incoming, IncomingFile, Location, Reply, Turn
 from storage import mentions
 from storage.outbox import Addressee
 from storage.replies import Outgoing, Pending
@@ -216,6 +216,10 @@ class TelegramChannel:
                 # The message is out; failing here would send it again.
                 log.exception("could not remember a message that shows someone's details")
 
+    async def download(self, file_id: str) -> bytes:
+        """The content of a file someone sent (for the scheduler, which keeps uploads)."""
+        return await self.sender.transport.download(file_id)
+
     async def push(self, user: Addressee, reply: Reply) -> bool:
         """Deliver a scheduled push (the `Outbound` of the outbox), after the replies people are
         waiting for; False means try again later."""
@@ -299,19 +303,46 @@ def incoming_message(
     update_id: int,
     voice: str | None = None,
     photo: str | None = None,
+    document: IncomingFile | None = None,
 ) -> Incoming:
-    """Build an incoming message from a Telegram message; without text, location, voice or photo
-    it is an attachment. `photo` is the id of the photo's largest size; a photo's caption is not
-    read."""
+    """Build an incoming message from a Telegram message; without text, location, voice, photo
+    or document it is an attachment. `photo` is the id of the photo's largest size; a caption is
+    not read."""
+    sent = text is not None or location or voice or photo or document
     return Incoming(
         user_key=user_key(user_id),
         text=text,
         location=Location(*location) if location else None,
         voice=voice,
         photo=photo,
-        attachment=None if text is not None or location or voice or photo else "other",
+        document=document,
+        attachment=None if sent else "other",
         language_code=language_code,
         update_key=update_key(update_id),
+    )
+
+
+class _Document(Protocol):
+    """A Telegram document as both frameworks describe it."""
+
+    @property
+    def file_id(self) -> str: ...
+    @property
+    def file_name(self) -> str | None: ...
+    @property
+    def mime_type(self) -> str | None: ...
+    @property
+    def file_size(self) -> int | None: ...
+
+
+def received_file(document: _Document | None) -> IncomingFile | None:
+    if document is None:
+        return None
+    return IncomingFile(
+        file_id=document.file_id,
+        filename=document.file_name or "document",
+        mime_type=document.mime_type or "application/octet-stream",
+        size=document.file_size or 0,
     )
 
 

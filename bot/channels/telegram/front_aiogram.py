@@ -36,6 +36,7 @@ from bot.channels.telegram.channel import (
     TelegramChannel,
     incoming_message,
     incoming_press,
+    received_file,
 )
 from bot.channels.telegram.polling import ALLOWED_UPDATES, BadUpdate
 from bot.channels.telegram.polling import Update as RawUpdate
@@ -214,6 +215,13 @@ class AiogramTransport:
         )
         return int(message.message_id)
 
+    async def download(self, file_id: str) -> bytes:
+        file = await self._call(lambda: self.bot.get_file(file_id))
+        if file.file_path is None:
+            raise Rejected(f"no path for file {file_id}")
+        buffer = await self._call(lambda: self.bot.download_file(file.file_path))
+        return bytes(buffer.getvalue()) if buffer is not None else b""
+
     async def edit_caption(
         self, chat_id: int, message_id: int, caption: str, markup: Markup | None
     ) -> None:
@@ -286,6 +294,7 @@ def build_dispatcher(channel: TelegramChannel) -> Dispatcher:
             update_id=event_update.update_id,
             voice=message.voice.file_id if message.voice else None,
             photo=message.photo[-1].file_id if message.photo else None,
+            document=received_file(message.document),
         )
         await channel.on_update(message.chat.id, incoming)
 

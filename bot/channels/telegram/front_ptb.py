@@ -26,6 +26,7 @@ from bot.channels.telegram.channel import (
     TelegramChannel,
     incoming_message,
     incoming_press,
+    received_file,
 )
 from bot.channels.telegram.polling import ALLOWED_UPDATES, BadUpdate
 from bot.channels.telegram.polling import Update as RawUpdate
@@ -103,6 +104,10 @@ class PtbTransport:
             lambda: self.bot.send_document(chat_id, document, caption=caption)
         )
         return int(message.message_id)
+
+    async def download(self, file_id: str) -> bytes:
+        file = await self._call(lambda: self.bot.get_file(file_id))
+        return bytes(await self._call(file.download_as_bytearray))
 
     async def edit_caption(
         self, chat_id: int, message_id: int, caption: str, markup: Markup | None
@@ -188,6 +193,7 @@ def add_handlers(
             update_id=update.update_id,
             voice=message.voice.file_id if message.voice else None,
             photo=message.photo[-1].file_id if message.photo else None,
+            document=received_file(message.document),
         )
         await channel.on_update(message.chat.id, incoming)
 
