@@ -190,6 +190,8 @@ async def upcoming(
     """Open events with a day still ahead, soonest first: those meant for the person, or (for
     the agency's staff) every event of their municipalities."""
     query = select(Event).where(Event.status == EventStatus.OPEN)
+    if user.municipality is not None and not everything:
+        query = query.where(Event.municipality == user.municipality)
     found: list[tuple[Event, date]] = []
     for event in (await session.exec(query)).all():
         if not everything and not is_for(event, user) and event.organiser_id != user.id:
@@ -362,6 +364,38 @@ async def cancel(
             now=now,
         )
     return first
+
+
+async def call_off(
+    session: AsyncSession, deployment: Deployment, event: Event, now: datetime
+) -> int:
+    """The organiser calls the event off (every day of it): everyone with a seat or waiting for
+    one on a day still to come is told, with a calendar file that takes it out; how many."""
+    event.status, event.updated_at = EventStatus.CANCELLED, now
+    session.add(event)
+    today = now.astimezone(deployment.tz).date()
+    rows = await session.exec(
+        select(EventSignup, User)
+        .join(User, col(User.id) == EventSignup.user_id)
+        .where(
+            EventSignup.event_id == event.id,
+            EventSignup.status != SignupStatus.CANCELLED,
+            col(EventSignup.on_day) >= today,
+        )
+    )
+    local = now.astimezone(deployment.tz)
+    told = [
+        planned(
+            person.id or 0,
+            DeliveryKind.EVENT_CALLED_OFF,
+            signup.id,
+            after_quiet_hours(local, person.quiet_from, person.quiet_until),
+            now,
+        )
+        for signup, person in rows.all()
+    ]
+    await enqueue_many(session, told)
+    return len(told)
 
 
 async def participants(session: AsyncSession, event: Event, day: date) -> Sequence[EventSignup]:

@@ -49,6 +49,8 @@ LEAVE_GUEST = "leave:guest"
 PEOPLE = "people"
 WRITE = "write"
 ATTENDANCE = "attendance"
+CALL_OFF = "call_off"
+CALLED_OFF = "call_off:yes"
 SHOWN = 8
 TITLE_LIMIT = 80
 PLACE_LIMIT = 200
@@ -149,7 +151,12 @@ async def _ask_event(ctx: Ctx) -> Prompt:
                 Button(WRITE, _("✉️ Write to all")),
             )
         )
-        buttons.append((Button(ATTENDANCE, _("✔️ Who came")),))
+        buttons.append(
+            (
+                Button(ATTENDANCE, _("✔️ Who came")),
+                Button(CALL_OFF, _("🗑 Call off the event")),
+            )
+        )
     buttons.append((Button(BACK, _("↩️ Back")),))
     return Prompt(paragraphs(*text), tuple(buttons))
 
@@ -188,7 +195,9 @@ async def _event_chosen(ctx: Ctx, payload: str) -> Outcome:
         return await _leave(ctx, event, day, guest=payload == LEAVE_GUEST)
     if not await events.organised(ctx.session, event, ctx.user, ctx.deployment):
         return Retry(_("This is only for the organisers of the event."))
-    return Goto({PEOPLE: "people", WRITE: "write", ATTENDANCE: "attendance"}[payload])
+    return Goto(
+        {PEOPLE: "people", WRITE: "write", ATTENDANCE: "attendance", CALL_OFF: "call_off"}[payload]
+    )
 
 
 async def _known_name(ctx: Ctx) -> str | None:
@@ -351,6 +360,37 @@ async def _attendance_chosen(ctx: Ctx, payload: str) -> Outcome:
         if f"{PICK}{seat.id}" == payload and seat.status == SignupStatus.GOING:
             events.set_attended(ctx.session, seat, not seat.attended, ctx.now)
     return Goto("attendance")
+
+
+async def _ask_call_off(ctx: Ctx) -> Prompt:
+    found = await _event(ctx)
+    if found is None:
+        return Prompt(_("This event is no longer open."), ((Button(BACK, _("↩️ Back")),),))
+    event, _day = found
+    return Prompt(
+        _(
+            "🗑 Call off “{title}”, every day of it? Everyone signed up is told, and the event "
+            "leaves the list.",
+            title=Raw(event.title),
+        ),
+        ((Button(CALLED_OFF, _("✅ Yes, call it off")),),),
+    )
+
+
+async def _call_off_chosen(ctx: Ctx, payload: str) -> Outcome:
+    found = await _event(ctx)
+    if found is None or ctx.user is None or payload != CALLED_OFF:
+        return _gone()
+    event, _day = found
+    if not await events.organised(ctx.session, event, ctx.user, ctx.deployment):
+        return Goto("event")
+    told = await events.call_off(ctx.session, ctx.deployment, event, ctx.now)
+    return Goto(
+        "list",
+        notes=(
+            _n("🗑 Called off. {n} person is told.", "🗑 Called off. {n} people are told.", told),
+        ),
+    )
 
 
 # --- a new event -----------------------------------------------------------------------------
@@ -541,7 +581,7 @@ FLOW = Flow(
         "event": Step(
             ask=_ask_event,
             on_choice=_event_chosen,
-            next=("list", "name", "guest", "people", "write", "attendance"),
+            next=("list", "name", "guest", "people", "write", "attendance", "call_off"),
             cancel=False,
         ),
         "name": _name_step(
@@ -559,6 +599,9 @@ FLOW = Flow(
         ),
         "attendance": Step(
             ask=_ask_attendance, on_choice=_attendance_chosen, next=("event", "list"), back="event"
+        ),
+        "call_off": Step(
+            ask=_ask_call_off, on_choice=_call_off_chosen, next=("list",), back="event"
         ),
         "title": free_text(
             "title", _ask_new, next="kind", max_length=TITLE_LIMIT, one_line=True, back="list"

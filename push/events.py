@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
-from engine.i18n import Raw, Written, _, lines, paragraphs
+from engine.i18n import DateText, Raw, Written, _, lines, paragraphs
 from engine.types import Button, OutgoingFile, Reply
 from exchange import events
 from storage.models import (
@@ -74,7 +74,7 @@ async def _calendar(batch: Batch, user: Addressee, delivery: Due) -> Reply | Non
     tr = batch.translator
     start = events.start_on(event, signup.on_day, batch.deployment)
     content = calendar.appointment(
-        uid=f"event-{event.id}-{signup.on_day.isoformat()}-{signup.id}@ehrenamtsboerse",
+        uid=_uid(event, signup),
         start=start,
         end=start + timedelta(minutes=event.minutes),
         summary=f"{tr.render(KINDS[event.kind], user.language)}: {event.title}",
@@ -93,6 +93,41 @@ async def _calendar(batch: Batch, user: Addressee, delivery: Due) -> Reply | Non
         title=Raw(event.title),
     )
     return Reply(caption, user.language, file=file)
+
+
+async def _called_off(batch: Batch, user: Addressee, delivery: Due) -> Reply | None:
+    """The event is off: said with a calendar file that takes the date out again (the same
+    UID, a higher sequence), for those who had a seat; those waiting are told in words."""
+    signup = await batch.session.get(EventSignup, delivery.subject_id)
+    event = await batch.session.get(Event, signup.event_id) if signup is not None else None
+    if signup is None or event is None or event.status != EventStatus.CANCELLED:
+        return None
+    text = _(
+        "❌ “{title}” on {day} is called off. We are sorry. You do not need to do anything.",
+        title=Raw(event.title),
+        day=DateText(signup.on_day),
+    )
+    if signup.status != SignupStatus.GOING:
+        return Reply(text, user.language)
+    start = events.start_on(event, signup.on_day, batch.deployment)
+    content = calendar.appointment(
+        uid=_uid(event, signup),
+        start=start,
+        end=start + timedelta(minutes=event.minutes),
+        summary=f"{batch.translator.render(KINDS[event.kind], user.language)}: {event.title}",
+        location=event.place,
+        description="",
+        stamp=batch.now,
+        sequence=1,
+        cancelled=True,
+    )
+    name = f"event-{event.id}-{signup.on_day.isoformat()}.ics"
+    return Reply(text, user.language, file=OutgoingFile(name, content, "text/calendar"))
+
+
+def _uid(event: Event, signup: EventSignup) -> str:
+    """One calendar entry per seat, so that calling the event off takes out the same one."""
+    return f"event-{event.id}-{signup.on_day.isoformat()}-{signup.id}@ehrenamtsboerse"
 
 
 async def _reminder(batch: Batch, user: Addressee, delivery: Due) -> Reply | None:
@@ -177,5 +212,6 @@ COMPOSERS: dict[DeliveryKind, Callable[[Batch, Addressee, Due], Awaitable[Reply 
     DeliveryKind.EVENT_REMINDER: _reminder,
     DeliveryKind.EVENT_MOVED_UP: _moved_up,
     DeliveryKind.EVENT_POST: _post,
+    DeliveryKind.EVENT_CALLED_OFF: _called_off,
     DeliveryKind.SUPPORT_OFFER: _support,
 }

@@ -127,6 +127,7 @@ class DeliveryKind(StrEnum):
     EVENT_REMINDER = "event_reminder"  # the day before (signup)
     EVENT_MOVED_UP = "event_moved_up"  # from the waiting list to a seat (signup)
     EVENT_POST = "event_post"  # the organiser's message to everyone signed up (event post)
+    EVENT_CALLED_OFF = "event_called_off"  # the organiser called the event off (signup)
     NEWSLETTER = "newsletter"  # a newsletter or campaign (newsletter)
     NEWSLETTER_REPORT = "newsletter_report"  # reached / unreachable, for its author (newsletter)
     DOCUMENT_CHANGED = "document_changed"  # a fetched document has a new version (document)

@@ -299,3 +299,43 @@ async def test_an_approved_organisation_holds_a_reading_and_a_pending_one_cannot
     assert "This button is no longer valid." in answer
     async with app.sessions() as session:
         assert len((await session.exec(select(Event))).all()) == 1
+
+
+async def test_an_organiser_calls_an_event_off_and_everyone_signed_up_is_told(
+    app: App, chat: Callable[..., Chat]
+) -> None:
+    anna = await coordinator(app, chat("anna", "en"))
+    await create_event(anna, seats="1", audience="Everyone")
+    helga = await onboard(chat("helga", "en"), "seeker", "en")
+    olga = await onboard(chat("olga", "en"), "seeker", "en")
+    for person, name in ((helga, "Helga"), (olga, "Olga")):
+        await person.press("📅 Events")
+        await person.press("Wed 25 Nov, 15:00 · Café in the Stift")
+        await person.press(person.last.labels[0])
+        await person.send(name)
+    answer = await olga.press_payload("call_off")  # not hers to call off: not among her buttons
+    assert "This button is no longer valid." in answer
+    inbox = Inbox(app)
+    await inbox.run()  # Helga's calendar file
+
+    await anna.send("/menu")
+    await anna.press("📅 Events")
+    await anna.press("Wed 25 Nov, 15:00 · Café in the Stift")
+    answer = await anna.press("🗑 Call off the event")
+    assert "Everyone signed up is told" in answer
+    answer = await anna.press("✅ Yes, call it off")
+    assert "🗑 Called off. 2 people are told." in answer
+    assert "Café in the Stift" not in answer
+
+    await inbox.run()
+    [cancelled] = [f for f in inbox.files_of(helga) if "called off" in f.text]
+    assert cancelled.file is not None
+    assert b"METHOD:CANCEL" in cancelled.file.content
+    [seat_file] = [f for f in inbox.files_of(helga) if "calendar" in f.text]
+    assert seat_file.file is not None
+    uid = [line for line in seat_file.file.content.split(b"\r\n") if line.startswith(b"UID")]
+    assert uid and uid[0] in cancelled.file.content  # the same entry is taken out
+    [told] = [m for m in inbox.of(olga) if "called off" in m.text]  # she was waiting
+    assert "“Café in the Stift” on Wednesday, 25 November is called off." in told.text
+    answer = await helga.press("↩️ Back")  # her card of the event, now gone
+    assert "There is no event for you at the moment." in answer
