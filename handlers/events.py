@@ -3,6 +3,7 @@ organisers a new event, the participants, a message to all of them and attendanc
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 
 from engine.i18n import DateText, Raw, Text, _, _n, lines, paragraphs
@@ -254,18 +255,16 @@ async def _guest_typed(ctx: Ctx, text: str) -> Outcome:
     return await _join(ctx, *found, text, guest=True)
 
 
-def _one_line_name(text: str) -> str:
-    return " ".join(text.split())
+def _name_step(question: Text, typed: Callable[[Ctx, str], Awaitable[Outcome]]) -> Step:
+    """A first name, on one line, then `typed` signs that name up."""
 
-
-def _name_step(question: Text, typed: object) -> Step:
     async def on_text(ctx: Ctx, text: str) -> Outcome:
-        name = _one_line_name(text)
+        name = " ".join(text.split())
         if not name or len(name) > NAME_LIMIT:
             return Retry(
                 _("Please write a first name of at most {limit} characters.", limit=NAME_LIMIT)
             )
-        return await typed(ctx, name)  # type: ignore[operator, no-any-return]
+        return await typed(ctx, name)
 
     return Step(
         ask=lambda ctx: Prompt(question), on_text=on_text, next=("event", "list"), back="event"
