@@ -23,6 +23,7 @@ from exchange import (
     matches,
     opportunities,
     people,
+    recognition,
     requests,
     safeguarding,
     vetting,
@@ -32,6 +33,7 @@ from storage.models import (
     CaseKind,
     CaseStatus,
     HelpRequest,
+    Match,
     Opportunity,
     RequestStatus,
     StaffKind,
@@ -62,6 +64,10 @@ def add_parsers(
         "widen", parents=[database], help="run a request's widest offer round again"
     )
     widening.add_argument("request", type=int, help="the request's id")
+    confirming = tasks.add_parser(
+        "confirm-hours", parents=[database], help="confirm the hours a volunteer reported"
+    )
+    confirming.add_argument("match", type=int, help="the help's id (the match)")
     unblocking = tasks.add_parser("unblock-user", parents=[database], help="lift a block")
     unblocking.add_argument("key", help="the person's user key, e.g. telegram:123456")
     vet = tasks.add_parser(
@@ -90,6 +96,7 @@ COMMANDS = (
     "assign",
     "widen",
     "unblock-user",
+    "confirm-hours",
     "vet",
     "approve-position",
     "reject-position",
@@ -193,6 +200,15 @@ async def _unblock(app: App, session: AsyncSession, args: argparse.Namespace) ->
     return "Unblocked; they are told.\n"
 
 
+async def _confirm_hours(app: App, session: AsyncSession, args: argparse.Namespace) -> str:
+    match = await session.get(Match, args.match)
+    if match is None:
+        raise AgencyError(f"There is no help with the id {args.match}.")
+    if not recognition.confirm(session, match, by=None, via="cli", now=app.core.clock()):
+        return "Nothing to confirm: the help has no reported hours, or they are confirmed.\n"
+    return f"Confirmed: {match.hours:g} hours.\n"
+
+
 async def _vet(app: App, session: AsyncSession, args: argparse.Namespace) -> str:
     user = await _person(session, args.key)
     query = select(VolunteerProfile).where(VolunteerProfile.user_id == user.id)
@@ -268,6 +284,7 @@ HANDLERS: dict[str, Callable[[App, AsyncSession, argparse.Namespace], Awaitable[
     "assign": _assign,
     "widen": _widen,
     "unblock-user": _unblock,
+    "confirm-hours": _confirm_hours,
     "vet": _vet,
     "approve-position": _position,
     "reject-position": _position,

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from datetime import time
 
-from engine.i18n import TimeText, _, _n, paragraphs
+from engine.i18n import Raw, Text, TimeText, _, _n, lines, paragraphs
 from engine.steps import Ctx, Flow, Goto, Outcome, Prompt, Step
 from engine.types import Button
-from exchange import people, volunteers
+from engine.when import today
+from exchange import people, recognition, volunteers
+from exchange.recognition import Record
 from handlers import volunteer
 from handlers.targets import MAIN_MENU, NEW_PROFILE, PROFILE, PROFILE_CARD, PROFILE_EDIT
+from storage.models import VolunteerProfile
+from vocabulary.labels import kind_label
 
 CHANGE = "profile:change"
 PAUSE = "profile:pause"
@@ -66,10 +70,46 @@ async def _ask_card(ctx: Ctx) -> Prompt:
         (Button(MENU, _("🏠 Main menu")),),
     )
     vetted = volunteer.vetting_text(ctx, profile)
-    text = (
-        paragraphs(volunteer.summary_text(ctx), vetted) if vetted else volunteer.summary_text(ctx)
-    )
-    return Prompt(text, buttons)
+    parts = [
+        volunteer.summary_text(ctx),
+        *((vetted,) if vetted else ()),
+        await _hours(ctx, profile),
+    ]
+    return Prompt(paragraphs(*parts), buttons)
+
+
+async def _hours(ctx: Ctx, profile: VolunteerProfile) -> Text:
+    """The hours given this year and in total, by kind of help, and the trainings attended."""
+    assert ctx.user is not None and ctx.user.id is not None and profile.id is not None
+    year = today(ctx).replace(month=1, day=1)
+    done = await recognition.record_of(ctx.session, ctx.user.id, profile.id, year)
+    if not done.in_total and not done.trainings:
+        return _("⏱ No hours yet. After each help you tell us how long it took.")
+    rows: list[Text] = [
+        _(
+            "⏱ Your hours: {year} this year ({confirmed} confirmed), {total} in total.",
+            year=_number(Record.hours(done.this_year)),
+            confirmed=_number(Record.confirmed(done.this_year)),
+            total=_number(Record.hours(done.in_total)),
+        )
+    ]
+    rows += [
+        _n(
+            "{kind}: {hours} h, {n} help",
+            "{kind}: {hours} h, {n} helps",
+            row.helps,
+            kind=kind_label(ctx.deployment, row.category),
+            hours=_number(row.hours),
+        )
+        for row in done.in_total
+    ]
+    if done.trainings:
+        rows.append(_("🎓 Trainings attended: {n}", n=done.trainings))
+    return lines(*rows)
+
+
+def _number(value: float) -> Raw:
+    return Raw(f"{value:g}")
 
 
 async def _card_chosen(ctx: Ctx, payload: str) -> Outcome:

@@ -374,6 +374,12 @@ class Match(SQLModel, table=True):
     decline_reason: str | None = Field(default=None, max_length=20)
     # When the volunteer confirmed, the day before, that they come.
     confirmed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Hours count as confirmed when the asker said all went well, or a coordinator confirmed
+    # them (then: when, and who; see `exchange.recognition`).
+    hours_confirmed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    hours_confirmed_by: int | None = Field(
+        default=None, foreign_key="users.id", ondelete="SET NULL"
+    )
 
 
 class Interest(SQLModel, table=True):

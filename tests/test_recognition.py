@@ -1,0 +1,132 @@
+"""Recognition: the hours a volunteer reported, confirmed by the asker's feedback or a
+coordinator, shown on the profile by kind of help, with the trainings attended."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+
+import pytest
+from sqlmodel import col, select
+
+from bot.app import App
+from storage.models import AuditEvent, Match
+from tests.chat import Chat, Inbox, onboard, press_on
+from tests.conftest import FrozenClock
+from tests.test_after_match import ask_for_myself
+from tests.test_agency import coordinator
+from tests.test_events import create_event
+from tests.test_push import request_for_mother, volunteer_profile
+from tests.test_staff import admin
+
+
+async def helped(
+    erika: Chat, inbox: Inbox, clock: FrozenClock, hours: str, *, good: Chat | None
+) -> None:
+    """Erika accepts the newest offer; the day after, she reports `hours`, and the asker `good`
+    (if given) says all went well."""
+    await inbox.run()
+    offer = [m for m in inbox.of(erika) if "Können Sie helfen?" in m.text][-1]
+    await press_on(erika, offer, "✅ Ich kann helfen")
+    clock.now = clock.now.replace(day=24, hour=12)  # Tuesday noon: the help took place
+    await inbox.run()
+    question = [m for m in inbox.of(erika) if "Hat die Hilfe stattgefunden?" in m.text][-1]
+    await press_on(erika, question, hours)
+    if good is not None:
+        await press_on(good, inbox.of(good)[-1], "👍 Ja, danke")
+
+
+async def test_hours_count_as_confirmed_by_the_askers_feedback_or_a_coordinator(
+    app: App,
+    chat: Callable[..., Chat],
+    clock: FrozenClock,
+    database_url: str,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    erika = await volunteer_profile(chat("erika"), "Erika")
+    answer = await erika.press("👤 Mein Profil")
+    assert "⏱ Noch keine Stunden." in answer
+
+    inbox = Inbox(app)
+    sabine = await request_for_mother(chat("sabine"))
+    await helped(erika, inbox, clock, "✅ 2 Stunden", good=sabine)
+    await ask_for_myself(chat("helga"), day="Di., 1. Dez.")
+    clock.now = clock.now.replace(day=30, hour=9)
+    await inbox.run()
+    offer = [m for m in inbox.of(erika) if "Können Sie helfen?" in m.text][-1]
+    await press_on(erika, offer, "✅ Ich kann helfen")
+    clock.now = clock.now.replace(month=12, day=1, hour=12)
+    await inbox.run()
+    question = [m for m in inbox.of(erika) if "Hat die Hilfe stattgefunden?" in m.text][-1]
+    await press_on(erika, question, "✅ 3 Stunden")  # Helga says nothing afterwards
+
+    await erika.send("/menu")
+    answer = await erika.press("👤 Mein Profil")
+    assert "⏱ Ihre Stunden: 5 in diesem Jahr (2 bestätigt), 5 insgesamt." in answer
+    assert "🛒 Einkaufen: 5 Std., 2 Einsätze" in answer
+
+    async with app.sessions() as session:
+        unconfirmed = (
+            await session.exec(select(Match).where(col(Match.seeker_feedback).is_(None)))
+        ).one()
+    code, out = await admin(capsys, database_url, "confirm-hours", str(unconfirmed.id))
+    assert (code, out) == (0, "Confirmed: 3 hours.\n")
+    code, out = await admin(capsys, database_url, "confirm-hours", str(unconfirmed.id))
+    assert "Nothing to confirm" in out  # once is enough
+    async with app.sessions() as session:
+        audited = (await session.exec(select(AuditEvent.action))).all()
+    assert audited.count("confirm hours") == 1
+
+    await erika.send("/menu")
+    answer = await erika.press("👤 Mein Profil")
+    assert "⏱ Ihre Stunden: 5 in diesem Jahr (5 bestätigt), 5 insgesamt." in answer
+
+    # A new year: this year's hours start again; the total stays.
+    clock.now = clock.now.replace(year=2027, month=1, day=4) + timedelta(hours=2)
+    await erika.send("/menu")
+    answer = await erika.press("👤 Mein Profil")
+    assert "⏱ Ihre Stunden: 0 in diesem Jahr (0 bestätigt), 5 insgesamt." in answer
+
+
+async def test_the_profile_shows_no_hours_yet_and_the_trainings_attended_in_english(
+    app: App, chat: Callable[..., Chat]
+) -> None:
+    karl = chat("karl", "en")
+    await onboard(karl, "volunteer", "en")
+    await karl.press("👤 My volunteer profile")
+    await karl.send("Karl")
+    for label in (
+        "18 or older",
+        "🛒 Shopping",
+        "➡️ Continue",
+        "Büdesheim",
+        "➡️ Continue",
+        "Tue morning",
+        "➡️ Continue",
+        "German",
+        "➡️ Continue",
+        "Both",
+        "⚡ Right away",
+        "Skip",
+    ):
+        await karl.press(label)
+    answer = await karl.press("✅ Save")
+    await karl.send("/menu")
+    answer = await karl.press("👤 My volunteer profile")
+    assert "⏱ No hours yet. After each help you tell us how long it took." in answer
+
+    anna = await coordinator(app, chat("anna", "en"))
+    await create_event(anna, kind="🎓 Training", audience="Volunteers", seats="10")
+    await karl.send("/menu")
+    await karl.press("📅 Events")
+    await karl.press("Wed 25 Nov, 15:00 · Café in the Stift")
+    await karl.press("✅ Sign up")
+    await anna.send("/menu")
+    await anna.press("📅 Events")
+    await anna.press("Wed 25 Nov, 15:00 · Café in the Stift")
+    await anna.press("✔️ Who came")
+    await anna.press("Karl")
+    await anna.press("✅ Done")
+    await karl.send("/menu")
+    answer = await karl.press("👤 My volunteer profile")
+    assert "🎓 Trainings attended: 1" in answer
