@@ -19,6 +19,7 @@ from bot.config import Settings
 from exchange import (
     audit,
     cases,
+    certificates,
     invitations,
     matches,
     opportunities,
@@ -68,6 +69,10 @@ def add_parsers(
         "confirm-hours", parents=[database], help="confirm the hours a volunteer reported"
     )
     confirming.add_argument("match", type=int, help="the help's id (the match)")
+    verifying = tasks.add_parser(
+        "verify-certificate", parents=[database], help="check an Ehrenamtsnachweis by its code"
+    )
+    verifying.add_argument("code", help="the code printed on the certificate")
     unblocking = tasks.add_parser("unblock-user", parents=[database], help="lift a block")
     unblocking.add_argument("key", help="the person's user key, e.g. telegram:123456")
     vet = tasks.add_parser(
@@ -97,6 +102,7 @@ COMMANDS = (
     "widen",
     "unblock-user",
     "confirm-hours",
+    "verify-certificate",
     "vet",
     "approve-position",
     "reject-position",
@@ -209,6 +215,21 @@ async def _confirm_hours(app: App, session: AsyncSession, args: argparse.Namespa
     return f"Confirmed: {match.hours:g} hours.\n"
 
 
+async def _verify_certificate(app: App, session: AsyncSession, args: argparse.Namespace) -> str:
+    facts = await certificates.verify(session, args.code)
+    if facts is None:
+        return f"No certificate has the code {args.code!r}: it is not one of ours.\n"
+    kinds = "".join(
+        f"  {kind}: {hours:g} hours, {helps} assignments\n"
+        for kind, (hours, helps) in facts.kinds.items()
+    )
+    return (
+        f"Valid: issued on {facts.issued_at.date().isoformat()} for "
+        f"{facts.period_from.isoformat()} to {facts.period_to.isoformat()}, "
+        f"{facts.hours:g} confirmed hours, {facts.trainings} trainings attended.\n{kinds}"
+    )
+
+
 async def _vet(app: App, session: AsyncSession, args: argparse.Namespace) -> str:
     user = await _person(session, args.key)
     query = select(VolunteerProfile).where(VolunteerProfile.user_id == user.id)
@@ -285,6 +306,7 @@ HANDLERS: dict[str, Callable[[App, AsyncSession, argparse.Namespace], Awaitable[
     "widen": _widen,
     "unblock-user": _unblock,
     "confirm-hours": _confirm_hours,
+    "verify-certificate": _verify_certificate,
     "vet": _vet,
     "approve-position": _position,
     "reject-position": _position,

@@ -83,19 +83,19 @@ class Navigator:
                 return replace(turn, replies=[card, *turn.replies])
             case Say(text=text):
                 return await self.ask(ctx, (text,))
-            case Goto(to=Target() as target, notes=notes, data=data):
+            case Goto(to=Target() as target, notes=notes, data=data, card=card):
                 if target.flow != conversation.flow:
                     conversation.flow = target.flow
                     conversation.data = dict(data or {})
                 elif data is not None:
                     conversation.data = dict(data)
                 conversation.step = self.dialogues.step_of(target)
-                return await self._enter(ctx, notes)
-            case Goto(to=str() as step, notes=notes, data=data):
+                return self._after(ctx, card, await self._enter(ctx, notes))
+            case Goto(to=str() as step, notes=notes, data=data, card=card):
                 if data is not None:
                     conversation.data = dict(data)
                 conversation.step = step
-                return await self._enter(ctx, notes)
+                return self._after(ctx, card, await self._enter(ctx, notes))
             case Call(to=target, notes=notes, data=data):
                 caller: dict[str, Any] = {
                     "flow": conversation.flow,
@@ -124,6 +124,13 @@ class Navigator:
                     replies=[Reply(text=text, language=ctx.language)], language=ctx.language
                 )
         raise AssertionError(f"unknown outcome {outcome!r}")
+
+    def _after(self, ctx: Ctx, card: Say | None, turn: Turn) -> Turn:
+        """The turn, with a card of its own (a file a step made) sent before it."""
+        if card is None:
+            return turn
+        sent = Reply(text=card.text, language=ctx.language, buttons=card.buttons, file=card.file)
+        return replace(turn, replies=[sent, *turn.replies])
 
     async def _enter(self, ctx: Ctx, notes: tuple[Text, ...]) -> Turn:
         """Ask the current step, skipping forward over steps that do not apply."""

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 
 from sqlalchemy import and_, case, or_
+from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -20,7 +21,8 @@ from exchange.events import attended_learning
 from storage.models import Feedback, HelpRequest, Match, MatchState, User
 
 
-def _confirmed() -> object:
+def confirmed() -> ColumnElement[bool]:
+    """In SQL: the hours of a help are confirmed (the one rule, beside `is_confirmed`)."""
     return or_(
         col(Match.seeker_feedback) == Feedback.GOOD, col(Match.hours_confirmed_at).is_not(None)
     )
@@ -65,7 +67,7 @@ async def _by_kind(
             HelpRequest.category,
             func.count(),
             func.coalesce(func.sum(Match.hours), 0.0),
-            func.coalesce(func.sum(case((_confirmed(), Match.hours), else_=0.0)), 0.0),  # type: ignore[arg-type]
+            func.coalesce(func.sum(case((confirmed(), Match.hours), else_=0.0)), 0.0),
         )
         .join(HelpRequest, col(HelpRequest.id) == Match.request_id)
         .where(Match.profile_id == profile_id, Match.state == MatchState.DONE)

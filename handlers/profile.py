@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import time
+from datetime import date, time
 
 from engine.i18n import Raw, Text, TimeText, _, _n, lines, paragraphs
-from engine.steps import Ctx, Flow, Goto, Outcome, Prompt, Step
-from engine.types import Button
+from engine.steps import Ctx, Flow, Goto, Outcome, Prompt, Retry, Say, Step
+from engine.types import Button, OutgoingFile
 from engine.when import today
-from exchange import people, recognition, volunteers
+from exchange import certificates, people, recognition, volunteers
 from exchange.recognition import Record
 from handlers import volunteer
 from handlers.targets import MAIN_MENU, NEW_PROFILE, PROFILE, PROFILE_CARD, PROFILE_EDIT
 from storage.models import VolunteerProfile
+from vocabulary.certificate import certificate_pdf
 from vocabulary.labels import kind_label
 
 CHANGE = "profile:change"
@@ -27,6 +28,10 @@ UNTIL = "quiet:until:"
 QUIET_FROM = (time(20, 0), time(21, 0), time(22, 0), time(23, 0))
 QUIET_UNTIL = (time(6, 0), time(7, 0), time(8, 0), time(9, 0))
 MENU = "profile:menu"
+CERTIFICATE = "profile:certificate"
+THIS_YEAR = "year:this"
+LAST_YEAR = "year:last"
+NAME_LIMIT = 80
 CONFIRM_DELETE = "profile:delete:yes"
 KEEP = "profile:delete:no"
 
@@ -66,6 +71,7 @@ async def _ask_card(ctx: Ctx) -> Prompt:
                 ),
             ),
         ),
+        (Button(CERTIFICATE, _("🏅 Certificate of my hours")),),
         (toggle, Button(DELETE, _("🗑 Delete profile"))),
         (Button(MENU, _("🏠 Main menu")),),
     )
@@ -124,6 +130,8 @@ async def _card_chosen(ctx: Ctx, payload: str) -> Outcome:
         return Goto("delete")
     if payload == QUIET:
         return Goto("quiet_from")
+    if payload == CERTIFICATE:
+        return Goto("certificate_year")
     if payload == DAILY:  # one tap moves on to the next limit: 1, 2, 3, then 1 again
         following = [n for n in DAILY_LIMITS if n > profile.daily_limit]
         volunteers.set_daily_limit(ctx.session, profile, following[0] if following else 1)
@@ -134,6 +142,58 @@ async def _card_chosen(ctx: Ctx, payload: str) -> Outcome:
     else:
         note = _("Welcome back! We will send you requests again.")
     return Goto("card", notes=(note,))
+
+
+# --- the Ehrenamtsnachweis ----------------------------------------------------------------------
+
+
+def _ask_year(ctx: Ctx) -> Prompt:
+    year = today(ctx).year
+    return Prompt(
+        _(
+            "🏅 A certificate of your confirmed hours, as a PDF in German, for employers and "
+            "authorities. For which year?"
+        ),
+        ((Button(THIS_YEAR, Raw(str(year))), Button(LAST_YEAR, Raw(str(year - 1)))),),
+    )
+
+
+def _year_chosen(ctx: Ctx, payload: str) -> Outcome:
+    ctx.data["certificate_year"] = today(ctx).year - (1 if payload == LAST_YEAR else 0)
+    return Goto("certificate_name")
+
+
+async def _name_typed(ctx: Ctx, text: str) -> Outcome:
+    """Make the certificate with the full name, which is printed and not kept."""
+    name = " ".join(text.split())
+    if not name or len(name) > NAME_LIMIT:
+        return Retry(
+            _("Please write your full name, at most {limit} characters.", limit=NAME_LIMIT)
+        )
+    profile = await volunteer.load_profile(ctx)
+    if profile is None or profile.id is None or ctx.user is None or ctx.user.id is None:
+        return Goto(MAIN_MENU)
+    year = int(ctx.data.get("certificate_year", today(ctx).year))
+    start = date(year, 1, 1)
+    end = min(date(year, 12, 31), today(ctx))
+    facts = await certificates.issue(
+        ctx.session,
+        user_id=ctx.user.id,
+        profile_id=profile.id,
+        period_from=start,
+        period_to=end,
+        now=ctx.now,
+    )
+    content = certificate_pdf(facts, name=name, deployment=ctx.deployment, render=ctx.tr.render)
+    caption = _(
+        "🏅 Your certificate: {hours} confirmed hours. Its code is {code}; the agency can check "
+        "it. We do not keep your full name.",
+        hours=_number(facts.hours),
+        code=Raw(facts.code),
+    )
+    file = OutgoingFile(f"Ehrenamtsnachweis-{year}.pdf", content, "application/pdf")
+    ctx.data.pop("certificate_year", None)
+    return Goto("card", card=Say(caption, file=file))
 
 
 def _ask_delete(ctx: Ctx) -> Prompt:
@@ -196,7 +256,7 @@ FLOW = Flow(
         "card": Step(
             ask=_ask_card,
             on_choice=_card_chosen,
-            next=(MAIN_MENU, PROFILE_EDIT, "delete", "quiet_from"),
+            next=(MAIN_MENU, PROFILE_EDIT, "delete", "quiet_from", "certificate_year"),
             cancel=False,
         ),
         "quiet_from": Step(
@@ -207,6 +267,20 @@ FLOW = Flow(
         ),
         "delete": Step(
             ask=_ask_delete, on_choice=_delete_chosen, next=("card", MAIN_MENU), back="card"
+        ),
+        "certificate_year": Step(
+            ask=_ask_year, on_choice=_year_chosen, next=("certificate_name",), back="card"
+        ),
+        "certificate_name": Step(
+            ask=lambda ctx: Prompt(
+                _(
+                    "What is your full name, as it should be on the certificate? We print it and "
+                    "do not keep it."
+                )
+            ),
+            on_text=_name_typed,
+            next=("card", MAIN_MENU),
+            back="certificate_year",
         ),
     },
 )

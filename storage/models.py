@@ -995,6 +995,24 @@ class DonationPair(SQLModel, table=True):
     updated_at: datetime = Field(sa_type=UTCDateTime)
 
 
+class Certificate(SQLModel, table=True):
+    """An Ehrenamtsnachweis that was issued: what it says, so that its code can be checked. The
+    volunteer's name is on the document only, never stored."""
+
+    __tablename__ = "certificates"
+
+    code: str = Field(max_length=16, primary_key=True)
+    user_id: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
+    period_from: date
+    period_to: date
+    # Confirmed hours and helps per kind of help: {"shopping": [hours, helps], ...}.
+    kinds: dict[str, list[float]] = Field(
+        default_factory=dict, sa_column=Column(JSON, nullable=False)
+    )
+    trainings: int = 0
+    issued_at: datetime = Field(sa_type=UTCDateTime)
+
+
 def table_of(model: type[SQLModel]) -> Table:
     """The table behind a model, for bulk statements that bypass the ORM's unit of work."""
     table: Table = model.__table__  # type: ignore[attr-defined]

@@ -3,10 +3,12 @@ coordinator, shown on the profile by kind of help, with the trainings attended."
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
+from pypdf import PdfReader
 from sqlmodel import col, select
 
 from bot.app import App
@@ -130,3 +132,43 @@ async def test_the_profile_shows_no_hours_yet_and_the_trainings_attended_in_engl
     await karl.send("/menu")
     answer = await karl.press("👤 My volunteer profile")
     assert "🎓 Trainings attended: 1" in answer
+
+
+async def test_the_certificate_holds_the_confirmed_hours_no_one_helped_and_a_code_that_checks(
+    app: App,
+    chat: Callable[..., Chat],
+    clock: FrozenClock,
+    database_url: str,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    erika = await volunteer_profile(chat("erika"), "Erika")
+    inbox = Inbox(app)
+    sabine = await request_for_mother(chat("sabine"))
+    await helped(erika, inbox, clock, "✅ 2 Stunden", good=sabine)
+
+    await erika.send("/menu")
+    await erika.press("👤 Mein Profil")
+    answer = await erika.press("🏅 Nachweis meiner Stunden")
+    assert "Für welches Jahr?" in answer
+    answer = await erika.press("2026")
+    assert "vollständiger Name" in answer
+    answer = await erika.send("Erika Mustermann-Çelik")
+    assert erika.last_turn is not None
+    [pdf] = [r.file for r in erika.last_turn.replies if r.file is not None]
+    assert pdf.filename == "Ehrenamtsnachweis-2026.pdf"
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
+    assert "Ehrenamtsnachweis" in text
+    assert "Erika Mustermann-Çelik" in text
+    assert "Ehrenamtsbörse Bingen" in text
+    assert "Einkaufen" in text and "Stunden in 2026: 2" in text
+    assert "Helga" not in text and "Sabine" not in text and "Hauptstraße" not in text
+    code = text.split("Prüfcode: ")[1][:10]
+    assert f"Der Prüfcode ist {code}" in answer
+    assert "🏅 Nachweis meiner Stunden" in erika.last.labels  # the profile card again
+
+    code_out = await admin(capsys, database_url, "verify-certificate", code)
+    assert code_out[0] == 0 and "Valid: issued on 2026-11-24" in code_out[1]
+    assert "2 confirmed hours" in code_out[1] and "shopping: 2 hours, 1 assignments" in code_out[1]
+    assert "Mustermann" not in code_out[1]  # the name is not kept
+    code_out = await admin(capsys, database_url, "verify-certificate", "ABCDEFGHJK")
+    assert "not one of ours" in code_out[1]
