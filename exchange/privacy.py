@@ -24,6 +24,7 @@ from storage.models import (
     AgencyNote,
     Case,
     CaseStatus,
+    Certificate,
     Conversation,
     Delivery,
     DeliveryKind,
@@ -132,6 +133,8 @@ async def export(session: AsyncSession, key: str) -> dict[str, Any]:
     data["news"] = await newsletters.exported(session, user.id or 0)
     data["documents_fetched"] = await documents.exported(session, user.id or 0)
     data["donations"] = await donations.exported(session, user.id or 0)
+    issued = await session.exec(select(Certificate).where(Certificate.user_id == user.id))
+    data["certificates"] = [_row(c) for c in issued.all()]
     return data
 
 
@@ -171,6 +174,10 @@ async def erase(session: AsyncSession, deployment: Deployment, user: User, now: 
     await events.forget(session, deployment, user.id, now)
     await newsletters.forget(session, user.id)
     await documents.forget(session, user.id)
+    # Certificates stay checkable by their code, but no longer lead to the person.
+    await session.exec(
+        update(Certificate).where(col(Certificate.user_id) == user.id).values(user_id=None)
+    )
     await session.exec(delete(Delivery).where(col(Delivery.user_id) == user.id))
     await _cancel_messages_about(session, user.id)
     await mentions.redact(session, user.id, user.key, now)
