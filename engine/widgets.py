@@ -57,6 +57,19 @@ def _route(next: Leads, then: Next | None) -> tuple[Next, tuple[str | Target, ..
     return goto(next), declared
 
 
+def too_long(text: str, limit: int) -> Retry | None:
+    """The answer to text longer than `limit` characters, or None when it fits."""
+    if len(text) <= limit:
+        return None
+    return Retry(
+        _(
+            "That is {length} characters; please write at most {limit}.",
+            length=len(text),
+            limit=limit,
+        )
+    )
+
+
 def rows(buttons: Sequence[Button], columns: int) -> tuple[tuple[Button, ...], ...]:
     return tuple(tuple(buttons[i : i + columns]) for i in range(0, len(buttons), columns))
 
@@ -164,14 +177,8 @@ def free_text(
 
     def typed(ctx: Ctx, text: str) -> MaybeAwaitable[Outcome]:
         text = " ".join(text.split()) if one_line or "\n" not in text else text.strip()
-        if len(text) > max_length:
-            return Retry(
-                _(
-                    "That is {length} characters; please write at most {limit}.",
-                    length=len(text),
-                    limit=max_length,
-                )
-            )
+        if (refused := too_long(text, max_length)) is not None:
+            return refused
         if validate is not None:
             problem = validate(ctx, text)
             if problem is not None:

@@ -469,11 +469,17 @@ async def store_upload(
 
 
 async def upload_failed(
-    session: AsyncSession, entry: DocumentUpload, reason: str, now: datetime
+    session: AsyncSession,
+    entry: DocumentUpload,
+    reason: str,
+    now: datetime,
+    *,
+    for_good: bool = False,
 ) -> None:
-    """A try to fetch or store the upload failed; after a few, it is given up and told."""
+    """A try to fetch or store the upload failed; after a few (or at once, `for_good`, when
+    the file itself was refused), it is given up and its coordinator told."""
     entry.attempts += 1
-    if entry.attempts >= UPLOAD_ATTEMPTS:
+    if for_good or entry.attempts >= UPLOAD_ATTEMPTS:
         entry.failed = reason[:200]
         await _tell_uploader(session, entry, now)
     session.add(entry)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 
-from sqlalchemy import and_, case, or_
+from sqlalchemy import case, or_
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -75,7 +75,7 @@ async def _by_kind(
         .order_by(col(HelpRequest.category))
     )
     if since is not None:
-        query = query.where(and_(col(Match.answered_at) >= since))
+        query = query.where(col(Match.answered_at) >= since)
     rows = await session.exec(query)
     return tuple(
         KindHours(category, int(helps), float(hours or 0.0), float(confirmed or 0.0))

@@ -94,13 +94,19 @@ def understood(ctx: Ctx, text: str) -> Goto | None:
     return Goto(REQUEST_TIME if "day" in data else REQUEST_AGAIN, data=data)
 
 
-async def call_back(ctx: Ctx, *, note: str | None = None, voice: str | None = None) -> Goto:
+async def call_back(
+    ctx: Ctx,
+    *,
+    note: str | None = None,
+    voice: str | None = None,
+    kind: CaseKind = CaseKind.CALLBACK,
+) -> Goto:
     """Put the message into the agency's queue and tell the person who answers, and when."""
     assert ctx.user is not None
     case = await cases.open_case(
         ctx.session,
         ctx.deployment,
-        kind=CaseKind.CALLBACK,
+        kind=kind,
         person=ctx.user,
         municipality=ctx.municipality.id,
         note=note,

@@ -31,6 +31,7 @@ from engine.widgets import (
     rows,
     single_choice,
     summary,
+    too_long,
 )
 from exchange import events, requests, volunteers
 from exchange.events import Draft
@@ -312,14 +313,8 @@ async def _post_typed(ctx: Ctx, text: str) -> Outcome:
     found = await _event(ctx)
     if found is None or ctx.user is None:
         return _gone()
-    if len(text) > POST_LIMIT:
-        return Retry(
-            _(
-                "That is {length} characters; please write at most {limit}.",
-                length=len(text),
-                limit=POST_LIMIT,
-            )
-        )
+    if (refused := too_long(text, POST_LIMIT)) is not None:
+        return refused
     event, day = found
     if not await events.organised(ctx.session, event, ctx.user, ctx.deployment):
         return Goto("event")

@@ -23,7 +23,16 @@ from engine.steps import (
 )
 from engine.types import Button
 from engine.when import parse_date, parse_time, today
-from engine.widgets import CONTINUE, PICK, SKIP, after, multi_select, single_choice, summary
+from engine.widgets import (
+    CONTINUE,
+    PICK,
+    SKIP,
+    after,
+    multi_select,
+    single_choice,
+    summary,
+    too_long,
+)
 from exchange import documents, newsletters, staff
 from exchange.newsletters import Audience
 from handlers.language import offered_languages
@@ -141,15 +150,7 @@ def _ask_text(ctx: Ctx) -> Prompt:
 
 
 def _long(text: str) -> Retry | None:
-    if len(text) > newsletters.TEXT_LIMIT:
-        return Retry(
-            _(
-                "That is {length} characters; please write at most {limit}.",
-                length=len(text),
-                limit=newsletters.TEXT_LIMIT,
-            )
-        )
-    return None
+    return too_long(text, newsletters.TEXT_LIMIT)
 
 
 def _text_typed(ctx: Ctx, text: str) -> Outcome:

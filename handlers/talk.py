@@ -8,9 +8,10 @@ told who answers and when. A counsellor named in the deployment file is offered 
 from __future__ import annotations
 
 from engine.i18n import Raw, Text, _, paragraphs
-from engine.steps import Action, Ctx, Flow, Goto, Outcome, Prompt, Retry, Return, Say, Step
+from engine.steps import Action, Ctx, Flow, Goto, Outcome, Prompt, Return, Say, Step
 from engine.types import Button
-from exchange import cases
+from engine.widgets import too_long
+from handlers import contact
 from handlers.contact import NOTE_LIMIT
 from handlers.targets import CALL_BACK_PHONE, TALK, TALK_FLOW
 from storage.models import CaseKind, Role
@@ -33,35 +34,14 @@ def _ask_write(ctx: Ctx) -> Prompt:
     return Prompt(paragraphs(*parts), ((Button(BACK, _("↩️ Back")),),))
 
 
-async def _open(ctx: Ctx, *, note: str | None = None, voice: str | None = None) -> Outcome:
-    assert ctx.user is not None
-    case = await cases.open_case(
-        ctx.session,
-        ctx.deployment,
-        kind=CaseKind.TALK,
-        person=ctx.user,
-        municipality=ctx.municipality.id,
-        note=note,
-        voice=voice,
-        now=ctx.now,
-    )
-    return Goto(CALL_BACK_PHONE, data={"case": case.id})
-
-
 async def _written(ctx: Ctx, text: str) -> Outcome:
-    if len(text) > NOTE_LIMIT:
-        return Retry(
-            _(
-                "That is {length} characters; please write at most {limit}.",
-                length=len(text),
-                limit=NOTE_LIMIT,
-            )
-        )
-    return await _open(ctx, note=text.strip())
+    if (refused := too_long(text, NOTE_LIMIT)) is not None:
+        return refused
+    return await contact.call_back(ctx, note=text.strip(), kind=CaseKind.TALK)
 
 
 async def _spoken(ctx: Ctx, voice: str) -> Outcome:
-    return await _open(ctx, voice=voice)
+    return await contact.call_back(ctx, voice=voice, kind=CaseKind.TALK)
 
 
 def _back(ctx: Ctx, payload: str) -> Outcome:

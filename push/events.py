@@ -71,23 +71,7 @@ async def _calendar(batch: Batch, user: Addressee, delivery: Due) -> Reply | Non
     if found is None:
         return None
     signup, event = found
-    tr = batch.translator
-    start = events.start_on(event, signup.on_day, batch.deployment)
-    content = calendar.appointment(
-        uid=_uid(event, signup),
-        start=start,
-        end=start + timedelta(minutes=event.minutes),
-        summary=f"{tr.render(KINDS[event.kind], user.language)}: {event.title}",
-        location=event.place,
-        description=tr.render(
-            _("Volunteer exchange: {agency}", agency=Raw(batch.deployment.agency.name)),
-            user.language,
-        ),
-        stamp=batch.now,
-    )
-    file = OutgoingFile(
-        f"event-{event.id}-{signup.on_day.isoformat()}.ics", content, "text/calendar"
-    )
+    file = _seat_file(batch, user, event, signup, cancelled=False)
     caption = _(
         "🗓 {title}: the date for your calendar.",
         title=Raw(event.title),
@@ -109,25 +93,30 @@ async def _called_off(batch: Batch, user: Addressee, delivery: Due) -> Reply | N
     )
     if signup.status != SignupStatus.GOING:
         return Reply(text, user.language)
+    return Reply(text, user.language, file=_seat_file(batch, user, event, signup, cancelled=True))
+
+
+def _seat_file(
+    batch: Batch, user: Addressee, event: Event, signup: EventSignup, *, cancelled: bool
+) -> OutgoingFile:
+    """A seat as a calendar entry in the reader's language; one entry per seat (the same UID),
+    so that calling the event off takes out the very entry it added."""
     start = events.start_on(event, signup.on_day, batch.deployment)
+    kind = batch.translator.render(KINDS[event.kind], user.language)
+    description = _("Volunteer exchange: {agency}", agency=Raw(batch.deployment.agency.name))
     content = calendar.appointment(
-        uid=_uid(event, signup),
+        uid=f"event-{event.id}-{signup.on_day.isoformat()}-{signup.id}@ehrenamtsboerse",
         start=start,
         end=start + timedelta(minutes=event.minutes),
-        summary=f"{batch.translator.render(KINDS[event.kind], user.language)}: {event.title}",
+        summary=f"{kind}: {event.title}",
         location=event.place,
-        description="",
+        description=batch.translator.render(description, user.language),
         stamp=batch.now,
-        sequence=1,
-        cancelled=True,
+        sequence=1 if cancelled else 0,
+        cancelled=cancelled,
     )
     name = f"event-{event.id}-{signup.on_day.isoformat()}.ics"
-    return Reply(text, user.language, file=OutgoingFile(name, content, "text/calendar"))
-
-
-def _uid(event: Event, signup: EventSignup) -> str:
-    """One calendar entry per seat, so that calling the event off takes out the same one."""
-    return f"event-{event.id}-{signup.on_day.isoformat()}-{signup.id}@ehrenamtsboerse"
+    return OutgoingFile(name, content, "text/calendar")
 
 
 async def _reminder(batch: Batch, user: Addressee, delivery: Due) -> Reply | None:

@@ -69,8 +69,9 @@ async def keep_uploads(
                         session, deployment, fresh, content, clock()
                     )
                 except DocumentError as error:
-                    fresh.attempts = documents.UPLOAD_ATTEMPTS - 1
-                    await documents.upload_failed(session, fresh, str(error), clock())
+                    await documents.upload_failed(
+                        session, fresh, str(error), clock(), for_good=True
+                    )
                     continue
         except Exception:
             log.exception("storing upload %s failed", entry.id)
