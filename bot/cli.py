@@ -9,7 +9,7 @@ import signal
 import sys
 from collections.abc import Sequence
 
-from bot import cli_agency, cli_documents
+from bot import cli_agency, cli_documents, cli_report
 from bot.app import running_app
 from bot.channels.console import ConsoleChannel
 from bot.config import ConfigError, Settings, check_deployment, load_settings
@@ -45,6 +45,11 @@ def _parser() -> argparse.ArgumentParser:
     push.add_argument("--now", action="store_true", required=True, help="run once, now")
     commands.add_parser("migrate", help="bring the database schema up to date and exit")
     _admin_parser(commands)
+    database = argparse.ArgumentParser(add_help=False)
+    database.add_argument(
+        "--database", default=None, help="database URL (default: DATABASE_URL or ehrenamt.db)"
+    )
+    cli_report.add_parsers(commands, database)
     return parser
 
 
@@ -116,7 +121,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as error:
         sys.stderr.write(f"ehrenamt: {error}\n")
         return 2
-    level = logging.WARNING if args.command in ("chat", "admin") else settings.log_level
+    level = (
+        logging.WARNING
+        if args.command in ("chat", "admin", *cli_report.COMMANDS)
+        else settings.log_level
+    )
     configure_logging(level, settings.secrets())
     tune_garbage_collector()
     if args.command == "chat":
@@ -132,6 +141,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         asyncio.run(_migrate(settings))
     elif args.command == "admin":
         return _admin(settings, args)
+    elif args.command in cli_report.COMMANDS:
+        return cli_report.run(settings, args)
     return 0
 
 

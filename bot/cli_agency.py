@@ -226,7 +226,8 @@ async def _verify_certificate(app: App, session: AsyncSession, args: argparse.Na
     return (
         f"Valid: issued on {facts.issued_at.date().isoformat()} for "
         f"{facts.period_from.isoformat()} to {facts.period_to.isoformat()}, "
-        f"{facts.hours:g} confirmed hours, {facts.trainings} trainings attended.\n{kinds}"
+        f"{facts.hours:g} confirmed hours, {facts.trainings} trainings attended"
+        f"{', signed off by a coordinator' if facts.signed else ''}.\n{kinds}"
     )
 
 

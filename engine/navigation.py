@@ -83,19 +83,19 @@ class Navigator:
                 return replace(turn, replies=[card, *turn.replies])
             case Say(text=text):
                 return await self.ask(ctx, (text,))
-            case Goto(to=Target() as target, notes=notes, data=data, card=card):
+            case Goto(to=Target() as target, notes=notes, data=data, cards=cards):
                 if target.flow != conversation.flow:
                     conversation.flow = target.flow
                     conversation.data = dict(data or {})
                 elif data is not None:
                     conversation.data = dict(data)
                 conversation.step = self.dialogues.step_of(target)
-                return self._after(ctx, card, await self._enter(ctx, notes))
-            case Goto(to=str() as step, notes=notes, data=data, card=card):
+                return self._after(ctx, cards, await self._enter(ctx, notes))
+            case Goto(to=str() as step, notes=notes, data=data, cards=cards):
                 if data is not None:
                     conversation.data = dict(data)
                 conversation.step = step
-                return self._after(ctx, card, await self._enter(ctx, notes))
+                return self._after(ctx, cards, await self._enter(ctx, notes))
             case Call(to=target, notes=notes, data=data):
                 caller: dict[str, Any] = {
                     "flow": conversation.flow,
@@ -125,12 +125,13 @@ class Navigator:
                 )
         raise AssertionError(f"unknown outcome {outcome!r}")
 
-    def _after(self, ctx: Ctx, card: Say | None, turn: Turn) -> Turn:
-        """The turn, with a card of its own (a file a step made) sent before it."""
-        if card is None:
-            return turn
-        sent = Reply(text=card.text, language=ctx.language, buttons=card.buttons, file=card.file)
-        return replace(turn, replies=[sent, *turn.replies])
+    def _after(self, ctx: Ctx, cards: tuple[Say, ...], turn: Turn) -> Turn:
+        """The turn, with cards of their own (files a step made) sent before it."""
+        sent = [
+            Reply(text=card.text, language=ctx.language, buttons=card.buttons, file=card.file)
+            for card in cards
+        ]
+        return replace(turn, replies=[*sent, *turn.replies])
 
     async def _enter(self, ctx: Ctx, notes: tuple[Text, ...]) -> Turn:
         """Ask the current step, skipping forward over steps that do not apply."""

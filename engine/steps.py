@@ -106,8 +106,8 @@ class Goto:
     to: str | Target
     notes: tuple[Text, ...] = ()
     data: Mapping[str, Any] | None = None
-    # A card of its own sent before the next question: a file the step made, with its caption.
-    card: Say | None = None
+    # Cards of their own sent before the next question: files the step made, with captions.
+    cards: tuple[Say, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,7 @@ class Facts:
     kinds: dict[str, tuple[float, int]]  # kind of help -> (confirmed hours, helps)
     trainings: int
     issued_at: datetime
+    signed: bool = False  # issued and signed off by a coordinator
 
     @property
     def hours(self) -> float:
@@ -72,8 +73,10 @@ async def issue(
     period_from: date,
     period_to: date,
     now: datetime,
+    signed_by: int | None = None,
 ) -> Facts:
-    """Count the confirmed hours of the period and keep them under a new code."""
+    """Count the confirmed hours of the period and keep them under a new code; `signed_by` is
+    the coordinator who issues it and signs it off for the agency."""
     kinds = await _confirmed_hours(session, profile_id, period_from, period_to)
     trainings = await attended_learning(session, user_id)
     code = "".join(secrets.choice(_ALPHABET) for _ in range(CODE_LENGTH))
@@ -86,10 +89,11 @@ async def issue(
             kinds={kind: [hours, helps] for kind, (hours, helps) in kinds.items()},
             trainings=trainings,
             issued_at=now,
+            signed_by=signed_by,
         )
     )
     await session.flush()
-    return Facts(code, period_from, period_to, kinds, trainings, now)
+    return Facts(code, period_from, period_to, kinds, trainings, now, signed_by is not None)
 
 
 async def verify(session: AsyncSession, code: str) -> Facts | None:
@@ -100,5 +104,11 @@ async def verify(session: AsyncSession, code: str) -> Facts | None:
         return None
     kinds = {kind: (float(values[0]), int(values[1])) for kind, values in found.kinds.items()}
     return Facts(
-        found.code, found.period_from, found.period_to, kinds, found.trainings, found.issued_at
+        found.code,
+        found.period_from,
+        found.period_to,
+        kinds,
+        found.trainings,
+        found.issued_at,
+        found.signed_by is not None,
     )

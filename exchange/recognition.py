@@ -113,3 +113,30 @@ def confirm(
         hours=match.hours,
     )
     return True
+
+
+async def unconfirmed(session: AsyncSession, profile_id: int, since: date) -> list[Match]:
+    """Helps since `since` whose reported hours nobody has confirmed yet."""
+    rows = await session.exec(
+        select(Match).where(
+            Match.profile_id == profile_id,
+            Match.state == MatchState.DONE,
+            col(Match.hours).is_not(None),
+            col(Match.answered_at) >= datetime.combine(since, time(0), tzinfo=UTC),
+            # Not `~confirmed()`: without feedback that is NULL in SQL, and NOT NULL is no "true".
+            func.coalesce(Match.seeker_feedback, "") != Feedback.GOOD,
+            col(Match.hours_confirmed_at).is_(None),
+        )
+    )
+    return list(rows.all())
+
+
+async def confirm_all(
+    session: AsyncSession, profile_id: int, since: date, *, by: User, via: Via, now: datetime
+) -> float:
+    """A coordinator confirms every open help since `since`; returns the hours confirmed."""
+    hours = 0.0
+    for match in await unconfirmed(session, profile_id, since):
+        if confirm(session, match, by=by, via=via, now=now):
+            hours += match.hours or 0.0
+    return hours

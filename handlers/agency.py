@@ -32,9 +32,11 @@ from exchange import (
 )
 from exchange.rounds import need_of
 from exchange.staff import Scope
+from handlers import recognition as signing
 from handlers.targets import (
     AGENCY,
     AGENCY_CASE,
+    FIGURES,
     MAIN_MENU,
     NEW_NEWSLETTER,
     NEW_REQUEST_FOR_SOMEONE,
@@ -69,6 +71,7 @@ INTAKE = "agency:intake"
 BLOCKED = "agency:blocked"
 INVITE = "agency:invite"
 NEWSLETTER = "agency:newsletter"
+NUMBERS = "agency:figures"
 AS_COORDINATOR = "invite:coordinator"
 AS_SPONSOR = "invite:sponsor"
 HOME = "agency:home"
@@ -104,6 +107,7 @@ KIND_LABELS: dict[CaseKind, Msg] = {
     CaseKind.VETTING: _("Vetting"),
     CaseKind.UNCONFIRMED: _("Not confirmed"),
     CaseKind.TALK: _("🤲 Wants to talk (confidential)"),
+    CaseKind.RECOGNITION: _("🏅 Certificate to sign"),
 }
 
 # Why a case was closed, and what the person it is about is told (a kind of `cases.tell`).
@@ -190,6 +194,7 @@ async def _ask_queue(ctx: Ctx) -> Prompt:
     tools: list[tuple[Button, ...]] = [(Button(INTAKE, _("☎️ Take a request by phone")),)]
     if where.coordinator:
         tools.append((Button(NEWSLETTER, _("📣 Write to many people")),))
+        tools.append((Button(NUMBERS, _("📊 Figures")),))
         tools.append((Button(INVITE, _("➕ Invite a coordinator or sponsor")),))
         tools.append((Button(BLOCKED, _("🚫 Blocked people")),))
     tools.append((Button(HOME, _("🏠 Main menu")),))
@@ -208,6 +213,8 @@ async def _queue_chosen(ctx: Ctx, payload: str) -> Outcome:
         return Goto("blocked")
     if payload == NEWSLETTER and where.coordinator:
         return Goto(NEW_NEWSLETTER, data={})
+    if payload == NUMBERS and where.coordinator:
+        return Goto(FIGURES, data={})
     if payload == INVITE and where.coordinator:
         return Goto("invite", data={})
     case_id = _number(payload.removeprefix(CASE))
@@ -338,6 +345,10 @@ async def _card(ctx: Ctx, case: Case) -> Text:
         profile = await ctx.session.get(VolunteerProfile, case.subject_id)
         if profile is not None:
             facts += [Raw(profile.first_name), await _vetting_status(ctx, profile)]
+    elif case.kind == CaseKind.RECOGNITION and case.subject_id is not None:
+        profile = await ctx.session.get(VolunteerProfile, case.subject_id)
+        if profile is not None:
+            facts += await signing.facts(ctx, profile)
     elif case.kind == CaseKind.UNCONFIRMED and case.subject_id is not None:
         booked = await matches.by_id(ctx.session, case.subject_id)
         if booked is not None:
@@ -416,6 +427,10 @@ async def _actions(ctx: Ctx, where: Scope, case: Case) -> list[tuple[Button, ...
             (Button(INTERVIEW, _("💬 Interview held today")),),
             (Button(CERTIFICATE, _("📄 Police certificate seen")),),
         ]
+    if case.kind == CaseKind.RECOGNITION and where.coordinator and case.subject_id is not None:
+        profile = await ctx.session.get(VolunteerProfile, case.subject_id)
+        if profile is not None:
+            buttons += await signing.actions(ctx, profile)
     buttons.append((Button(CLOSE, _("✔ Close")),))
     return buttons
 
@@ -459,6 +474,13 @@ async def _case_chosen(ctx: Ctx, payload: str) -> Outcome:
         return Goto("case", notes=(_("🙋 It is yours now. The person is told."),))
     if payload == WIDEN:
         return await _widen(ctx, case)
+    if payload in (signing.CONFIRM_HOURS, signing.SIGN):
+        profile = await ctx.session.get(VolunteerProfile, case.subject_id)
+        if profile is None:
+            return Goto("queue", notes=(_("This case is closed or not yours."),))
+        if payload == signing.SIGN:
+            return Goto("sign")
+        return await signing.confirm_open(ctx, profile)
     if payload in (WARN, PAUSE, BLOCK, UNBLOCK_REPORTED):
         return await _safeguard(ctx, case, payload)
     if payload in (APPROVE, REJECT):
@@ -736,6 +758,23 @@ async def _message_typed(ctx: Ctx, text: str) -> Outcome:
     return Goto("case", notes=(_("✉️ Sent. Their answer comes into the queue."),))
 
 
+async def _signer_typed(ctx: Ctx, text: str) -> Outcome:
+    found = await _case(ctx)
+    where, case = found if found else (None, None)
+    profile = await ctx.session.get(VolunteerProfile, case.subject_id) if case else None
+    volunteer = await _person(ctx, case) if case else None
+    if (
+        where is None
+        or case is None
+        or not where.coordinator
+        or case.kind != CaseKind.RECOGNITION
+        or profile is None
+        or volunteer is None
+    ):
+        return Goto("queue", notes=(_("This case is closed or not yours."),))
+    return await signing.name_typed(ctx, text, case, profile, volunteer)
+
+
 async def _certificate_typed(ctx: Ctx, text: str) -> Outcome:
     found = await _case(ctx)
     profile = await ctx.session.get(VolunteerProfile, found[1].subject_id) if found else None
@@ -876,13 +915,21 @@ FLOW = Flow(
         "queue": Step(
             ask=_ask_queue,
             on_choice=_queue_chosen,
-            next=("case", "blocked", "invite", MAIN_MENU, NEW_REQUEST_FOR_SOMEONE, NEW_NEWSLETTER),
+            next=(
+                "case",
+                "blocked",
+                "invite",
+                MAIN_MENU,
+                NEW_REQUEST_FOR_SOMEONE,
+                NEW_NEWSLETTER,
+                FIGURES,
+            ),
             cancel=False,
         ),
         "case": Step(
             ask=_ask_case,
             on_choice=_case_chosen,
-            next=("queue", "assign", "close", "forward", "write", "certificate"),
+            next=("queue", "assign", "close", "forward", "write", "certificate", "sign"),
             back="queue",
         ),
         "assign": Step(ask=_ask_assign, on_choice=_assign_chosen, next=("queue",), back="case"),
@@ -905,6 +952,7 @@ FLOW = Flow(
             next=("queue",),
             back="case",
         ),
+        "sign": Step(ask=signing.ask_name, on_text=_signer_typed, next=("queue",), back="case"),
         "invite": Step(
             ask=_ask_invite,
             on_choice=_invite_chosen,

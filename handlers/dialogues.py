@@ -13,6 +13,7 @@ from handlers import (
     documents,
     donations,
     events,
+    figures,
     invitation,
     language,
     menu,
@@ -56,6 +57,7 @@ DIALOGUES = Dialogues(
         documents.FLOW,
         donations.FLOW,
         talk.FLOW,
+        figures.FLOW,
     ),
     {
         **offers.ACTIONS,

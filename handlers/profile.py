@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from datetime import date, time
 
-from engine.i18n import Raw, Text, TimeText, _, _n, lines, paragraphs
+from engine.i18n import LanguageName, Raw, Text, TimeText, _, _n, lines, paragraphs
 from engine.steps import Ctx, Flow, Goto, Outcome, Prompt, Retry, Say, Step
 from engine.types import Button, OutgoingFile
 from engine.when import today
-from exchange import certificates, people, recognition, volunteers
+from exchange import cases, certificates, people, recognition, volunteers
 from exchange.recognition import Record
 from handlers import volunteer
 from handlers.targets import MAIN_MENU, NEW_PROFILE, PROFILE, PROFILE_CARD, PROFILE_EDIT
-from storage.models import VolunteerProfile
+from storage.models import CaseKind, VolunteerProfile
 from vocabulary.certificate import certificate_pdf
 from vocabulary.labels import kind_label
 
@@ -29,6 +29,10 @@ QUIET_FROM = (time(20, 0), time(21, 0), time(22, 0), time(23, 0))
 QUIET_UNTIL = (time(6, 0), time(7, 0), time(8, 0), time(9, 0))
 MENU = "profile:menu"
 CERTIFICATE = "profile:certificate"
+GERMAN_ONLY = "certificate:de"
+WITH_MINE = "certificate:mine"
+SIGN_PLEASE = "certificate:sign"
+NO_THANKS = "certificate:no"
 THIS_YEAR = "year:this"
 LAST_YEAR = "year:last"
 NAME_LIMIT = 80
@@ -160,6 +164,32 @@ def _ask_year(ctx: Ctx) -> Prompt:
 
 def _year_chosen(ctx: Ctx, payload: str) -> Outcome:
     ctx.data["certificate_year"] = today(ctx).year - (1 if payload == LAST_YEAR else 0)
+    ctx.data["certificate_language"] = "de"
+    if ctx.tr.base_language(ctx.language) == "de":
+        return Goto("certificate_name")
+    return Goto("certificate_language")
+
+
+def _ask_language(ctx: Ctx) -> Prompt:
+    return Prompt(
+        _("The certificate is in German. Shall we add a page in your language?"),
+        (
+            (
+                Button(
+                    WITH_MINE,
+                    _(
+                        "German and {language}",
+                        language=LanguageName(ctx.tr.base_language(ctx.language)),
+                    ),
+                ),
+            ),
+            (Button(GERMAN_ONLY, _("Only German")),),
+        ),
+    )
+
+
+def _language_chosen(ctx: Ctx, payload: str) -> Outcome:
+    ctx.data["certificate_language"] = ctx.language if payload == WITH_MINE else "de"
     return Goto("certificate_name")
 
 
@@ -184,7 +214,10 @@ async def _name_typed(ctx: Ctx, text: str) -> Outcome:
         period_to=end,
         now=ctx.now,
     )
-    content = certificate_pdf(facts, name=name, deployment=ctx.deployment, render=ctx.tr.render)
+    language = str(ctx.data.get("certificate_language") or "de")
+    content = certificate_pdf(
+        facts, name=name, deployment=ctx.deployment, tr=ctx.tr, language=language
+    )
     caption = _(
         "🏅 Your certificate: {hours} confirmed hours. Its code is {code}; the agency can check "
         "it. We do not keep your full name.",
@@ -193,7 +226,35 @@ async def _name_typed(ctx: Ctx, text: str) -> Outcome:
     )
     file = OutgoingFile(f"Ehrenamtsnachweis-{year}.pdf", content, "application/pdf")
     ctx.data.pop("certificate_year", None)
-    return Goto("card", card=Say(caption, file=file))
+    ctx.data.pop("certificate_language", None)
+    return Goto("certificate_sign", cards=(Say(caption, file=file),))
+
+
+def _ask_sign(ctx: Ctx) -> Prompt:
+    return Prompt(
+        _(
+            "✍️ Would you like the agency to sign it? A coordinator checks your hours and signs "
+            "the certificate. Then you collect it from the agency."
+        ),
+        ((Button(SIGN_PLEASE, _("✍️ Yes, please")), Button(NO_THANKS, _("No, thank you"))),),
+    )
+
+
+async def _sign_chosen(ctx: Ctx, payload: str) -> Outcome:
+    profile = await volunteer.load_profile(ctx)
+    if payload != SIGN_PLEASE or profile is None or ctx.user is None:
+        return Goto("card")
+    await cases.open_case(
+        ctx.session,
+        ctx.deployment,
+        kind=CaseKind.RECOGNITION,
+        person=ctx.user,
+        municipality=ctx.municipality.id,
+        subject_id=profile.id,
+        now=ctx.now,
+    )
+    note = _("✅ Asked. A coordinator checks your hours and writes to you when it is signed.")
+    return Goto("card", notes=(note,))
 
 
 def _ask_delete(ctx: Ctx) -> Prompt:
@@ -269,7 +330,19 @@ FLOW = Flow(
             ask=_ask_delete, on_choice=_delete_chosen, next=("card", MAIN_MENU), back="card"
         ),
         "certificate_year": Step(
-            ask=_ask_year, on_choice=_year_chosen, next=("certificate_name",), back="card"
+            ask=_ask_year,
+            on_choice=_year_chosen,
+            next=("certificate_name", "certificate_language"),
+            back="card",
+        ),
+        "certificate_language": Step(
+            ask=_ask_language,
+            on_choice=_language_chosen,
+            next=("certificate_name",),
+            back="certificate_year",
+        ),
+        "certificate_sign": Step(
+            ask=_ask_sign, on_choice=_sign_chosen, next=("card",), back="card"
         ),
         "certificate_name": Step(
             ask=lambda ctx: Prompt(
@@ -279,7 +352,7 @@ FLOW = Flow(
                 )
             ),
             on_text=_name_typed,
-            next=("card", MAIN_MENU),
+            next=("certificate_sign", MAIN_MENU),
             back="certificate_year",
         ),
     },

@@ -70,3 +70,5 @@ DONATIONS_FLOW = "donations"
 DONATIONS = Target(DONATIONS_FLOW, "home")
 TALK_FLOW = "talk"
 TALK = Target(TALK_FLOW, "write")
+FIGURES_FLOW = "figures"
+FIGURES = Target(FIGURES_FLOW, "period")

@@ -501,6 +501,10 @@ AGENCY_NOTES: dict[str, Msg] = {
     "position_rejected": _(
         "Your opportunity “{title}” was not approved. Please contact us: {contact}"
     ),
+    "certificate_signed": _(
+        "🏅 {agency}: a coordinator has checked your hours and signed your certificate (code "
+        "{code}). Please collect it from us: {contact}"
+    ),
 }
 
 
@@ -515,7 +519,8 @@ def agency_note(
     template = AGENCY_NOTES.get(note.kind)
     if template is None:
         return None, ()
-    params = {"agency": agency, "contact": contact, "title": Raw(note.text or "")}
+    typed = Raw(note.text or "")
+    params = {"agency": agency, "contact": contact, "title": typed, "code": typed}
     used = {key: value for key, value in params.items() if "{" + key + "}" in template.msgid}
     return Msg(template.msgid, used), ()
 

@@ -592,6 +592,8 @@ class CaseKind(StrEnum):
     # A volunteer would like to talk about a help (none): confidential, so only coordinators
     # (never a district's sponsor) see it.
     TALK = "talk"
+    # A volunteer asks the agency to sign their Ehrenamtsnachweis (the volunteer profile).
+    RECOGNITION = "recognition"
 
 
 class CaseStatus(StrEnum):
@@ -1011,6 +1013,8 @@ class Certificate(SQLModel, table=True):
     )
     trainings: int = 0
     issued_at: datetime = Field(sa_type=UTCDateTime)
+    # A coordinator who issued it in the chat and signed it off for the agency.
+    signed_by: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
 
 
 def table_of(model: type[SQLModel]) -> Table:

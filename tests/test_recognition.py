@@ -16,7 +16,7 @@ from storage.models import AuditEvent, Match
 from tests.chat import Chat, Inbox, onboard, press_on
 from tests.conftest import FrozenClock
 from tests.test_after_match import ask_for_myself
-from tests.test_agency import coordinator
+from tests.test_agency import coordinator, queue_button
 from tests.test_events import create_event
 from tests.test_push import request_for_mother, volunteer_profile
 from tests.test_staff import admin
@@ -164,6 +164,8 @@ async def test_the_certificate_holds_the_confirmed_hours_no_one_helped_and_a_cod
     assert "Helga" not in text and "Sabine" not in text and "Hauptstraße" not in text
     code = text.split("Prüfcode: ")[1][:10]
     assert f"Der Prüfcode ist {code}" in answer
+    assert len(PdfReader(io.BytesIO(pdf.content)).pages) == 1  # German only, for a German reader
+    answer = await erika.press("Nein, danke")
     assert "🏅 Nachweis meiner Stunden" in erika.last.labels  # the profile card again
 
     code_out = await admin(capsys, database_url, "verify-certificate", code)
@@ -172,3 +174,68 @@ async def test_the_certificate_holds_the_confirmed_hours_no_one_helped_and_a_cod
     assert "Mustermann" not in code_out[1]  # the name is not kept
     code_out = await admin(capsys, database_url, "verify-certificate", "ABCDEFGHJK")
     assert "not one of ours" in code_out[1]
+
+
+async def test_a_coordinator_confirms_the_open_hours_and_signs_the_certificate_in_the_chat(
+    app: App,
+    chat: Callable[..., Chat],
+    clock: FrozenClock,
+    database_url: str,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A volunteer who reads English gets a German page and an English one, asks the agency to
+    sign; the coordinator confirms the hours nobody confirmed and issues the signed certificate."""
+    anna = await coordinator(app, chat("anna", "en"))
+    erika = await volunteer_profile(chat("erika"), "Erika")
+    inbox = Inbox(app)
+    await request_for_mother(chat("sabine"))
+    await helped(erika, inbox, clock, "✅ 3 Stunden", good=None)  # the asker says nothing
+    await erika.send("/language")
+    await erika.press("English")
+
+    await erika.send("/menu")
+    await erika.press("👤 My volunteer profile")
+    await erika.press("🏅 Certificate of my hours")
+    await erika.press("2026")
+    answer = await erika.press("German and English")
+    answer = await erika.send("Erika Mustermann")
+    assert "0 confirmed hours" in answer
+    assert erika.last_turn is not None
+    [pdf] = [r.file for r in erika.last_turn.replies if r.file is not None]
+    pages = [page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages]
+    assert len(pages) == 2
+    assert "Ehrenamtsnachweis" in pages[0] and "Volunteer certificate" in pages[1]
+    answer = await erika.press("✍️ Yes, please")
+    assert "A coordinator checks your hours" in answer
+
+    await anna.send("/menu")
+    await anna.press(queue_button(anna))
+    answer = await anna.press(
+        next(label for label in anna.last.labels if "Certificate to sign" in label)
+    )
+    assert "⏱ 3 hours this year, 0 of them confirmed." in answer
+    assert "1 help is not confirmed yet." in answer
+    answer = await anna.press("✅ Confirm the open hours")
+    assert "✅ Confirmed: 3 hours." in answer
+    assert "⏱ 3 hours this year, 3 of them confirmed." in answer
+    assert "✅ Confirm the open hours" not in anna.last.labels
+    answer = await anna.press("✍️ Issue and sign the certificate")
+    assert "full name" in answer
+    answer = await anna.send("Erika Mustermann")
+    assert "🏅 Signed certificate for Erika Mustermann: 3 confirmed hours" in answer
+    assert anna.last_turn is not None
+    [signed] = [r.file for r in anna.last_turn.replies if r.file is not None]
+    pages = [page.extract_text() for page in PdfReader(io.BytesIO(signed.content)).pages]
+    assert "Stunden in 2026: 3" in pages[0]
+    assert "unterschrieben" in pages[0] and "signed off" in pages[1]
+    code = pages[0].split("Prüfcode: ")[1][:10]
+    assert "Certificate to sign" not in " ".join(anna.last.labels)  # the case is closed
+
+    await inbox.run()
+    told = [m for m in inbox.of(erika) if "signed your certificate" in m.text]
+    assert len(told) == 1 and code in told[0].text
+    code_out = await admin(capsys, database_url, "verify-certificate", code)
+    assert "3 confirmed hours" in code_out[1] and "signed off by a coordinator" in code_out[1]
+    async with app.sessions() as session:
+        audited = (await session.exec(select(AuditEvent.action))).all()
+    assert audited.count("confirm hours") == 1

@@ -12,9 +12,10 @@ import matplotlib
 from babel.dates import format_date
 from fpdf import FPDF
 
-from engine.i18n import Raw, Text, _
+from engine.i18n import Raw, Text, Translator, _
 from exchange.certificates import Facts
 from town.deployment import Deployment
+from vocabulary.figures import visual
 from vocabulary.labels import kind_label
 
 FONTS = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
@@ -31,19 +32,43 @@ def _hours(value: float) -> str:
 
 
 def certificate_pdf(
-    facts: Facts, *, name: str, deployment: Deployment, render: Callable[[Text, str], str]
+    facts: Facts,
+    *,
+    name: str,
+    deployment: Deployment,
+    tr: Translator,
+    language: str = GERMAN,
 ) -> bytes:
-    """The document, its texts rendered in German by `render(text, language)`."""
-
-    def say(text: Text) -> str:
-        return render(text, GERMAN)
-
+    """The document in German, and again in `language` on a page of its own when that is another
+    language (German always comes first: it is what employers and authorities read)."""
     pdf = FPDF(format="A4")
-    pdf.set_title(say(_("Volunteer certificate")))
+    pdf.set_title(tr.render(_("Volunteer certificate"), GERMAN))
     pdf.set_creator(deployment.agency.name)
     pdf.add_font("DejaVu", "", str(FONTS / "DejaVuSans.ttf"))
     pdf.add_font("DejaVu", "B", str(FONTS / "DejaVuSans-Bold.ttf"))
     pdf.set_margins(20, 20, 20)
+    for page_language in dict.fromkeys((GERMAN, language)):
+        rtl = tr.is_rtl(page_language)
+
+        def say(text: Text, page_language: str = page_language, rtl: bool = rtl) -> str:
+            return visual(tr.render(text, page_language), rtl)
+
+        _page(pdf, facts, name, deployment, say, translated=page_language != GERMAN)
+    return bytes(pdf.output())
+
+
+def _page(
+    pdf: FPDF,
+    facts: Facts,
+    name: str,
+    deployment: Deployment,
+    say: Callable[[Text], str],
+    *,
+    translated: bool,
+) -> None:
+    def paragraph(text: Text, height: float = 6) -> None:
+        pdf.multi_cell(0, height, new_x="LMARGIN", new_y="NEXT", text=say(text))
+
     pdf.add_page()
     office = deployment.agency.main_office
     pdf.set_font("DejaVu", "", 10)
@@ -53,22 +78,21 @@ def certificate_pdf(
     pdf.ln(10)
     pdf.set_font("DejaVu", "B", 18)
     pdf.cell(0, 10, say(_("Volunteer certificate")), new_x="LMARGIN", new_y="NEXT")
+    if translated:
+        pdf.set_font("DejaVu", "", 9)
+        paragraph(
+            _("Translation of the German certificate on page 1, which is the one that counts."), 5
+        )
     pdf.ln(4)
     pdf.set_font("DejaVu", "", 11)
-    pdf.multi_cell(
-        0,
-        6,
-        new_x="LMARGIN",
-        new_y="NEXT",
-        text=say(
-            _(
-                "We confirm that {name} volunteered with {agency} from {start} to {end}:",
-                name=Raw(name),
-                agency=Raw(deployment.agency.name),
-                start=_date(facts.period_from),
-                end=_date(facts.period_to),
-            )
-        ),
+    paragraph(
+        _(
+            "We confirm that {name} volunteered with {agency} from {start} to {end}:",
+            name=Raw(name),
+            agency=Raw(deployment.agency.name),
+            start=_date(facts.period_from),
+            end=_date(facts.period_to),
+        )
     )
     pdf.ln(4)
     widths = (95, 35, 35)
@@ -92,59 +116,25 @@ def certificate_pdf(
     pdf.set_font("DejaVu", "", 11)
     years = sorted({facts.period_from.year, facts.period_to.year})
     if len(years) == 1:
-        pdf.multi_cell(
-            0,
-            6,
-            new_x="LMARGIN",
-            new_y="NEXT",
-            text=say(
-                _(
-                    "Hours in {year}: {hours}",
-                    year=Raw(str(years[0])),
-                    hours=Raw(_hours(facts.hours)),
-                )
-            ),
+        paragraph(
+            _("Hours in {year}: {hours}", year=Raw(str(years[0])), hours=Raw(_hours(facts.hours)))
         )
-    pdf.multi_cell(
-        0,
-        6,
-        new_x="LMARGIN",
-        new_y="NEXT",
-        text=say(_("Trainings attended: {n}", n=facts.trainings)),
-    )
-    pdf.multi_cell(
-        0,
-        6,
-        new_x="LMARGIN",
-        new_y="NEXT",
-        text=say(_("Only hours confirmed by the people helped or by the agency are counted.")),
-    )
+    paragraph(_("Trainings attended: {n}", n=facts.trainings))
+    paragraph(_("Only hours confirmed by the people helped or by the agency are counted."))
     pdf.ln(16)
-    pdf.multi_cell(
-        0,
-        6,
-        new_x="LMARGIN",
-        new_y="NEXT",
-        text=say(_("Issued on {day}", day=_date(facts.issued_at.date()))),
-    )
+    paragraph(_("Issued on {day}", day=_date(facts.issued_at.date())))
+    if facts.signed:
+        paragraph(_("Checked and signed off by a coordinator of the agency in the chat."))
     pdf.ln(16)
     pdf.cell(80, 6, "", border="B", new_x="LMARGIN", new_y="NEXT")
-    pdf.multi_cell(
-        0, 6, new_x="LMARGIN", new_y="NEXT", text=say(_("Signature of the coordination"))
-    )
+    paragraph(_("Signature of the coordination"))
     pdf.ln(8)
     pdf.set_font("DejaVu", "", 9)
-    pdf.multi_cell(
-        0,
-        5,
-        new_x="LMARGIN",
-        new_y="NEXT",
-        text=say(
-            _(
-                "Verification code: {code}. The agency checks it with: ehrenamt admin "
-                "verify-certificate {code}",
-                code=Raw(facts.code),
-            )
+    paragraph(
+        _(
+            "Verification code: {code}. The agency checks it with: ehrenamt admin "
+            "verify-certificate {code}",
+            code=Raw(facts.code),
         ),
+        5,
     )
-    return bytes(pdf.output())
