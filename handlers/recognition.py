@@ -44,7 +44,7 @@ async def facts(ctx: Ctx, profile: VolunteerProfile) -> list[Text]:
             "{n} helps are not confirmed yet.",
             len(open_helps),
         ),
-        _n("Trainings attended: {n}", "Trainings attended: {n}", record.trainings),
+        _("Trainings attended: {n}", n=record.trainings),
     ]
 
 

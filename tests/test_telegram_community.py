@@ -1,15 +1,18 @@
 """Community life over Telegram, on both frameworks: a seeker finds an event and takes a seat,
 fetches a document of the shelf as a file, receives the calendar file and a newsletter with its
-photo, and stops newsletters with a tap on it."""
+photo, and stops newsletters with a tap on it; a coordinator sends a file for the shelf, and gets
+the agency's figures as a chart and a spreadsheet."""
 
 from __future__ import annotations
 
+import io
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from icalendar import Calendar
+from openpyxl import load_workbook
 from sqlmodel import select
 
 from bot.app import running_app
@@ -18,6 +21,7 @@ from exchange import newsletters
 from exchange.newsletters import Audience
 from push.jobs import tick
 from storage.models import NewsKind, User
+from synthetic import history
 from tests.chat import Chat, onboard
 from tests.conftest import FrozenClock
 from tests.standin import BotApiStandin
@@ -175,6 +179,45 @@ async def test_a_coordinator_sends_a_file_for_the_shelf_over_telegram(
             await user.wait_for_message(lambda m: "(Version 1)" in (m.text or ""))
             assert standin.downloads == ["BQACup1"]  # fetched once, through getFile
             assert [path.read_bytes() for path in files.iterdir()] == [FORM]
+            await standin.wait_until(lambda: not standin.callback_queries_unanswered())
+        finally:
+            await bot.stop()
+
+
+KARIN = 4203
+
+
+@pytest.mark.parametrize("framework", ["ptb", "aiogram"])
+async def test_a_coordinator_gets_the_figures_as_a_chart_and_a_spreadsheet_over_telegram(
+    framework: str, standin: BotApiStandin, database_url: str, clock: FrozenClock
+) -> None:
+    async with running_app(settings_for(standin, database_url, framework), clock=clock) as app:
+        await history.fill(app.engine, 80, 100, 12, now=clock.now)
+        karin = Chat(app, "karin", "de", key=f"telegram:{KARIN}")
+        await onboard(karin, "volunteer")
+        await grant(app, karin)
+        bot = TelegramBot(app)
+        await bot.start(schedule=False)
+        user = standin.user(KARIN, "Karin")
+        try:
+            await user.send_text("/menu")
+            menu = await user.wait_for_message(lambda m: "🏠 Hauptmenü" in (m.text or ""))
+            [queue] = [
+                b["text"] for row in menu.buttons() for b in row if b["text"].startswith("🗂")
+            ]
+            await user.press(queue)
+            await user.wait_for_message(lambda m: "📊 Zahlen" in str(m.buttons()))
+            await user.press("📊 Zahlen")
+            await user.wait_for_message(lambda m: "Für welche Zeit?" in (m.text or ""))
+            await user.press("Dieses Jahr")
+            await user.wait_for_message(lambda m: "Für welche Zeit?" in (m.text or ""))
+            chart, sheet = user.chat.documents[-2:]
+            assert (chart.filename or "").endswith(".png") and chart.content is not None
+            assert chart.content.startswith(b"\x89PNG")
+            assert "Anfragen: " in (chart.caption or "")
+            assert (sheet.filename or "").endswith(".xlsx") and sheet.content is not None
+            book = load_workbook(io.BytesIO(sheet.content))
+            assert "Anfragen nach Monat" in book.sheetnames
             await standin.wait_until(lambda: not standin.callback_queries_unanswered())
         finally:
             await bot.stop()
