@@ -56,6 +56,11 @@ def _month(at: datetime, period: Period) -> str:
     return f"{at.astimezone(period.tz):%Y-%m}"
 
 
+def _accepted(match: Match) -> datetime | None:
+    """When the volunteer accepted (the last answer for matches from before that was kept)."""
+    return match.accepted_at or match.answered_at
+
+
 def _inside(at: datetime | None, period: Period) -> bool:
     return at is not None and period.since <= at < period.until
 
@@ -128,8 +133,8 @@ async def recompute(
         if not _inside(request.created_at, period) or not wanted(request.municipality):
             continue
         own = matches_of[request.id or 0]
-        accepted = [m.answered_at for m in own if m.state in ACCEPTED and m.answered_at]
-        matched_at = min(accepted) if accepted else None
+        times = [at for m in own if m.state in ACCEPTED and (at := _accepted(m)) is not None]
+        matched_at = min(times) if times else None
         declined = sum(1 for m in own if m.state == MatchState.DECLINED)
         if matched_at is not None:
             reason = "matched"
@@ -171,13 +176,14 @@ async def recompute(
     taken = [
         m
         for m in matches
-        if m.state in ACCEPTED and m.profile_id in ours_ids and _inside(m.answered_at, period)
+        if m.state in ACCEPTED and m.profile_id in ours_ids and _inside(_accepted(m), period)
     ]
     volunteers: Rows = {(month,): {"new": 0, "active": 0} for month in months}
     active: dict[str, set[int]] = defaultdict(set)
     for match in taken:
-        assert match.answered_at is not None
-        active[_month(match.answered_at, period)].add(match.profile_id)
+        at = _accepted(match)
+        assert at is not None
+        active[_month(at, period)].add(match.profile_id)
     for profile in ours:
         if _inside(profile.created_at, period):
             volunteers[(_month(profile.created_at, period),)]["new"] += 1
@@ -191,8 +197,9 @@ async def recompute(
 
     accepted_at: dict[int, list[datetime]] = defaultdict(list)
     for match in matches:
-        if match.state in ACCEPTED and match.answered_at is not None:
-            accepted_at[match.profile_id].append(match.answered_at)
+        at = _accepted(match)
+        if match.state in ACCEPTED and at is not None:
+            accepted_at[match.profile_id].append(at)
     retention: Rows = {}
     for profile in ours:
         if not _inside(profile.created_at, period):

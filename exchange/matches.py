@@ -154,7 +154,7 @@ async def answer_offer(
         session.add(match)
         return Answer.TAKEN
     request.status = RequestStatus.MATCHED
-    match.state = MatchState.ACCEPTED
+    match.state, match.accepted_at = MatchState.ACCEPTED, now
     asker = await session.get(User, request.asker_id)
     assert asker is not None and volunteer.id is not None
     _draw_safety_word(match, asker)
@@ -390,7 +390,7 @@ async def assign(
     match = (await session.exec(query)).first() or Match(
         request_id=request.id, profile_id=profile.id, round=request.round, offered_at=now
     )
-    match.state, match.answered_at = MatchState.ACCEPTED, now
+    match.state, match.answered_at, match.accepted_at = MatchState.ACCEPTED, now, now
     asker = await session.get(User, request.asker_id)
     assert asker is not None
     _draw_safety_word(match, asker)

@@ -161,6 +161,10 @@ VD = table_of(VolunteerDistrict).c
 VP = table_of(VolunteerProfile).c
 
 
+# When a volunteer accepted; a match from before `accepted_at` was kept has its last answer only.
+ACCEPTED_AT = func.coalesce(M.accepted_at, M.answered_at)
+
+
 def _in_period(column: Any, period: Period) -> ColumnElement[bool]:
     return and_(column >= period.since, column < period.until)
 
@@ -179,7 +183,7 @@ def _requests(period: Period, municipalities: frozenset[str] | None) -> Any:
     outcome = (
         sa.select(
             M.request_id.label("request_id"),
-            func.min(case((M.state.in_(ACCEPTED), M.answered_at))).label("matched_at"),
+            func.min(case((M.state.in_(ACCEPTED), ACCEPTED_AT))).label("matched_at"),
             func.count().label("offers"),
             func.sum(case((M.state == MatchState.DECLINED, 1), else_=0)).label("declines"),
             func.sum(case((M.state == MatchState.DONE, 1), else_=0)).label("helps"),
@@ -354,10 +358,10 @@ async def _volunteer_table(connection: AsyncConnection, period: Period, profiles
     counts: dict[str, list[Value]] = {label: [0, 0] for label, _s, _u in period.months()}
     for month, number in new.all():
         counts[month][0] = int(number)
-    month_active = _month(M.answered_at, period)
+    month_active = _month(ACCEPTED_AT, period)
     accepted = and_(
         M.state.in_(ACCEPTED),
-        _in_period(M.answered_at, period),
+        _in_period(ACCEPTED_AT, period),
         M.profile_id.in_(sa.select(profiles.c.id)),
     )
     active = await connection.execute(
@@ -390,7 +394,7 @@ async def _retention_table(
             .where(
                 M.profile_id == profiles.c.id,
                 M.state.in_(ACCEPTED),
-                HoursBetween(M.answered_at, profiles.c.created_at) >= days * 24,
+                HoursBetween(ACCEPTED_AT, profiles.c.created_at) >= days * 24,
             )
             .exists()
         )

@@ -363,7 +363,10 @@ class Match(SQLModel, table=True):
         default=MatchState.OFFERED, sa_type=enum_text(MatchState, 10), index=True
     )
     offered_at: datetime = Field(sa_type=UTCDateTime)
+    # The volunteer's last answer: accepting, declining, calling off, reporting the hours.
     answered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # When the volunteer accepted (kept while `answered_at` moves on), for the agency's figures.
+    accepted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     hours: float | None = None
     seeker_feedback: Feedback | None = Field(default=None, sa_type=enum_text(Feedback, 10))
     # Shown to both sides once accepted, so the person at the door can check the volunteer: in

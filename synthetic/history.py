@@ -20,6 +20,7 @@ from typing import Any, Generic, TypeVar
 
 from sqlalchemy import insert, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlmodel import SQLModel
 
 from exchange.matches import DeclineReason
 from exchange.safety_words import lists as safety_word_lists
@@ -62,7 +63,7 @@ CONSENT_VERSION = "2026-11"
 COORDINATOR_KEY = "demo:coordinator"
 
 # Tables in foreign-key order, as `history_rows` names them.
-MODELS: dict[str, Any] = {
+MODELS: dict[str, type[SQLModel]] = {
     "users": User,
     "volunteer_profiles": VolunteerProfile,
     "volunteer_categories": VolunteerCategory,
@@ -102,7 +103,14 @@ JOINING_TREND = 0.6  # the last day of the period sees 1.6 times the joiners of 
 QUIET_SHARE = 0.15
 QUIET_AFTER_DAYS = (20.0, 150.0)
 # Few offer interpreting, so requests for it sometimes find no volunteer of that kind at all.
-VOLUNTEER_KINDS = {**CATEGORY_WEIGHTS, "interpreting": 0.15}
+VOLUNTEER_KINDS = {**CATEGORY_WEIGHTS, "interpreting": 0.2}
+# Interpreters live in town: in the outer districts nobody offers it ("no volunteer of that kind").
+INTERPRETERS_DISTRICTS = {
+    d: DISTRICT_WEIGHTS[d] for d in ("innenstadt", "bingerbrueck", "buedesheim")
+}
+# Some volunteers take much more than others, and matching prefers those who turn up: whoever
+# accepts is the keenest of this many who could.
+KEENEST_OF = 3
 # As in the Bingen deployment: transport is for adults only, tutoring needs a vetted volunteer.
 ADULTS_ONLY = frozenset({"transport"})
 NEEDS_VERIFICATION = frozenset({"tutoring"})
@@ -125,6 +133,7 @@ FLEXIBLE_SHARE = 0.15
 EXACT_TIME_SHARE = 0.2
 PART_STARTS = {"morning": clock_time(9, 0), "afternoon": clock_time(14, 0)}
 PART_STARTS |= {"evening": clock_time(18, 0)}
+# Which of the towns' descriptions fits a kind of help (the others draw any).
 DESCRIBED = {
     "shopping": 0,
     "accompaniment": 1,
@@ -267,7 +276,7 @@ class _Asker:
     id: int
     language: str
     speaking: list[str]
-    relative: bool
+    person: str | None  # whom a relative asks for
 
 
 @dataclass(slots=True)
@@ -309,6 +318,7 @@ class _Town:
         self.joined: list[datetime] = [datetime.min.replace(tzinfo=UTC)]
         self.quiet_after: list[datetime | None] = [None]
         self.paused_from: list[datetime | None] = [None]
+        self.keenness: list[float] = [0.0]
         self.pools: dict[tuple[str, str], _Pool] = {}
         self.safety_words = safety_word_lists()
 
@@ -372,7 +382,9 @@ class _Town:
             minor, verified = rng.random() < 0.05, rng.random() < 0.3
             self._profile(pid, joined, minor, verified, paused_from)
             kinds = pick(rng, VOLUNTEER_KINDS, rng.randint(1, 4))
-            districts = pick(rng, DISTRICT_WEIGHTS, rng.randint(1, 3))
+            where = INTERPRETERS_DISTRICTS if "interpreting" in kinds else DISTRICT_WEIGHTS
+            districts = pick(rng, where, rng.randint(1, 3))
+            self.keenness.append(rng.random())
             self._offers(pid, kinds, districts, minor=minor, verified=verified)
             for weekday, part in rng.sample(all_slots, rng.randint(3, 10)):
                 self.tables["volunteer_slots"].append(
@@ -468,10 +480,10 @@ class _Town:
                 chosen.append(rng.choice(askers))
                 continue
             speaking = spoken(rng, volunteer=False)
-            relative = rng.random() < 0.3
-            asker = _Asker(next_id, chat_language(rng, speaking), speaking, relative)
+            person = rng.choice(NAMES) if rng.random() < 0.3 else None
+            asker = _Asker(next_id, chat_language(rng, speaking), speaking, person)
             joined = created - timedelta(minutes=rng.uniform(2, 20))
-            role = Role.RELATIVE if relative else Role.SEEKER
+            role = Role.SEEKER if person is None else Role.RELATIVE
             self._user(next_id, f"demo:{next_id}", asker.language, role, joined)
             askers.append(asker)
             chosen.append(asker)
@@ -520,8 +532,8 @@ class _Town:
         request.row = {
             "id": request.id,
             "asker_id": asker.id,
-            "for_other": asker.relative,
-            "person_name": rng.choice(NAMES) if asker.relative else None,
+            "for_other": asker.person is not None,
+            "person_name": asker.person,
             "person_phone": None,
             "category": request.category,
             "municipality": MUNICIPALITY,
@@ -570,22 +582,29 @@ class _Town:
         self, request: _Request, offered: set[int], at: datetime, accepting: datetime | None
     ) -> int | None:
         """A volunteer who takes this kind of help in the request's district, joined before the
-        request and was not offered it yet; not paused at `at`; still active at `accepting`,
-        if given. None when such a volunteer is not found."""
+        request and was not offered it yet, not paused at `at`; if `accepting`, still active
+        then, and the keenest of a few. None when such a volunteer is not found."""
         pool = self.pools.get((request.category, request.district))
-        if pool is None:
+        there = bisect_right(pool.joined, request.created) if pool is not None else 0
+        if pool is None or not there:
             return None
-        there = bisect_right(pool.joined, request.created)
-        for _ in range(12 if there else 0):
+        wanted = 1 if accepting is None else KEENEST_OF
+        chosen, found = 0, 0
+        for _ in range(12):
             pid = pool.ids[self.rng.randrange(there)]
             paused_from, quiet_after = self.paused_from[pid], self.quiet_after[pid]
             if pid in offered or (paused_from is not None and paused_from <= at):
                 continue
             if accepting is not None and quiet_after is not None and quiet_after <= accepting:
                 continue
-            offered.add(pid)
-            return pid
-        return None
+            if not chosen or self.keenness[pid] > self.keenness[chosen]:
+                chosen = pid
+            found += 1
+            if found == wanted:
+                break
+        if chosen:
+            offered.add(chosen)
+        return chosen or None
 
     def _offer_rounds(self, rounds: int) -> list[int]:
         """The round of each offer made for a request: one to four offers, at least one in each
@@ -611,6 +630,7 @@ class _Town:
             "state": state,
             "offered_at": offered_at,
             "answered_at": answered_at,
+            "accepted_at": answered_at if state == MatchState.ACCEPTED else None,
             "hours": None,
             "seeker_feedback": None,
             "safety_word": None,
@@ -720,10 +740,11 @@ class _Town:
         recorded = min(self.now, helped_at + _hours(rng.uniform(2, 26)))
         request.row["updated_at"] = recorded
         if rng.random() < MISSED_SHARE:
-            match["state"] = MatchState.MISSED  # the request stays matched, as the app leaves it
+            # The request stays matched, as the app leaves it; the answer is the report.
+            match |= {"state": MatchState.MISSED, "answered_at": recorded}
             return
         request.row["status"] = RequestStatus.DONE
-        match |= {"state": MatchState.DONE, "hours": HOURS.draw(rng)}
+        match |= {"state": MatchState.DONE, "hours": HOURS.draw(rng), "answered_at": recorded}
         roll = rng.random()
         if roll < GOOD_SHARE:
             match["seeker_feedback"] = Feedback.GOOD

@@ -5,15 +5,20 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
+from datetime import date, timedelta
+from zoneinfo import ZoneInfo
 
 from openpyxl import load_workbook
 
 from bot.app import App
 from exchange import statistics
+from exchange.statistics import Period
 from synthetic import history
-from tests.chat import Chat, onboard
+from tests.chat import Chat, Inbox, onboard
 from tests.conftest import FrozenClock
 from tests.test_agency import coordinator, queue_button
+from tests.test_push import request_for_mother, volunteer_profile
+from tests.test_recognition import helped
 
 
 async def test_a_coordinator_gets_the_figures_as_a_chart_and_a_spreadsheet(
@@ -60,3 +65,22 @@ async def test_the_figures_are_only_for_coordinators(app: App, chat: Callable[..
     answer = await karl.send("/menu")
     assert not any("Agency queue" in label for label in karl.last.labels)
     assert "📊" not in answer
+
+
+async def test_the_time_to_a_match_ends_when_the_volunteer_accepts_not_when_hours_come(
+    app: App, chat: Callable[..., Chat], clock: FrozenClock
+) -> None:
+    erika = await volunteer_profile(chat("erika"), "Erika")
+    inbox = Inbox(app)
+    sabine = await request_for_mother(chat("sabine"))
+    clock.advance(timedelta(hours=3))  # Erika answers three hours after the request
+    await helped(erika, inbox, clock, "✅ 2 Stunden", good=sabine)  # hours reported a day later
+    period = Period(date(2026, 11, 1), date(2026, 11, 30), ZoneInfo("Europe/Berlin"))
+    async with app.sessions() as session:
+        figures = await statistics.compute(session, period, now=clock.now)
+    total = figures.table("requests_by_month").row(statistics.TOTAL)
+    assert (total["made"], total["matched"], total["within_24h"]) == (1, 1, 1)
+    assert total["median_hours_to_match"] == 3.0
+    assert (total["helps"], total["hours"], total["feedback_good"]) == (1, 2, 1)
+    volunteers = figures.table("volunteers_by_month").row("2026-11")
+    assert volunteers == {"new": 1, "active": 1}
