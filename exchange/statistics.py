@@ -8,7 +8,6 @@ figure that small could point to a person.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -243,7 +242,7 @@ def _requests(period: Period, municipalities: frozenset[str] | None) -> Any:
     )
     if municipalities is not None:
         query = query.where(R.municipality.in_(municipalities))
-    return query.subquery("requests")
+    return query.cte("facts")
 
 
 DIMENSIONS = {
@@ -254,11 +253,34 @@ DIMENSIONS = {
 }
 
 
-async def _request_table(
-    connection: AsyncConnection, facts: Any, dimension: str, period: Period
-) -> Table:
-    keys = DIMENSIONS[dimension]
-    groups = [facts.c[key] for key in keys]
+def _dimensions(source: Any) -> list[tuple[str, list[Any]]]:
+    """Each dimension and the total, with its key columns in `source`."""
+    return [
+        (dimension, [source.c[key] for key in keys])
+        for dimension, keys in (*DIMENSIONS.items(), (TOTAL, ()))
+    ]
+
+
+def _branches(source: Any) -> list[tuple[list[Any], list[Any]]]:
+    """Per dimension and the total: its tag and key (two parts; the second is "" where a
+    dimension has one) as columns to select, and the columns to group by."""
+    return [
+        (
+            [
+                literal(dimension).label("dimension"),
+                (parts[0] if parts else literal(TOTAL)).label("k1"),
+                (parts[1] if len(parts) > 1 else literal("")).label("k2"),
+            ],
+            parts,
+        )
+        for dimension, parts in _dimensions(source)
+    ]
+
+
+async def _request_tables(connection: AsyncConnection, facts: Any, period: Period) -> list[Table]:
+    """The four request tables in one statement: the per-request rows (`facts`, a CTE) are
+    built once and grouped by each dimension; the medians are ranked by window functions, so
+    the middle one or two are picked in SQL on either database."""
     matched = facts.c.hours_to_match.is_not(None)
 
     def count(condition: ColumnElement[bool]) -> Any:
@@ -275,54 +297,65 @@ async def _request_table(
         func.sum(facts.c.good),
         func.sum(facts.c.problem),
     ]
-    rows: dict[tuple[str, ...], list[Value]] = {}
-    if dimension == "month":  # every month of the period, also one without a request
-        rows = {(label,): [0] * len(figures) for label, _since, _until in period.months()}
-    for grouping in (groups, []):
-        result = await connection.execute(sa.select(*grouping, *figures).group_by(*grouping))
-        for row in result.all():
-            key = tuple(str(part) for part in row[: len(grouping)]) or (TOTAL,) * len(keys)
-            rows[key] = [_number(value) for value in row[len(grouping) :]]
-    medians = await _medians(connection, facts, groups)
-    table_rows = []
-    for key in sorted(rows, key=lambda key: (key[0] == TOTAL, key)):
-        values = rows[key]
-        ordered = [*values[:9], medians.get(key), *values[9:]]
-        table_rows.append((key, tuple(ordered)))
-    return Table(f"requests_by_{dimension}", keys, REQUEST_COLUMNS, tuple(table_rows))
+    grouped = sa.union_all(
+        *(sa.select(*tags, *figures).group_by(*parts) for tags, parts in _branches(facts))
+    ).cte("grouped")
+    # Ranked within each dimension's groups by a window of its own: five sorts of the matched
+    # requests, cheaper than one sort of five copies of them.
+    windows = []
+    for index, (_dimension, parts) in enumerate(_dimensions(facts)):
+        windows += [
+            func.row_number()
+            .over(partition_by=parts or None, order_by=facts.c.hours_to_match)
+            .label(f"rank{index}"),
+            func.count().over(partition_by=parts or None).label(f"n{index}"),
+        ]
+    described = [facts.c[key] for key in ("month", "municipality", "district", "kind", "language")]
+    ranked = (
+        sa.select(*described, facts.c.hours_to_match.label("hours"), *windows)
+        .where(matched)
+        .cte("ranked")
+    )
 
+    def middle(branch: tuple[list[Any], list[Any]], index: int) -> Any:
+        rank, n = ranked.c[f"rank{index}"], ranked.c[f"n{index}"]
+        return (
+            sa.select(*branch[0], func.avg(ranked.c.hours).label("median"))
+            .where(or_(rank == (n + 1) // 2, rank == (n + 2) // 2))
+            .group_by(*branch[1])
+        )
 
-async def _medians(
-    connection: AsyncConnection, facts: Any, groups: Sequence[Any]
-) -> dict[tuple[str, ...], float]:
-    """The median hours to a match per group and in total: ranked by a window function, so the
-    middle one or two are picked in SQL on either database."""
-    medians: dict[tuple[str, ...], float] = {}
-    for grouping in (list(groups), []):
-        partition = grouping or [literal(TOTAL)]
-        ranked = (
-            sa.select(
-                *(part.label(f"g{index}") for index, part in enumerate(partition)),
-                facts.c.hours_to_match.label("hours"),
-                func.row_number()
-                .over(partition_by=partition, order_by=facts.c.hours_to_match)
-                .label("rank"),
-                func.count().over(partition_by=partition).label("n"),
-            )
-            .where(facts.c.hours_to_match.is_not(None))
-            .subquery("ranked")
+    medians = sa.union_all(
+        *(middle(branch, index) for index, branch in enumerate(_branches(ranked)))
+    ).subquery("medians")
+    rows = await connection.execute(
+        sa.select(grouped, medians.c.median).outerjoin(
+            medians,
+            and_(
+                medians.c.dimension == grouped.c.dimension,
+                medians.c.k1 == grouped.c.k1,
+                medians.c.k2 == grouped.c.k2,
+            ),
         )
-        parts = [ranked.c[f"g{index}"] for index in range(len(partition))]
-        middle = or_(ranked.c.rank == (ranked.c.n + 1) // 2, ranked.c.rank == (ranked.c.n + 2) // 2)
-        result = await connection.execute(
-            sa.select(*parts, func.avg(ranked.c.hours)).where(middle).group_by(*parts)
-        )
-        for row in result.all():
-            key = tuple(str(part) for part in row[:-1])
-            if not grouping:
-                key = (TOTAL,) * len(groups)
-            medians[key] = round(float(row[-1]), 1)
-    return medians
+    )
+    found: dict[str, dict[tuple[str, ...], tuple[Value, ...]]] = {d: {} for d in DIMENSIONS}
+    total: tuple[Value, ...] = ()
+    for dimension, k1, k2, *values, median in rows.all():
+        counted = [_number(value) for value in values]
+        ordered = (*counted[:9], None if median is None else round(float(median), 1), *counted[9:])
+        if dimension == TOTAL:
+            total = ordered
+        else:
+            key = (str(k1), str(k2)) if len(DIMENSIONS[dimension]) == 2 else (str(k1),)
+            found[dimension][key] = ordered
+    for label, _since, _until in period.months():
+        found["month"].setdefault((label,), (0,) * 9 + (None,) + (0,) * 4)
+    tables = []
+    for dimension, keys in DIMENSIONS.items():
+        table_rows = sorted(found[dimension].items())
+        table_rows.append(((TOTAL,) * len(keys), total))
+        tables.append(Table(f"requests_by_{dimension}", keys, REQUEST_COLUMNS, tuple(table_rows)))
+    return tables
 
 
 def _number(value: Any) -> Value:
@@ -348,7 +381,9 @@ def _profiles(municipalities: frozenset[str] | None) -> Any:
     return query.subquery("profiles")
 
 
-async def _volunteer_table(connection: AsyncConnection, period: Period, profiles: Any) -> Table:
+async def _volunteer_table(
+    connection: AsyncConnection, period: Period, profiles: Any, *, everyone: bool
+) -> Table:
     month_joined = _month(profiles.c.created_at, period)
     new = await connection.execute(
         sa.select(month_joined, func.count())
@@ -359,11 +394,9 @@ async def _volunteer_table(connection: AsyncConnection, period: Period, profiles
     for month, number in new.all():
         counts[month][0] = int(number)
     month_active = _month(ACCEPTED_AT, period)
-    accepted = and_(
-        M.state.in_(ACCEPTED),
-        _in_period(ACCEPTED_AT, period),
-        M.profile_id.in_(sa.select(profiles.c.id)),
-    )
+    accepted = and_(M.state.in_(ACCEPTED), _in_period(ACCEPTED_AT, period))
+    if not everyone:
+        accepted = and_(accepted, M.profile_id.in_(sa.select(profiles.c.id)))
     active = await connection.execute(
         sa.select(month_active, func.count(M.profile_id.distinct()))
         .where(accepted)
@@ -402,18 +435,17 @@ async def _retention_table(
             func.sum(case((due, 1), else_=0)),
             func.sum(case((and_(due, later), 1), else_=0)),
         ]
-    rows: dict[tuple[str, ...], tuple[Value, ...]] = {}
-    for grouping in ([cohort], []):
-        result = await connection.execute(
-            sa.select(*grouping, *figures)
-            .where(_in_period(profiles.c.created_at, period))
-            .group_by(*grouping)
-        )
-        for row in result.all():
-            key = (str(row[0]),) if grouping else (TOTAL,)
-            rows[key] = tuple(_number(value) for value in row[len(grouping) :])
-    ordered = sorted(rows.items(), key=lambda item: (item[0][0] == TOTAL, item[0]))
-    return Table("retention", ("month",), RETENTION_COLUMNS, tuple(ordered))
+    result = await connection.execute(
+        sa.select(cohort, *figures)
+        .where(_in_period(profiles.c.created_at, period))
+        .group_by(cohort)
+        .order_by(cohort)
+    )
+    rows = [
+        ((str(month),), tuple(int(value or 0) for value in values)) for month, *values in result
+    ]
+    total = tuple(sum(values[index] for _key, values in rows) for index in range(len(figures)))
+    return Table("retention", ("month",), RETENTION_COLUMNS, (*rows, ((TOTAL,), total)))
 
 
 async def _decline_table(
@@ -453,11 +485,10 @@ async def compute(
     await session.flush()
     connection = await session.connection()
     facts = _requests(period, municipalities)
-    tables = [
-        await _request_table(connection, facts, dimension, period) for dimension in DIMENSIONS
-    ]
+    tables = await _request_tables(connection, facts, period)
     profiles = _profiles(municipalities)
-    tables.append(await _volunteer_table(connection, period, profiles))
+    everyone = municipalities is None
+    tables.append(await _volunteer_table(connection, period, profiles, everyone=everyone))
     tables.append(await _retention_table(connection, period, profiles, now))
     tables.append(await _decline_table(connection, period, municipalities))
     return Figures(period, municipalities, now, tuple(tables))
