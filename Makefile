@@ -37,7 +37,7 @@ migrate: install
 
 ## Lint (ruff, import contracts), type-check and run the whole test suite (SQLite; TEST_DATABASE_URL for PostgreSQL).
 test: install lint typecheck
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2
 
 lint: install
 	$(BIN)/ruff check .
