@@ -78,7 +78,7 @@ async def issue(
     """Count the confirmed hours of the period and keep them under a new code; `signed_by` is
     the coordinator who issues it and signs it off for the agency."""
     kinds = await _confirmed_hours(session, profile_id, period_from, period_to)
-    trainings = await attended_learning(session, user_id)
+    trainings = await attended_learning(session, user_id, (period_from, period_to))
     code = "".join(secrets.choice(_ALPHABET) for _ in range(CODE_LENGTH))
     session.add(
         Certificate(

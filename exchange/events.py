@@ -458,9 +458,12 @@ async def organised(
     return (await staff.scope_of(session, deployment, user)).covers(event.municipality)
 
 
-async def attended_learning(session: AsyncSession, user_id: int) -> int:
-    """How many trainings, coachings and supervisions the person attended (for recognition)."""
-    rows = await session.exec(
+async def attended_learning(
+    session: AsyncSession, user_id: int, between: tuple[date, date] | None = None
+) -> int:
+    """How many trainings, coachings and supervisions the person attended (for recognition),
+    ever or on the days `between` (both included)."""
+    query = (
         select(func.count())
         .select_from(EventSignup)
         .join(Event, col(Event.id) == EventSignup.event_id)
@@ -471,7 +474,11 @@ async def attended_learning(session: AsyncSession, user_id: int) -> int:
             col(Event.kind).in_(sorted(LEARNING)),
         )
     )
-    return int(rows.one())
+    if between is not None:
+        query = query.where(
+            col(EventSignup.on_day) >= between[0], col(EventSignup.on_day) <= between[1]
+        )
+    return int((await session.exec(query)).one())
 
 
 async def exported(session: AsyncSession, user_id: int) -> list[dict[str, object]]:

@@ -91,7 +91,7 @@ async def test_hours_count_as_confirmed_by_the_askers_feedback_or_a_coordinator(
 
 
 async def test_the_profile_shows_no_hours_yet_and_the_trainings_attended_in_english(
-    app: App, chat: Callable[..., Chat]
+    app: App, chat: Callable[..., Chat], clock: FrozenClock
 ) -> None:
     karl = chat("karl", "en")
     await onboard(karl, "volunteer", "en")
@@ -132,6 +132,21 @@ async def test_the_profile_shows_no_hours_yet_and_the_trainings_attended_in_engl
     await karl.send("/menu")
     answer = await karl.press("👤 My volunteer profile")
     assert "🎓 Trainings attended: 1" in answer
+
+    # A certificate counts the trainings of its year only.
+    clock.now = clock.now.replace(day=26)  # the day after the training
+    await karl.send("/menu")
+    await karl.press("👤 My volunteer profile")
+    for year, trainings in (("2026", "1"), ("2025", "0")):
+        await karl.press("🏅 Certificate of my hours")
+        await karl.press(year)
+        await karl.press("Only German")
+        await karl.send("Karl Kramer")
+        assert karl.last_turn is not None
+        [pdf] = [r.file for r in karl.last_turn.replies if r.file is not None]
+        [page] = [page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages]
+        assert f"Besuchte Schulungen: {trainings}" in page
+        await karl.press("No, thank you")
 
 
 async def test_the_certificate_holds_the_confirmed_hours_no_one_helped_and_a_code_that_checks(
