@@ -126,7 +126,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command in ("chat", "admin", *cli_report.COMMANDS)
         else settings.log_level
     )
-    configure_logging(level, settings.secrets())
+    configure_logging(level, settings.secrets(), json_lines=settings.log_format == "json")
     tune_garbage_collector()
     if args.command == "chat":
         asyncio.run(_chat(settings, user=args.user, language=args.language))

@@ -35,6 +35,8 @@ class Settings(BaseSettings):
     # are relative to the working directory.
     storage_dir: Path = DEFAULT_FILES_DIR
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    # "json": one JSON object per line, for log collectors.
+    log_format: Literal["text", "json"] = "text"
 
     # Wraps the keys that seal each person's personal fields, so that the database's log and its
     # backups hold no usable key: 32 random bytes, base64 (`openssl rand -base64 32` makes one).

@@ -12,6 +12,8 @@ import logging
 from collections.abc import Iterable
 from urllib.parse import quote
 
+from pythonjsonlogger.json import JsonFormatter
+
 REDACTED = "<redacted>"
 
 # The database drivers log statements with their parameters, which hold what people typed; httpx
@@ -50,14 +52,32 @@ class SecretsFilter(logging.Filter):
             record.exc_text = logging.Formatter().formatException(record.exc_info)
         if record.exc_text:
             record.exc_text = self.redact(record.exc_text)
+            # Formatters that would format the exception anew (a JSON one) print the redacted
+            # text instead; the standard one prints exc_text either way.
+            record.exc_info = None
         if record.stack_info:
             record.stack_info = self.redact(record.stack_info)
         return True
 
 
-def configure_logging(level: int | str, secrets: Iterable[str]) -> None:
-    """Log to stderr at `level`, keep the chatty libraries quiet, and redact `secrets` everywhere."""
+def json_formatter() -> logging.Formatter:
+    """One JSON object per line (time, level, logger, message, and the traceback if any), for
+    log collectors."""
+    return JsonFormatter(
+        "%(asctime)s %(levelname)s %(name)s %(message)s",
+        rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
+    )
+
+
+def configure_logging(
+    level: int | str, secrets: Iterable[str], *, json_lines: bool = False
+) -> None:
+    """Log to stderr at `level` (as JSON lines if asked), keep the chatty libraries quiet, and
+    redact `secrets` everywhere."""
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if json_lines:
+        for handler in logging.getLogger().handlers:
+            handler.setFormatter(json_formatter())
     for noisy in QUIET:
         logging.getLogger(noisy).setLevel(logging.WARNING)
     redacting = SecretsFilter(secrets)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from engine.i18n import Msg, Text, _
+from engine.i18n import Msg, Raw, Text, _
 from engine.steps import Ctx
 from engine.types import OutgoingFile
 from exchange import privacy
@@ -14,6 +14,7 @@ MENU = "menu"
 HELP = "help"
 LANGUAGE = "language"
 CANCEL = "cancel"
+PRIVACY = "privacy"
 MYDATA = "mydata"
 DELETE = "delete"
 
@@ -24,6 +25,7 @@ DESCRIPTIONS: dict[str, Msg] = {
     LANGUAGE: _("Change the language"),
     CANCEL: _("Stop what you are doing"),
     HELP: _("How this bot works"),
+    PRIVACY: _("The privacy notice"),
     MYDATA: _("Everything stored about me"),
     DELETE: _("Delete everything about me"),
 }
@@ -40,6 +42,14 @@ def help_text(ctx: Ctx) -> Text:
         agency=ctx.deployment.agency.name,
         contact=ctx.deployment.agency.contact,
     )
+
+
+def privacy_notice(ctx: Ctx) -> Text:
+    """The deployment's full privacy notice in the reader's language (else English or German)."""
+    notice = ctx.deployment.agency.notice(ctx.language)
+    if notice is None:
+        return _("Questions about your data? {contact}", contact=ctx.deployment.agency.contact)
+    return Raw(notice)
 
 
 async def my_data_file(ctx: Ctx) -> OutgoingFile:

@@ -52,7 +52,7 @@ from town.deployment import Deployment
 log = logging.getLogger(__name__)
 
 # What a blocked person can still do: their rights to see and erase their data.
-RIGHTS = (commands.MYDATA, commands.DELETE)
+RIGHTS = (commands.PRIVACY, commands.MYDATA, commands.DELETE)
 
 MAX_TEXT_LENGTH = 4000
 
@@ -300,6 +300,8 @@ class DialogueCore:
             return await self.nav.apply(ctx, Call(self.entrances.language))
         if name == commands.CANCEL:
             return await self._cancel(ctx)
+        if name == commands.PRIVACY:
+            return await self._retry_or_start(ctx, commands.privacy_notice(ctx))
         if name == commands.MYDATA:
             return await self._my_data(ctx)
         if name == commands.DELETE:

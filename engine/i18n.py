@@ -16,9 +16,9 @@ from typing import Protocol
 from babel import Locale
 from babel.dates import format_skeleton, format_time, get_day_names
 from babel.numbers import format_decimal
-from babel.support import NullTranslations, Translations
+from babel.support import NullTranslations
 
-from locales import DEFAULT_LANGUAGE, DOMAIN, LANGUAGES, LOCALES_DIR
+from locales import DEFAULT_LANGUAGE, LANGUAGES, load_translations
 
 
 class Text(Protocol):
@@ -186,7 +186,7 @@ class Translator:
         self.default = default
         self._catalogs: dict[str, NullTranslations] = {}
         for code in languages:
-            self._catalogs[code] = Translations.load(str(LOCALES_DIR), [code], DOMAIN)
+            self._catalogs[code] = load_translations(code)
 
     @property
     def languages(self) -> list[str]:

@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from io import BytesIO
 from pathlib import Path
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import Translations
 
 LOCALES_DIR = Path(__file__).resolve().parent
 DOMAIN = "messages"
@@ -44,3 +49,26 @@ LANGUAGES: dict[str, Language] = {
 def catalog_path(code: str) -> Path:
     """Return the path of the .po catalog of a shipped language."""
     return LOCALES_DIR / code / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+class MissingCatalog(RuntimeError):
+    """A shipped language without its catalog: the bot would answer in English unnoticed."""
+
+
+def load_translations(code: str) -> Translations:
+    """The compiled catalog of a shipped language; compiled from its .po in memory when the .mo
+    is missing or older (an installed wheel, a checkout without `make`), so no install step can
+    leave a language untranslated. Raises `MissingCatalog` when there is no catalog at all."""
+    po = catalog_path(code)
+    mo = po.with_suffix(".mo")
+    if mo.exists() and (not po.exists() or mo.stat().st_mtime >= po.stat().st_mtime):
+        with mo.open("rb") as file:
+            return Translations(file, domain=DOMAIN)
+    if not po.exists():
+        raise MissingCatalog(f"no translation catalog for {code!r} ({po})")
+    with po.open("rb") as file:
+        catalog = read_po(file, locale=code, domain=DOMAIN)
+    compiled = BytesIO()
+    write_mo(compiled, catalog)
+    compiled.seek(0)
+    return Translations(compiled, domain=DOMAIN)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import re
 import sys
+import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from io import BytesIO
@@ -43,17 +44,32 @@ _HEADER: dict[str, Any] = {
     "msgid_bugs_address": "",
 }
 _PLACEHOLDER = re.compile(r"\{(\w*)[^{}]*\}")
-_LABEL = re.compile(r'^\s*label\s*=\s*"((?:[^"\\]|\\.)*)"')
+_LABEL = re.compile(r"^\s*label\s*=")
+
+
+def _labels(node: Any) -> Iterator[str]:
+    """Every `label` string of a parsed deployment file, in the file's order."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "label" and isinstance(value, str):
+                yield value
+            else:
+                yield from _labels(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _labels(item)
 
 
 def extract_deployment(
     fileobj: IO[bytes], keywords: Any, comment_tags: Any, options: Any
 ) -> Iterator[tuple[int, str | None, str, list[str]]]:
-    """Babel extractor for deployment files: category labels are message ids."""
-    for lineno, line in enumerate(fileobj.read().decode("utf-8").splitlines(), start=1):
-        match = _LABEL.match(line)
-        if match:
-            yield lineno, None, match.group(1).encode().decode("unicode_escape"), ["help category"]
+    """Babel extractor for deployment files: category labels are message ids. The file is read
+    as TOML, so any string form (escapes, single quotes, several lines) gives the label itself;
+    the line is where its `label` key stands."""
+    text = fileobj.read().decode("utf-8")
+    lines = [number for number, line in enumerate(text.splitlines(), 1) if _LABEL.match(line)]
+    for index, label in enumerate(_labels(tomllib.loads(text))):
+        yield lines[index] if index < len(lines) else 0, None, label, ["help category"]
 
 
 def extract() -> Catalog:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import io
+
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po
 
 from engine.i18n import Translator, _, _n
 from locales import LANGUAGES, catalog_path
-from locales.catalogs import TEMPLATE, check, check_catalog, merge
+from locales.catalogs import TEMPLATE, check, check_catalog, extract_deployment, merge
 
 
 def _template_ids() -> set[str]:
@@ -115,3 +117,20 @@ def test_names_and_numbers_are_isolated_in_right_to_left_text() -> None:
 
 def tr_render(tr: Translator, message: object) -> str:
     return tr.render(message, "en")  # type: ignore[arg-type]
+
+
+def test_the_deployment_extractor_reads_labels_as_toml_strings() -> None:
+    """Non-ASCII labels, single-quoted, multi-line and escaped strings arrive as written."""
+    source = (
+        '[[categories]]\nid = "a"\nlabel = "Café visits"\n'
+        "[[categories]]\nid = \"b\"\nlabel = 'Shopping \\ errands'\n"
+        '[[categories]]\nid = "c"\nlabel = """Two\nlines"""\n'
+        '[[categories]]\nid = "d"\nlabel = "Esc\\u00e4pe \\"q\\""\n'
+    )
+    found = list(extract_deployment(io.BytesIO(source.encode()), None, None, None))
+    assert [(line, text) for line, _f, text, _c in found] == [
+        (3, "Café visits"),
+        (6, "Shopping \\ errands"),
+        (9, "Two\nlines"),
+        (13, 'Escäpe "q"'),
+    ]

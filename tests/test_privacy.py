@@ -351,3 +351,19 @@ async def test_mydata_holds_the_matches_of_ones_requests_and_the_reports(
     await erika.send("/mydata")
     helper = exported(erika)
     assert len(helper["reports_about_me"]) == 1 and helper["reports_filed"] == []
+
+
+async def test_privacy_shows_the_full_notice_at_any_time_in_the_readers_language(
+    chat: Callable[..., Chat],
+) -> None:
+    newcomer = chat("newcomer")
+    answer = await newcomer.send("/privacy")  # before consent too
+    assert "Datenschutzhinweis der Ehrenamtsbörse Bingen" in answer
+    erika = await onboard(chat("erika"), "volunteer")
+    answer = await erika.send("/privacy")
+    assert "Datenschutzhinweis der Ehrenamtsbörse Bingen" in answer
+    assert "Ihre Rechte: /mydata" in answer
+    sam = await onboard(chat("sam", "en"), "seeker", "en")
+    answer = await sam.send("/privacy")
+    assert "Privacy notice of the Ehrenamtsbörse Bingen" in answer
+    assert sam.last.labels  # and the open question again

@@ -4,6 +4,7 @@ no error message and no `repr`, and a bad setting or deployment file is named in
 from __future__ import annotations
 
 import io
+import json
 import logging
 import os
 import subprocess
@@ -14,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import Settings
-from bot.logs import SecretsFilter
+from bot.logs import SecretsFilter, json_formatter
 from tests.standin import BotApiStandin
 from tests.telegram_bot import WEBHOOK_SECRET, BotProcess, free_port
 from town.deployment import DEFAULT_DEPLOYMENT
@@ -79,6 +80,27 @@ def test_a_secret_is_redacted_whichever_logger_logs_it(logger: str) -> None:
     assert TOKEN_SECRET not in output and PASSWORD not in output
     assert "Set Bot API URL: https://api.telegram.org/bot<redacted>" in output
     assert "url 'https://api.telegram.org/bot<redacted>/getMe'" in output  # in the traceback too
+
+
+def test_json_log_lines_are_redacted_too() -> None:
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(SecretsFilter([TOKEN]))
+    handler.setFormatter(json_formatter())
+    log = logging.getLogger("ehrenamt.json")
+    log.addHandler(handler)
+    try:
+        log.warning("calling https://api.telegram.org/bot%s/getMe", TOKEN)
+        try:
+            raise RuntimeError(f"Client error for url 'https://api.telegram.org/bot{TOKEN}/getMe'")
+        except RuntimeError:
+            log.exception("request failed")
+    finally:
+        log.removeHandler(handler)
+    first, second = (json.loads(line) for line in stream.getvalue().splitlines())
+    assert first["level"] == "WARNING" and first["logger"] == "ehrenamt.json"
+    assert first["message"] == "calling https://api.telegram.org/bot<redacted>/getMe"
+    assert "bot<redacted>/getMe" in second["exc_info"] and TOKEN_SECRET not in stream.getvalue()
 
 
 def test_the_database_password_is_not_in_the_settings_repr() -> None:

@@ -125,6 +125,7 @@ async def test_command_menu_is_set_per_language(bot: BotProcess) -> None:
         "language",
         "cancel",
         "help",
+        "privacy",
         "mydata",
         "delete",
     ]

@@ -1099,6 +1099,9 @@ class BotApiStandin:
 
     def _m_setMyCommands(self, params: JSON) -> bool:
         commands: Iterable[JSON] = params.get("commands") or []
+        language = params.get("language_code")
+        if language and not re.fullmatch(r"[a-z]{2}", str(language)):
+            raise _bad("LANGUAGE_CODE_INVALID")  # Telegram wants a two-letter ISO 639-1 code
         for command in commands:
             if not _COMMAND_RE.match(str(command.get("command", ""))):
                 raise _bad("BOT_COMMAND_INVALID")

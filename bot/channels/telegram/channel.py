@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, Protocol
@@ -263,15 +264,20 @@ class TelegramChannel:
         }
 
     def command_menus(self) -> dict[str | None, list[tuple[str, str]]]:
-        """The command menu per language; None is everyone else, who gets the default language."""
+        """The command menu per language; None is everyone else, who gets the default language.
+        Telegram knows languages by two-letter codes only, so a variant (plain German) shares its
+        language's menu."""
         menus: dict[str | None, list[tuple[str, str]]] = {}
-        for language in [None, *self.tr.languages]:
+        for language in [None, *(code for code in self.tr.languages if _TWO_LETTERS.match(code))]:
             rendered = self.tr.default if language is None else language
             menus[language] = [
                 (command, self.tr.render(description, rendered))
                 for command, description in DESCRIPTIONS.items()
             ]
         return menus
+
+
+_TWO_LETTERS = re.compile(r"^[a-z]{2}$")
 
 
 def _edit(
