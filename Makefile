@@ -15,8 +15,14 @@ ARGS ?=
 install: $(STAMP) $(MO_FILES)
 
 $(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null || { \
+		echo "Ehrenamtsbörse needs Python 3.11 or newer; '$(PYTHON)' is $$($(PYTHON) --version 2>&1)."; \
+		echo "Install a newer Python and run for example: make PYTHON=python3.12 $(MAKECMDGOALS)"; exit 1; }
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	@echo "Installing into $(VENV) ..."
+	@$(BIN)/python -m pip --version >/dev/null 2>&1 || { \
+		echo "$(VENV) has no pip (on Debian and Ubuntu: sudo apt install python3-venv)."; \
+		echo "Then remove it and try again: rm -rf $(VENV) && make $(MAKECMDGOALS)"; exit 1; }
+	@echo "Installing the bot and its libraries into $(VENV): about a minute, once ..."
 	@$(BIN)/python -m pip install -q --disable-pip-version-check --upgrade pip
 	@$(BIN)/python -m pip install -q --disable-pip-version-check -e '.[dev]'
 	@rm -f $(VENV)/.installed-* && touch $@
