@@ -11,11 +11,12 @@ import pytest
 from sqlmodel import select
 
 from bot.app import App
-from engine.i18n import FSI, PDI, DateText, LanguageName
+from engine.i18n import FSI, PDI, DateText, LanguageName, Raw, Translator
 from locales import LANGUAGES
 from storage.models import HelpRequest, User
 from tests.chat import Chat, Inbox, press_on
 from tests.test_push import volunteer_profile
+from vocabulary.labels import Joined
 
 
 def t(app: App, language: str, msgid: str) -> str:
@@ -156,3 +157,12 @@ async def test_a_senior_in_plain_german_without_address_or_phone_can_reach_her_v
     await helga.send("Gut. Danke!")
     await inbox.run()
     assert "„Gut. Danke!“" in inbox.of(erika)[-1].text
+
+
+def test_lists_are_joined_as_the_readers_language_joins_them() -> None:
+    tr = Translator()
+    names = Joined([Raw("Büdesheim"), Raw("Kempten"), Raw("Sponsheim")])
+    assert tr.render(names, "de") == "Büdesheim, Kempten, Sponsheim"
+    assert tr.render(names, "fa") == "Büdesheim،\u200f Kempten،\u200f Sponsheim"
+    assert tr.render(names, "ar") == "Büdesheim وKempten وSponsheim"
+    assert tr.render(Joined([]), "de") == "–"

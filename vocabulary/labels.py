@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, time
 
+from babel import Locale
+
 from engine.i18n import DateText, LanguageName, Msg, Raw, Text, TimeText, Translator, WeekdayName, _
 from storage.models import OpportunityStatus, RequestStatus
 from town.deployment import Category, Deployment, Municipality
@@ -67,14 +69,24 @@ class CategoryLabel:
 
 
 class Joined:
-    """Several texts in one line, separated by commas; a dash when there are none."""
+    """Several texts in one line, as the reader's language lists them (CLDR's pattern between
+    items: a comma in German, the Arabic comma in Persian); a dash when there are none."""
 
-    def __init__(self, parts: Sequence[Text], separator: str = ", ") -> None:
+    def __init__(self, parts: Sequence[Text], separator: str | None = None) -> None:
         self.parts = tuple(parts)
         self.separator = separator
 
     def render(self, tr: Translator, language: str) -> str:
-        return self.separator.join(part.render(tr, language) for part in self.parts) or "–"
+        rendered = [part.render(tr, language) for part in self.parts]
+        if not rendered:
+            return "–"
+        if self.separator is not None:
+            return self.separator.join(rendered)
+        between = Locale.parse(tr.babel_locale(language)).list_patterns["standard"]["middle"]
+        joined = rendered[0]
+        for item in rendered[1:]:
+            joined = between.format(joined, item)
+        return joined
 
 
 def category_options(deployment: Deployment) -> list[tuple[str, Text]]:
