@@ -48,6 +48,11 @@ class Settings(BaseSettings):
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
     webhook_listen: str = "0.0.0.0:8080"
+    # In polling mode, where to serve /healthz, /readyz and /metrics (off when unset); in webhook
+    # mode they are served on WEBHOOK_LISTEN.
+    health_listen: str | None = None
+    # /readyz fails when more pushes than this are due and not sent.
+    ready_max_backlog: int = Field(default=10_000, ge=0)
     # Run the scheduled pushes inside `ehrenamt run`; switch off on all but one worker, or run
     # `ehrenamt scheduler` as its own process instead.
     run_scheduler: bool = True
@@ -116,8 +121,11 @@ class Settings(BaseSettings):
 
     @property
     def webhook_host_port(self) -> tuple[str, int]:
-        host, _sep, port = self.webhook_listen.rpartition(":")
-        return host or "0.0.0.0", int(port)
+        return _host_port(self.webhook_listen)
+
+    @property
+    def health_host_port(self) -> tuple[str, int] | None:
+        return _host_port(self.health_listen) if self.health_listen else None
 
     def secrets(self) -> list[str]:
         """The values no log line may show: the token, the webhook secret, the database password,
@@ -129,6 +137,11 @@ class Settings(BaseSettings):
 
 class ConfigError(Exception):
     """A setting or the deployment file is unusable; the message says which, and why, in one line."""
+
+
+def _host_port(listen: str) -> tuple[str, int]:
+    host, _sep, port = listen.rpartition(":")
+    return host or "0.0.0.0", int(port)
 
 
 def load_settings(*, database: str | None = None) -> Settings:

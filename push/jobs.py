@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -94,6 +95,10 @@ class Scheduled:
         self._args = (pushing, outbound, audience)
         self._ticking = asyncio.Lock()
         self._stopping = asyncio.Event()
+        # When the last tick ended (monotonic clock) and how long it took, for health checks.
+        self.started_at = self.last_tick_at = time.monotonic()
+        self.last_tick_seconds = 0.0
+        self.every = pushing.every.total_seconds()
         self.scheduler = AsyncIOScheduler(timezone=pushing.deployment.tz)
         seconds = pushing.every.total_seconds()
         self.scheduler.add_job(
@@ -111,7 +116,10 @@ class Scheduled:
 
     async def _tick(self) -> None:
         async with self._ticking:
+            began = time.monotonic()
             await tick(*self._args, stop=self._stopping)
+            self.last_tick_seconds = time.monotonic() - began
+            self.last_tick_at = time.monotonic()
 
     async def stop(self, timeout: float = 30.0) -> None:  # noqa: ASYNC109
         self.scheduler.pause()  # no new tick; shutting down would cancel the one under way

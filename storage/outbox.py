@@ -216,3 +216,14 @@ def _held_by(worker: str, ids: list[int]) -> tuple[sa.ColumnElement[bool], ...]:
     """Rows among `ids` this worker claimed last and nobody marked sent."""
     d = table_of(Delivery).c
     return (d.id.in_(ids), d.claimed_by == worker, d.sent_at.is_(None))
+
+
+async def backlog(session: AsyncSession, now: datetime) -> tuple[int, datetime | None]:
+    """How many pushes are due and not sent, and since when the oldest of them is due."""
+    rows = await session.exec(
+        select(sa.func.count(), sa.func.min(Delivery.due_at)).where(
+            col(Delivery.sent_at).is_(None), col(Delivery.due_at) <= now
+        )
+    )
+    count, oldest = rows.one()
+    return int(count), oldest

@@ -12,6 +12,7 @@ from aiohttp import web
 
 from bot.app import App
 from bot.channels.telegram.channel import TelegramChannel, user_key
+from bot.channels.telegram.health import Vitals, start_health_server
 from bot.channels.telegram.polling import Counts, Outage, Poller, Update, until_stopped
 from bot.channels.telegram.sender import Sender
 from bot.channels.telegram.transport import Transient, Transport
@@ -132,6 +133,7 @@ class TelegramBot:
         self.channel = TelegramChannel(app.core, app.translator, sender)
         self.front.attach(self.channel)
         self._webhook: web.AppRunner | None = None
+        self._health: web.AppRunner | None = None
         self._scheduler: Scheduled | None = None
         self._stop = asyncio.Event()
         self._background: list[asyncio.Task[None]] = []
@@ -160,7 +162,7 @@ class TelegramBot:
             host, port = settings.webhook_host_port
             path = urlsplit(settings.webhook_url).path or "/"
             self._webhook = await start_webhook_server(
-                host, port, path, secret, self.front.process, self.counts
+                host, port, path, secret, self.front.process, self.counts, self.vitals()
             )
             url = settings.webhook_url
             if not await _until_done(lambda: transport.set_webhook(url, secret), "webhook", stop):
@@ -172,8 +174,22 @@ class TelegramBot:
             poller = Poller(transport, self.front.process, self.counts)
             self._background.append(asyncio.create_task(poller.run(self._stop)))
             log.info("polling with %s", settings.bot_framework)
+            if settings.health_host_port is not None:
+                host, port = settings.health_host_port
+                self._health = await start_health_server(host, port, self.vitals())
         self._background.append(asyncio.create_task(self.channel.courier.run(self._stop)))
         return True
+
+    def vitals(self) -> Vitals:
+        """What the health checks and the metrics of this process read."""
+        return Vitals(
+            sessions=self.app.sessions,
+            clock=self.app.core.clock,
+            counts=self.counts,
+            tally=self.channel.sender.tally,
+            scheduler=lambda: self._scheduler,
+            max_backlog=self.app.settings.ready_max_backlog,
+        )
 
     async def _set_command_menus(self) -> None:
         """The command menu in each language; a failure here is no reason not to serve people."""
@@ -189,6 +205,8 @@ class TelegramBot:
         self._stop.set()
         if self._webhook is not None:
             await self._webhook.cleanup()
+        if self._health is not None:
+            await self._health.cleanup()
         if self._background:
             await asyncio.gather(*self._background, return_exceptions=True)
         if self._scheduler is not None:

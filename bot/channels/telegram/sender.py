@@ -16,6 +16,7 @@ import logging
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import TypeVar
 
 from bot.channels.telegram.transport import (
@@ -116,6 +117,18 @@ class Budget:
             self._wake_later()
 
 
+@dataclass
+class Tally:
+    """What the sender did since the start, for the metrics: messages sent (replies and pushes
+    apart), Telegram's 429s and 403s, and requests it refused or that kept failing."""
+
+    replies: int = 0
+    pushes: int = 0
+    retry_after: int = 0
+    forbidden: int = 0
+    failed: int = 0
+
+
 class Sender:
     def __init__(
         self,
@@ -136,6 +149,7 @@ class Sender:
         self.max_transient_retries = max_transient_retries
         self.first_backoff = first_backoff
         self._chats: dict[int, _Chat] = {}
+        self.tally = Tally()
 
     def _chat(self, chat_id: int) -> _Chat:
         chat = self._chats.get(chat_id)
@@ -242,9 +256,11 @@ class Sender:
                 return await self._retrying(call, reply, chat.spacer)
             except Unreachable:
                 log.info("chat is unreachable; marking it")
+                self.tally.forbidden += 1
                 await self.on_unreachable(chat_id)
             except Rejected as error:
                 log.warning("Telegram refused a request: %s", error)
+                self.tally.failed += 1
             return None
 
     async def _retrying(
@@ -258,6 +274,7 @@ class Sender:
                 result = await call()
             except RetryLater as error:
                 log.info("Telegram asked to wait %.1fs", error.seconds)
+                self.tally.retry_after += 1
                 self.budget.hold(error.seconds)
                 if chat is not None:
                     chat.hold(error.seconds)
@@ -272,6 +289,11 @@ class Sender:
             else:
                 if chat is not None and reply is not None:
                     chat.sent()  # a message, not an edit: its chat's next one counts from now
+                if reply is not None:
+                    if reply:
+                        self.tally.replies += 1
+                    else:
+                        self.tally.pushes += 1
                 return result
 
 

@@ -16,18 +16,21 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.channels.telegram.health import HEALTH_PATH, Vitals, add_health_routes
 from bot.channels.telegram.polling import BadUpdate, Counts, check
 
 log = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
-HEALTH_PATH = "/healthz"
 
 Feed = Callable[[dict[str, Any]], Awaitable[None]]
 
 
-def webhook_app(path: str, secret: str, feed: Feed, counts: Counts) -> web.Application:
-    """An aiohttp app that accepts updates at `path` and answers health checks."""
+def webhook_app(
+    path: str, secret: str, feed: Feed, counts: Counts, vitals: Vitals | None = None
+) -> web.Application:
+    """An aiohttp app that accepts updates at `path` and answers health checks (with `vitals`,
+    readiness and metrics too)."""
 
     async def receive(request: web.Request) -> web.Response:
         given = request.headers.get(SECRET_HEADER, "")
@@ -53,14 +56,17 @@ def webhook_app(path: str, secret: str, feed: Feed, counts: Counts) -> web.Appli
 
     app = web.Application(client_max_size=1024 * 1024)
     app.router.add_post(path, receive)
-    app.router.add_get(HEALTH_PATH, health)
+    if vitals is not None:
+        add_health_routes(app, vitals)
+    else:
+        app.router.add_get(HEALTH_PATH, health)
     return app
 
 
 async def start_webhook_server(
-    host: str, port: int, path: str, secret: str, feed: Feed, counts: Counts
+    host: str, port: int, path: str, secret: str, feed: Feed, counts: Counts, vitals: Vitals
 ) -> web.AppRunner:
-    runner = web.AppRunner(webhook_app(path, secret, feed, counts), access_log=None)
+    runner = web.AppRunner(webhook_app(path, secret, feed, counts, vitals), access_log=None)
     await runner.setup()
     await web.TCPSite(runner, host, port).start()
     log.info("listening for Telegram on %s:%d%s", host, port, path)
