@@ -7,7 +7,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, event
+from sqlalchemy import Connection, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
@@ -109,9 +109,19 @@ def alembic_config() -> Config:
     return Config(str(ALEMBIC_INI))
 
 
+# Any number that no other part takes: workers that start together queue on it to migrate.
+MIGRATION_LOCK = 7_403_421
+
+
 async def migrate(engine: AsyncEngine) -> None:
-    """Bring the database schema up to the newest migration."""
+    """Bring the database schema up to the newest migration. On PostgreSQL the migration holds
+    an advisory lock until it commits, so workers starting together migrate one after the other
+    (the later ones find nothing left to do); SQLite's write lock does the same there."""
     async with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            await connection.execute(
+                text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK}
+            )
         await connection.run_sync(_upgrade)
 
 

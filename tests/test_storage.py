@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, make_url, text
 from sqlmodel import SQLModel, select
 
 from bot.app import App
@@ -33,6 +35,34 @@ async def test_migrating_twice_is_harmless(database_url: str) -> None:
     await migrate(engine)
     await migrate(engine)
     await engine.dispose()
+
+
+async def test_workers_starting_together_migrate_one_after_the_other(
+    database_url: str, tmp_path: Path
+) -> None:
+    """Three processes' engines migrate an empty database at once: on PostgreSQL they queue on
+    an advisory lock, on SQLite on its write lock; none fails, the schema is whole."""
+    if database_url.startswith("sqlite"):
+        url = f"sqlite+aiosqlite:///{tmp_path / 'fresh.db'}"
+    else:
+        url = str(make_url(async_url(database_url)).set(database="ehrenamt_migrate_together"))
+        admin = create_engine(database_url, isolation_level="AUTOCOMMIT")
+        async with admin.connect() as connection:
+            await connection.execute(text("DROP DATABASE IF EXISTS ehrenamt_migrate_together"))
+            await connection.execute(text("CREATE DATABASE ehrenamt_migrate_together"))
+        await admin.dispose()
+    engines = [create_engine(url) for _ in range(3)]
+    try:
+        async with asyncio.timeout(60):  # without the lock they can deadlock on the schema
+            await asyncio.gather(*(migrate(engine) for engine in engines))
+        async with engines[0].connect() as connection:
+            version = (
+                await connection.execute(text("SELECT version_num FROM alembic_version"))
+            ).all()
+        assert len(version) == 1
+    finally:
+        for engine in engines:
+            await engine.dispose()
 
 
 async def test_sqlite_uses_wal_and_enforces_foreign_keys(app: App) -> None:
