@@ -134,7 +134,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if settings.telegram_bot_token is None:
             sys.stderr.write(NO_TOKEN)
             return 2
-        asyncio.run(_run(settings, scheduler_only=args.command == "scheduler"))
+        try:
+            asyncio.run(_run(settings, scheduler_only=args.command == "scheduler"))
+        except ConfigError as error:
+            sys.stderr.write(f"ehrenamt: {error}\n")
+            return 2
     elif args.command == "push":
         asyncio.run(_push(settings))
     elif args.command == "migrate":

@@ -17,7 +17,7 @@ from bot.channels.telegram.polling import Counts, Outage, Poller, Update, until_
 from bot.channels.telegram.sender import Sender
 from bot.channels.telegram.transport import Transient, Transport
 from bot.channels.telegram.webhook import start_webhook_server
-from bot.config import Settings
+from bot.config import ConfigError, Settings
 from exchange.people import mark_unreachable
 from push.deliver import Audience
 from push.jobs import Scheduled, TickReport, start_scheduler, tick
@@ -109,9 +109,16 @@ def start_link(username: str) -> Callable[[str], str]:
 def build_front(settings: Settings) -> Front:
     assert settings.telegram_bot_token is not None
     token = settings.telegram_bot_token.get_secret_value()
-    if settings.bot_framework == "aiogram":
-        return AiogramFront(token, settings.telegram_api_url)
-    return PtbFront(token, settings.telegram_api_url)
+    try:
+        if settings.bot_framework == "aiogram":
+            return AiogramFront(token, settings.telegram_api_url)
+        return PtbFront(token, settings.telegram_api_url)
+    except ModuleNotFoundError as error:
+        # Each framework is an extra: a deployment installs the one it runs.
+        raise ConfigError(
+            f"BOT_FRAMEWORK={settings.bot_framework} needs {error.name}, which is not installed: "
+            f"pip install 'ehrenamtsboerse[{settings.bot_framework}]'"
+        ) from None
 
 
 class TelegramBot:
