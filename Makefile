@@ -3,18 +3,20 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
+# Exact versions with hashes of everything development installs (`make lock` writes it).
+LOCK := requirements/dev.lock
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml $(LOCK) | cksum | cut -d' ' -f1)
 PO_FILES := $(wildcard locales/*/LC_MESSAGES/messages.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 ARGS ?=
 
-.PHONY: install chat run migrate test lint format typecheck test-postgres bench bench-telegram bench-matching bench-sender \
+.PHONY: install lock chat run migrate test lint format typecheck test-postgres bench bench-telegram bench-matching bench-sender \
         bench-faults bench-load bench-newsletter bench-statistics \
         i18n-extract i18n-update i18n-compile i18n-check migration clean
 
 install: $(STAMP) $(MO_FILES)
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(LOCK)
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null || { \
 		echo "Ehrenamtsbörse needs Python 3.11 or newer; '$(PYTHON)' is $$($(PYTHON) --version 2>&1)."; \
 		echo "Install a newer Python and run for example: make PYTHON=python3.12 $(MAKECMDGOALS)"; exit 1; }
@@ -24,11 +26,17 @@ $(STAMP): pyproject.toml
 		echo "Then remove it and try again: rm -rf $(VENV) && make $(MAKECMDGOALS)"; exit 1; }
 	@echo "Installing the bot and its libraries into $(VENV): about a minute, once ..."
 	@$(BIN)/python -m pip install -q --disable-pip-version-check --upgrade pip
-	@$(BIN)/python -m pip install -q --disable-pip-version-check -e '.[dev]'
+	@$(BIN)/python -m pip install -q --disable-pip-version-check --require-hashes -r $(LOCK)
+	@$(BIN)/python -m pip install -q --disable-pip-version-check --no-deps -e .
 	@rm -f $(VENV)/.installed-* && touch $@
 
 locales/%.mo: locales/%.po $(STAMP)
 	@$(BIN)/python -m locales.catalogs compile
+
+## Write requirements/dev.lock (exact versions, with hashes) from pyproject.toml's dependencies.
+lock: install
+	$(BIN)/pip-compile -q --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url \
+		--no-emit-find-links --extra dev --extra ptb --extra aiogram -o $(LOCK) pyproject.toml
 
 ## Chat with the bot in the terminal (ARGS="--user erika --language de" to play someone).
 chat: install
