@@ -32,7 +32,6 @@ import logging
 import os
 import platform
 import pstats
-import resource
 import subprocess
 import sys
 import tempfile
@@ -44,6 +43,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from benchmarks.matching import load
+from benchmarks.matching_measure import cpu_time, memory_mb
 from bot.process import tune_garbage_collector
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -98,26 +99,6 @@ async def generate(path: Path, volunteers: int, requests: int) -> dict[str, int]
 
 
 # --- measuring (in the subprocess) ------------------------------------------------------------------
-
-
-def cpu_time() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
-
-
-def memory_mb(field: str) -> float:
-    """`VmHWM` (peak) or `VmRSS` (now) of this process image, in MB.
-
-    Not `ru_maxrss`: Linux carries the parent's peak over into a child it starts, and the parent
-    here held the generated data.
-    """
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith(f"{field}:"):
-                return int(line.split()[1]) / 1024  # kB
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
 def checksum(rows: dict[str, Any]) -> str:
@@ -277,13 +258,6 @@ def row(m: Measurement) -> str:
         f"{m.what:<6} {m.volunteers:>10,} {m.requests:>8,} {m.seconds:>8.2f} {m.cpu_seconds:>7.2f} "
         f"{m.peak_rss_mb:>7.0f} {m.rss_after_imports_mb:>7.0f} {m.statements:>9,} {m.checksum:>16}"
     )
-
-
-def load() -> str:
-    try:
-        return " ".join(f"{value:.2f}" for value in os.getloadavg())
-    except OSError:
-        return "?"
 
 
 def median(runs: list[Measurement]) -> Measurement:

@@ -516,7 +516,3 @@ def published(figures: Figures) -> Figures:
             rows.append((key, tuple(_shown(column, named) for column in table.columns)))
         tables.append(replace(table, rows=tuple(rows)))
     return replace(figures, tables=tuple(tables))
-
-
-def is_small(value: Shown) -> bool:
-    return isinstance(value, str)
