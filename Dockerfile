@@ -1,5 +1,6 @@
 # The bot as an image: `docker build --build-arg FRAMEWORK=aiogram .` (default: ptb). Multi-stage:
-# the build stage installs the package with the one Telegram framework it runs and compiles the
+# the build stage installs the locked versions (requirements/<framework>.lock, hashes checked) with
+# the one Telegram framework it runs, then the package, and compiles the
 # translation catalogs; the image runs as an unprivileged user. See compose.yaml.
 ARG PYTHON=3.12
 
@@ -7,6 +8,7 @@ FROM python:${PYTHON}-slim AS build
 ARG FRAMEWORK=ptb
 WORKDIR /src
 COPY pyproject.toml README.md ./
+COPY requirements ./requirements
 COPY bot ./bot
 COPY engine ./engine
 COPY exchange ./exchange
@@ -19,7 +21,9 @@ COPY synthetic ./synthetic
 COPY town ./town
 COPY vocabulary ./vocabulary
 RUN python -m venv /venv \
-    && /venv/bin/pip install --no-cache-dir --disable-pip-version-check ".[${FRAMEWORK}]" \
+    && /venv/bin/pip install --no-cache-dir --disable-pip-version-check --require-hashes \
+        -r "requirements/${FRAMEWORK}.lock" \
+    && /venv/bin/pip install --no-cache-dir --disable-pip-version-check --no-deps . \
     && cd / && /venv/bin/python -c "from locales.catalogs import compile_catalogs; compile_catalogs()"
 
 FROM python:${PYTHON}-slim

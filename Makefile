@@ -3,9 +3,15 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-# Exact versions with hashes of everything development installs (`make lock` writes it).
+# Exact versions with hashes (`make lock` writes them): everything development installs, and
+# what the bot alone needs (`make chat`), also with one Telegram framework (the Dockerfile's).
 LOCK := requirements/dev.lock
-STAMP := $(VENV)/.installed-$(shell cat pyproject.toml $(LOCK) | cksum | cut -d' ' -f1)
+BASE_LOCK := requirements/base.lock
+STAMP := $(VENV)/.installed-dev-$(shell cat pyproject.toml $(LOCK) | cksum | cut -d' ' -f1)
+BASE_STAMP := $(VENV)/.installed-base-$(shell cat pyproject.toml $(BASE_LOCK) | cksum | cut -d' ' -f1)
+PIP := $(BIN)/python -m pip -q --disable-pip-version-check
+PIP_COMPILE := $(BIN)/pip-compile -q --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url \
+	--no-emit-find-links
 PO_FILES := $(wildcard locales/*/LC_MESSAGES/messages.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 ARGS ?=
@@ -16,7 +22,8 @@ ARGS ?=
 
 install: $(STAMP) $(MO_FILES)
 
-$(STAMP): pyproject.toml $(LOCK)
+# A venv with pip, on Python 3.11 or newer; otherwise say what to do.
+define venv
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null || { \
 		echo "Ehrenamtsbörse needs Python 3.11 or newer; '$(PYTHON)' is $$($(PYTHON) --version 2>&1)."; \
 		echo "Install a newer Python and run for example: make PYTHON=python3.12 $(MAKECMDGOALS)"; exit 1; }
@@ -24,22 +31,42 @@ $(STAMP): pyproject.toml $(LOCK)
 	@$(BIN)/python -m pip --version >/dev/null 2>&1 || { \
 		echo "$(VENV) has no pip (on Debian and Ubuntu: sudo apt install python3-venv)."; \
 		echo "Then remove it and try again: rm -rf $(VENV) && make $(MAKECMDGOALS)"; exit 1; }
-	@echo "Installing the bot and its libraries into $(VENV): about a minute, once ..."
-	@$(BIN)/python -m pip install -q --disable-pip-version-check --upgrade pip
-	@$(BIN)/python -m pip install -q --disable-pip-version-check --require-hashes -r $(LOCK)
-	@$(BIN)/python -m pip install -q --disable-pip-version-check --no-deps -e .
-	@rm -f $(VENV)/.installed-* && touch $@
+endef
 
-locales/%.mo: locales/%.po $(STAMP)
-	@$(BIN)/python -m locales.catalogs compile
+# Installs $(1) (a lock file) and the bot itself, saying how much and how long (one shell command).
+define install_locked
+echo "Installing $$(grep -c '^[a-z0-9]' $(1)) packages into $(VENV): about a minute, once ..." \
+	&& $(PIP) install --upgrade pip && $(PIP) install --require-hashes -r $(1) \
+	&& $(PIP) install --no-deps -e .
+endef
 
-## Write requirements/dev.lock (exact versions, with hashes) from pyproject.toml's dependencies.
+$(STAMP): pyproject.toml $(LOCK)
+	$(venv)
+	@$(call install_locked,$(LOCK))
+	@rm -f $(VENV)/.installed-* && touch $@ $(BASE_STAMP)
+
+# What the chat needs: the bot's own libraries, no Telegram framework, no development tools.
+# A development install has all of it.
+$(BASE_STAMP): pyproject.toml $(BASE_LOCK)
+	$(venv)
+	@test -e $(STAMP) || { $(call install_locked,$(BASE_LOCK)) ; }
+	@rm -f $(VENV)/.installed-base-* && touch $@
+
+locales/%.mo: locales/%.po $(BASE_STAMP)
+	@$(BIN)/pybabel -q compile -D messages -i $< -o $@
+
+## Write the lock files (exact versions, with hashes) from pyproject.toml's dependencies; the
+## smaller ones start as copies of the full one, so every lock has the same versions.
 lock: install
-	$(BIN)/pip-compile -q --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url \
-		--no-emit-find-links --extra dev --extra ptb --extra aiogram -o $(LOCK) pyproject.toml
+	$(PIP_COMPILE) --extra dev --extra ptb --extra aiogram -o $(LOCK) pyproject.toml
+	cp $(LOCK) $(BASE_LOCK) && $(PIP_COMPILE) -o $(BASE_LOCK) pyproject.toml
+	for extra in ptb aiogram; do \
+		cp $(LOCK) requirements/$$extra.lock && \
+		$(PIP_COMPILE) --extra $$extra -o requirements/$$extra.lock pyproject.toml || exit 1; \
+	done
 
 ## Chat with the bot in the terminal (ARGS="--user erika --language de" to play someone).
-chat: install
+chat: $(BASE_STAMP) $(MO_FILES)
 	@$(BIN)/python -m bot chat $(ARGS)
 
 ## Run the bot on Telegram (TELEGRAM_BOT_TOKEN in .env; see .env.example).
@@ -101,14 +128,20 @@ bench-statistics: install
 ## Every benchmark.
 bench: bench-telegram bench-matching bench-sender bench-faults bench-load bench-newsletter bench-statistics
 
+## The translation workflow: extract the template with pybabel (babel.cfg maps the files), merge
+## it into every catalog (English is filled from the message ids), compile; check is strict.
 i18n-extract: install
-	$(BIN)/python -m locales.catalogs extract
+	$(BIN)/pybabel extract -F babel.cfg -o locales/messages.pot --no-default-keywords -k _ -k _n:1,2 \
+		-c TRANSLATORS: --strip-comments --add-location=file --sort-output -w 100 \
+		--project=Ehrenamtsbörse --version=1 --copyright-holder="the Ehrenamtsbörse contributors" .
 
-i18n-update: install
-	$(BIN)/python -m locales.catalogs update
+i18n-update: i18n-extract
+	$(BIN)/pybabel update -i locales/messages.pot -d locales -D messages -w 100 --ignore-obsolete \
+		--ignore-pot-creation-date
+	$(BIN)/python -m locales.catalogs english
 
 i18n-compile: install
-	$(BIN)/python -m locales.catalogs compile
+	$(BIN)/pybabel compile -d locales -D messages --statistics
 
 i18n-check: install
 	$(BIN)/python -m locales.catalogs check

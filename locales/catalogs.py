@@ -1,12 +1,13 @@
-"""Extract, update, compile and check the translation catalogs.
+"""The translation catalogs beyond pybabel: the deployment-file extractor, filling English, compiling
+where pybabel is not at hand, and the strict check.
 
-`python -m locales.catalogs extract|update|compile|check`, or the `make i18n-*` targets. Message ids
-are English; the English catalog is filled from them on update, every other language by translators.
+`make i18n-update` runs `pybabel extract` and `pybabel update` (babel.cfg maps the files), then
+`python -m locales.catalogs english`; `make i18n-check` runs `python -m locales.catalogs check`.
+Message ids are English: the English catalog is filled from them, every other language by translators.
 """
 
 from __future__ import annotations
 
-import copy
 import re
 import sys
 import tomllib
@@ -18,6 +19,7 @@ from typing import IO, Any
 
 from babel.messages.catalog import Catalog, Message
 from babel.messages.extract import extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
 
@@ -27,14 +29,8 @@ ROOT = LOCALES_DIR.parent
 TEMPLATE = LOCALES_DIR / f"{DOMAIN}.pot"
 SOURCE_LANGUAGE = "en"
 KEYWORDS: dict[str, Any] = {"_": None, "_n": (1, 2)}
-METHOD_MAP = [
-    ("bot/**.py", "python"),
-    ("engine/**.py", "python"),
-    ("handlers/**.py", "python"),
-    ("push/**.py", "python"),
-    ("vocabulary/**.py", "python"),
-    ("town/deployments/**.toml", "locales.catalogs:extract_deployment"),
-]
+# pybabel's mapping of files to extractors, which the check reads too.
+MAPPING = ROOT / "babel.cfg"
 # Telegram refuses messages longer than this.
 TELEGRAM_TEXT_LIMIT = 4096
 _HEADER: dict[str, Any] = {
@@ -75,9 +71,12 @@ def extract_deployment(
 def extract() -> Catalog:
     """Collect every translatable message from the source into a fresh template."""
     template = Catalog(domain=DOMAIN, charset="utf-8", fuzzy=False, **_HEADER)
+    with MAPPING.open() as file:
+        method_map, options_map = parse_mapping_cfg(file, str(MAPPING))  # type: ignore[no-untyped-call]
     for filename, lineno, message, comments, context in extract_from_dir(
         str(ROOT),
-        METHOD_MAP,
+        method_map,
+        options_map,
         keywords=KEYWORDS,
         comment_tags=("TRANSLATORS:",),
         strip_comment_tags=True,
@@ -98,31 +97,15 @@ def _read(path: Path, locale: str | None = None) -> Catalog:
         return read_po(file, locale=locale, domain=DOMAIN)
 
 
-def update() -> None:
-    """Write the template, merge it into every catalog and fill English from the message ids."""
-    template = extract()
-    _write(template, TEMPLATE)
-    for code in LANGUAGES:
-        path = catalog_path(code)
-        if path.exists():
-            catalog = _read(path, code)
-        else:
-            catalog = Catalog(locale=code, domain=DOMAIN, fuzzy=False, **_HEADER)
-        _write(merge(code, catalog, template), path)
-
-
-def merge(code: str, catalog: Catalog, template: Catalog) -> Catalog:
-    """Bring one language's catalog in step with the template; English is filled from the ids."""
-    # A copy: Babel adds the template's own message objects for new entries, so filling English
-    # would otherwise fill every language merged after it with English too.
-    catalog.update(copy.deepcopy(template), no_fuzzy_matching=False)
-    catalog.obsolete.clear()
-    if code == SOURCE_LANGUAGE:
-        for message in catalog:
-            if message.id and (message.fuzzy or not _translated(message)):
-                message.string = message.id
-                message.flags.discard("fuzzy")
-    return catalog
+def fill_english(path: Path | None = None) -> None:
+    """Fill the English catalog from the message ids (after `pybabel update`)."""
+    path = path or catalog_path(SOURCE_LANGUAGE)
+    catalog = _read(path, SOURCE_LANGUAGE)
+    for message in catalog:
+        if message.id and (message.fuzzy or not _translated(message)):
+            message.string = message.id
+            message.flags.discard("fuzzy")
+    _write(catalog, path)
 
 
 def compile_catalogs() -> None:
@@ -215,10 +198,8 @@ def check() -> list[Problem]:
 
 def main(argv: list[str]) -> int:
     command = argv[0] if argv else "check"
-    if command == "extract":
-        _write(extract(), TEMPLATE)
-    elif command == "update":
-        update()
+    if command == "english":
+        fill_english()
     elif command == "compile":
         compile_catalogs()
     elif command == "check":
@@ -227,7 +208,7 @@ def main(argv: list[str]) -> int:
             print(problem)
         return 1 if problems else 0
     else:
-        print("usage: python -m locales.catalogs extract|update|compile|check", file=sys.stderr)
+        print("usage: python -m locales.catalogs english|compile|check", file=sys.stderr)
         return 2
     return 0
 

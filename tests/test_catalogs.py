@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import io
+import shutil
+from pathlib import Path
 
 from babel.messages.catalog import Catalog
-from babel.messages.pofile import read_po
+from babel.messages.frontend import CommandLineInterface
+from babel.messages.pofile import read_po, write_po
 
 from engine.i18n import Translator, _, _n
-from locales import LANGUAGES, catalog_path
-from locales.catalogs import TEMPLATE, check, check_catalog, extract_deployment, merge
+from locales import LANGUAGES, LOCALES_DIR, catalog_path
+from locales.catalogs import TEMPLATE, check, check_catalog, extract_deployment, fill_english
 
 
 def _template_ids() -> set[str]:
@@ -26,13 +29,28 @@ def test_all_catalogs_are_complete_and_current() -> None:
     assert [str(problem) for problem in check()] == []
 
 
-def test_a_new_message_stays_untranslated_in_every_language_but_english() -> None:
-    template = Catalog(locale=None)
-    template.add("A brand-new message.")
-    merged = {code: merge(code, Catalog(locale=code), template) for code in LANGUAGES}
-    assert merged["en"]["A brand-new message."].string == "A brand-new message."
-    for code in set(LANGUAGES) - {"en"}:
-        assert not merged[code]["A brand-new message."].string, code
+def test_the_pybabel_update_leaves_a_new_message_untranslated_in_every_language_but_english(
+    tmp_path: Path,
+) -> None:
+    """`make i18n-update`'s steps: pybabel merges the template, English is filled from the ids,
+    and every translation there was stays."""
+    locales = tmp_path / "locales"
+    shutil.copytree(LOCALES_DIR, locales, ignore=shutil.ignore_patterns("*.py", "*.mo", "__*"))
+    with TEMPLATE.open("rb") as file:
+        template = read_po(file)
+    template.add("A brand-new message.", locations=[("handlers/new.py", None)])
+    with (locales / "messages.pot").open("wb") as file:
+        write_po(file, template, width=100, sort_output=True, include_lineno=False)
+    update = ["pybabel", "-q", "update", "-i", str(locales / "messages.pot"), "-d", str(locales)]
+    CommandLineInterface().run([*update, "-D", "messages", "-w", "100", "--ignore-obsolete"])
+    fill_english(locales / "en" / "LC_MESSAGES" / "messages.po")
+
+    for code in LANGUAGES:
+        with (locales / code / "LC_MESSAGES" / "messages.po").open("rb") as file:
+            merged = read_po(file, locale=code)
+        new = merged["A brand-new message."].string
+        assert new == ("A brand-new message." if code == "en" else ""), code
+        assert merged["Thank you!"].string == _catalog(code)["Thank you!"].string, code
 
 
 def test_check_fails_when_an_entry_is_removed() -> None:
