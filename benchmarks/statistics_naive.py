@@ -30,6 +30,7 @@ from storage.models import (
     Match,
     MatchState,
     RequestStatus,
+    StartLinkTally,
     VolunteerCategory,
     VolunteerDistrict,
     VolunteerProfile,
@@ -232,6 +233,17 @@ async def recompute(
         for column in (*DECLINE_REASONS, "total")
     }
     tables["declines_by_month"] = declines
+
+    links: Rows = {}
+    for tally in (await session.exec(select(StartLinkTally))).all():
+        inside = period.start <= tally.day <= period.end
+        if inside and (municipalities is None or tally.municipality in municipalities):
+            for key in ((tally.code,), (TOTAL,)):
+                row = links.setdefault(key, {"link_opened": 0, "link_joined": 0})
+                row["link_opened"] += tally.opened
+                row["link_joined"] += tally.joined
+    links.setdefault((TOTAL,), {"link_opened": 0, "link_joined": 0})
+    tables["start_links"] = links
     return tables
 
 

@@ -275,16 +275,15 @@ class DialogueCore:
         if name == commands.START:
             ctx.conversation.stack = []
             code = argument.strip()[:64]
+            if code and self.entrances.start_link is not None:
+                return await self.nav.apply(
+                    ctx, await resolve(self.entrances.start_link(ctx, code))
+                )
             if ctx.user is not None:
-                entrance = self.entrances.start_code
-                if entrance is not None and code.startswith(self.entrances.start_code_prefixes):
-                    return await self.nav.apply(ctx, Goto(entrance, data={"start_code": code}))
                 return await self.nav.apply(
                     ctx, Goto(self.entrances.home, notes=(_("Welcome back!"),))
                 )
-            return await self.nav.apply(
-                ctx, Goto(self.entrances.welcome, data={"start_code": code} if code else {})
-            )
+            return await self.nav.apply(ctx, Goto(self.entrances.welcome))
         if name == commands.MENU:
             if ctx.user is None:
                 return await self._retry_or_start(

@@ -221,11 +221,9 @@ class Entrances:
     home: Target  # the main menu of someone registered
     language: Target  # called by /language
     erase: Target  # called by /delete
-    # Where someone registered who opens a start link (/start <code>) whose code begins with one
-    # of `start_code_prefixes` is led, with the code as `start_code` in the draft; other codes
-    # (a poster's district) lead to the main menu.
-    start_code: Target | None = None
-    start_code_prefixes: tuple[str, ...] = ()
+    # What a start link (/start <code>) leads to, for someone registered or new: the dialogues
+    # decide (a poster's district, an invitation); without it, the code is ignored.
+    start_link: Callable[[Ctx, str], MaybeAwaitable[Outcome]] | None = None
 
 
 class Dialogues:

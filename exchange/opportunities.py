@@ -145,6 +145,22 @@ async def of_organisation(
     return list((await session.exec(query)).all())
 
 
+async def open_of_organisation(
+    session: AsyncSession, organisation: Organisation, limit: int
+) -> list[Opportunity]:
+    """The organisation's open posts, the newest first: what its flyer's link shows."""
+    query = (
+        select(Opportunity)
+        .where(
+            Opportunity.organisation_id == organisation.id,
+            Opportunity.status == OpportunityStatus.OPEN,
+        )
+        .order_by(col(Opportunity.created_at).desc(), col(Opportunity.id).desc())
+        .limit(limit)
+    )
+    return list((await session.exec(query)).all())
+
+
 async def own(
     session: AsyncSession, organisation: Organisation, opportunity_id: object
 ) -> Opportunity | None:

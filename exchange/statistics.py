@@ -29,6 +29,7 @@ from storage.models import (
     Match,
     MatchState,
     RequestStatus,
+    StartLinkTally,
     VolunteerCategory,
     VolunteerDistrict,
     VolunteerProfile,
@@ -63,6 +64,7 @@ VOLUNTEER_COLUMNS = ("new", "active")
 RETENTION_COLUMNS = ("joined", "due_3_months", "active_3_months", "due_6_months", "active_6_months")
 DECLINE_REASONS = ("no_time", "too_far", "not_my_kind", "booked", "unsaid")
 DECLINE_COLUMNS = (*DECLINE_REASONS, "total")
+START_LINK_COLUMNS = ("link_opened", "link_joined")
 # Figures that are not counts of people or requests: shown as they are, or hidden with their base.
 DERIVED = {"median_hours_to_match": "matched", "hours": "helps"}
 TOTAL = "all"
@@ -158,6 +160,7 @@ M = table_of(Match).c
 VC = table_of(VolunteerCategory).c
 VD = table_of(VolunteerDistrict).c
 VP = table_of(VolunteerProfile).c
+SL = table_of(StartLinkTally).c
 
 
 # When a volunteer accepted; a match from before `accepted_at` was kept has its last answer only.
@@ -474,6 +477,28 @@ async def _decline_table(
     return Table("declines_by_month", ("month",), DECLINE_COLUMNS, tuple(rows))
 
 
+async def _start_link_table(
+    connection: AsyncConnection, period: Period, municipalities: frozenset[str] | None
+) -> Table:
+    """Start links opened, and the people who agreed to the privacy notice after opening one,
+    most opened first. A link that names no municipality counts for the whole deployment only."""
+    query = (
+        sa.select(SL.code, func.sum(SL.opened), func.sum(SL.joined))
+        .where(SL.day >= period.start, SL.day <= period.end)
+        .group_by(SL.code)
+    )
+    if municipalities is not None:
+        query = query.where(SL.municipality.in_(municipalities))
+    found = [
+        (str(code), int(opened or 0), int(joined or 0))
+        for code, opened, joined in (await connection.execute(query)).all()
+    ]
+    found.sort(key=lambda row: (-row[1], row[0]))
+    rows = [((code,), (opened, joined)) for code, opened, joined in found]
+    total = (sum(row[1] for row in found), sum(row[2] for row in found))
+    return Table("start_links", ("link",), START_LINK_COLUMNS, (*rows, ((TOTAL,), total)))
+
+
 async def compute(
     session: AsyncSession,
     period: Period,
@@ -491,6 +516,7 @@ async def compute(
     tables.append(await _volunteer_table(connection, period, profiles, everyone=everyone))
     tables.append(await _retention_table(connection, period, profiles, now))
     tables.append(await _decline_table(connection, period, municipalities))
+    tables.append(await _start_link_table(connection, period, municipalities))
     return Figures(period, municipalities, now, tuple(tables))
 
 

@@ -5,7 +5,6 @@ a flow or step that does not exist fails at import."""
 from __future__ import annotations
 
 from engine.steps import Dialogues, Entrances
-from exchange import invitations
 from handlers import (
     agency,
     boerse,
@@ -16,6 +15,7 @@ from handlers import (
     figures,
     invitation,
     language,
+    links,
     menu,
     my_requests,
     news,
@@ -31,7 +31,7 @@ from handlers import (
     talk,
     volunteer,
 )
-from handlers.targets import CONSENT, ERASE, INVITATION, LANGUAGE, MAIN_MENU, WELCOME
+from handlers.targets import CONSENT, ERASE, LANGUAGE, MAIN_MENU, WELCOME
 
 DIALOGUES = Dialogues(
     (
@@ -58,6 +58,7 @@ DIALOGUES = Dialogues(
         donations.FLOW,
         talk.FLOW,
         figures.FLOW,
+        links.FLOW,
     ),
     {
         **offers.ACTIONS,
@@ -73,7 +74,6 @@ DIALOGUES = Dialogues(
         home=MAIN_MENU,
         language=LANGUAGE,
         erase=ERASE,
-        start_code=INVITATION,
-        start_code_prefixes=(invitations.PREFIX, invitations.HANDOVER_PREFIX),
+        start_link=links.start_link,
     ),
 )

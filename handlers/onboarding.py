@@ -10,9 +10,10 @@ from __future__ import annotations
 from engine.i18n import Msg, Raw, _
 from engine.steps import Ctx, End, Flow, Goto, Outcome, Prompt, Say, Step
 from engine.types import Button
-from exchange import invitations, people
+from exchange import people
+from handlers import links
 from handlers.language import language_buttons, set_language
-from handlers.targets import INVITATION, MAIN_MENU, ONBOARDING
+from handlers.targets import INVITATION, LINKED_POSITIONS, MAIN_MENU, ONBOARDING
 from storage.models import Role
 
 CONSENT_YES = "consent:yes"
@@ -67,7 +68,7 @@ def _ask_privacy(ctx: Ctx) -> Prompt:
     )
 
 
-def _consent_given(ctx: Ctx, payload: str) -> Outcome:
+async def _consent_given(ctx: Ctx, payload: str) -> Outcome:
     if payload == NOTICE:
         return Say(Raw(ctx.deployment.agency.notice(ctx.language) or ""))
     if ctx.user is not None:
@@ -91,12 +92,12 @@ def _consent_given(ctx: Ctx, payload: str) -> Outcome:
         now=ctx.now,
     )
     thanks = (_("Thank you!"),)
-    code = ctx.data.get("start_code")
-    if isinstance(code, str) and code.startswith((invitations.PREFIX, invitations.HANDOVER_PREFIX)):
-        return Goto(INVITATION, notes=thanks, data={"start_code": code})
+    linked = await links.after_consent(ctx, thanks)
+    if linked is not None:
+        return linked
     return (
         Goto("role", notes=thanks)
-        if len(municipalities) == 1
+        if ctx.user.municipality is not None
         else Goto("municipality", notes=thanks)
     )
 
@@ -117,8 +118,11 @@ def _consent_renewed(ctx: Ctx, payload: str) -> Outcome:
     return Goto(MAIN_MENU, notes=(_("Thank you!"),))
 
 
-def _single_municipality(ctx: Ctx) -> bool:
-    return len(ctx.deployment.municipalities) == 1
+def _municipality_known(ctx: Ctx) -> bool:
+    """One municipality only, or a district's start link said which."""
+    return len(ctx.deployment.municipalities) == 1 or (
+        ctx.user is not None and ctx.user.municipality is not None
+    )
 
 
 def _ask_municipality(ctx: Ctx) -> Prompt:
@@ -155,14 +159,14 @@ FLOW = Flow(
         "privacy": Step(
             ask=_ask_privacy,
             on_choice=_consent_given,
-            next=("role", "municipality", MAIN_MENU, INVITATION),
+            next=("role", "municipality", MAIN_MENU, INVITATION, LINKED_POSITIONS),
             back="language",
         ),
         "municipality": Step(
             ask=_ask_municipality,
             on_choice=_municipality_chosen,
             next=("role",),
-            skip=_single_municipality,
+            skip=_municipality_known,
         ),
         "role": Step(ask=ask_role, on_choice=role_chosen, next=(MAIN_MENU,), back="municipality"),
     },

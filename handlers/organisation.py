@@ -13,7 +13,7 @@ from engine.i18n import Msg, Raw, Text, _, lines, paragraphs
 from engine.steps import SUMMARY, Ctx, Flow, Goto, Outcome, Prompt, Step, resolve
 from engine.types import Button
 from engine.widgets import after, free_text, single_choice, summary
-from exchange import organisations
+from exchange import links, organisations
 from handlers import targets
 from handlers.targets import MAIN_MENU, ORGANISATION_CARD, REGISTER_ORGANISATION
 from storage.models import Organisation, OrganisationStatus, Role
@@ -225,7 +225,15 @@ async def _ask_card(ctx: Ctx) -> Prompt:
     title = _("🏛️ {name}", name=Raw(organisation.name))
     if organisation.status == OrganisationStatus.APPROVED:
         return Prompt(
-            paragraphs(title, details, _("What would you like to do?")),
+            paragraphs(
+                title,
+                details,
+                _(
+                    "🔗 The link to your positions, for your flyer or website: {link}",
+                    link=Raw(ctx.start_link(links.organisation_code(organisation))),
+                ),
+                _("What would you like to do?"),
+            ),
             (
                 (Button(NEW_OPPORTUNITY, _("➕ New opportunity")),),
                 (Button(OUR_OPPORTUNITIES, _("📋 Our opportunities")),),

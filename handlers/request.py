@@ -173,13 +173,20 @@ def draft_when(data: dict[str, Any]) -> Text:
 
 
 def _ask_district(ctx: Ctx) -> Prompt:
-    buttons = [Button(PICK + value, label) for value, label in district_options(ctx.municipality)]
+    options = district_options(ctx.municipality)
+    own = ctx.user.district if ctx.user is not None else None
+    first = [
+        (Button(PICK + value, _("📍 {district}", district=label)),)
+        for value, label in options
+        if value == own
+    ]
+    others = [Button(PICK + value, label) for value, label in options if value != own]
     question = _about(
         ctx,
         _("In which district do you need help? Choose, or share your location."),
         _("In which district does {name} need help? Choose, or share the location."),
     )
-    return Prompt(question, rows(buttons, 2), request_location=True)
+    return Prompt(question, (*first, *rows(others, 2)), request_location=True)
 
 
 def _district_chosen(ctx: Ctx, payload: str) -> Outcome:

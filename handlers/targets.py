@@ -72,3 +72,4 @@ TALK_FLOW = "talk"
 TALK = Target(TALK_FLOW, "write")
 FIGURES_FLOW = "figures"
 FIGURES = Target(FIGURES_FLOW, "period")
+LINKED_POSITIONS = Target("linked", "positions")

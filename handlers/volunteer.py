@@ -96,7 +96,16 @@ def _categories_done(ctx: Ctx) -> Outcome:
                     ),
                 )
             )
+    _preselect_own_district(ctx)
     return after(ctx, "districts")
+
+
+def _preselect_own_district(ctx: Ctx) -> None:
+    """A new profile starts with the district of the person's poster link ticked."""
+    own = ctx.user.district if ctx.user is not None else None
+    valid = {value for value, _label in district_options(ctx.municipality)}
+    if "districts" not in ctx.data and own in valid:
+        ctx.data["districts"] = [own]
 
 
 def _district_from_location(ctx: Ctx, latitude: float, longitude: float) -> Outcome:

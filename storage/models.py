@@ -149,6 +149,9 @@ class User(SQLModel, table=True):
     language: str = Field(max_length=16)
     role: Role | None = Field(default=None, sa_type=enum_text(Role, 20))
     municipality: str | None = Field(default=None, max_length=40)
+    # The district of a poster's start link (/start d-<district>): offered first wherever a
+    # district is chosen.
+    district: str | None = Field(default=None, max_length=40)
     consent_version: str = Field(max_length=20)
     consent_at: datetime = Field(sa_type=UTCDateTime)
     created_at: datetime = Field(sa_type=UTCDateTime)
@@ -162,6 +165,22 @@ class User(SQLModel, table=True):
     # Whether they hold a granted role in the agency (`StaffRole`, kept by `exchange.staff`), so
     # that showing everyone else's menu needs no look at the roles.
     staff: bool = Field(default=False, sa_column_kwargs={"server_default": text("false")})
+
+
+class StartLinkTally(SQLModel, table=True):
+    """How often a start link (/start <code>) was opened on a day, and how often it led someone to
+    agree to the privacy notice: for the agency's figures. No person is in it."""
+
+    __tablename__ = "start_link_tallies"
+    __table_args__ = (UniqueConstraint("day", "code"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    day: date  # in the deployment's time zone
+    # "d-<district>", "o-<organisation>", or "invitation" and "other" for codes not shown as such.
+    code: str = Field(max_length=48)
+    municipality: str | None = Field(default=None, max_length=40)
+    opened: int = 0
+    joined: int = 0
 
 
 class Conversation(SQLModel, table=True):

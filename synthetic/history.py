@@ -37,6 +37,7 @@ from storage.models import (
     RequestStatus,
     Role,
     SignupStatus,
+    StartLinkTally,
     User,
     VolunteerCategory,
     VolunteerDistrict,
@@ -74,7 +75,12 @@ MODELS: dict[str, type[SQLModel]] = {
     "matches": Match,
     "events": Event,
     "event_signups": EventSignup,
+    "start_link_tallies": StartLinkTally,
 }
+# Of the people who joined during the period, how many came through a start link (a district's
+# poster, or another code), and how many opened one for each who then joined.
+ARRIVED_BY_LINK = 0.3
+OPENED_PER_JOINED = 2.5
 CHUNK = 10_000
 
 T = TypeVar("T")
@@ -211,6 +217,7 @@ def history_rows(
         town.add_coordinator()
         town.add_requests(requests)
         town.add_events()
+        town.add_start_links()
         town.count_offers()
     finally:
         if collecting:
@@ -893,6 +900,26 @@ class _Town:
                     "updated_at": ends,
                 }
             )
+
+    # --- start links -------------------------------------------------------------------------
+
+    def add_start_links(self) -> None:
+        """Posters' links opened and followed by joining, counted per day and link."""
+        rng = self.rng
+        tallies: dict[tuple[date, str], dict[str, int]] = {}
+        for user in self.tables["users"]:
+            if user["created_at"] < self.start or rng.random() >= ARRIVED_BY_LINK:
+                continue
+            code = f"d-{DISTRICTS.draw(rng)}" if rng.random() < 0.8 else "other"
+            day = user["created_at"].astimezone(TZ).date()
+            tally = tallies.setdefault((day, code), {"opened": 0, "joined": 0})
+            tally["joined"] += 1
+            tally["opened"] += 1 + int(rng.random() < OPENED_PER_JOINED - 1)
+            tally["opened"] += int(rng.random() < OPENED_PER_JOINED - 2)
+        self.tables["start_link_tallies"] = [
+            {"id": number, "day": day, "code": code, "municipality": MUNICIPALITY, **counts}
+            for number, ((day, code), counts) in enumerate(sorted(tallies.items()), 1)
+        ]
 
     # --- the volunteers' counters ------------------------------------------------------------
 

@@ -134,13 +134,21 @@ async def test_command_menu_is_set_per_language(bot: BotProcess) -> None:
     assert commands[("default", "en")][1]["description"] == "Open the main menu"
 
 
-async def test_deep_link_reaches_the_core(bot: BotProcess, database_url: str) -> None:
+async def test_a_posters_deep_link_preselects_its_district(
+    bot: BotProcess, database_url: str
+) -> None:
     person = bot.standin.user(1003, "Poster", language_code="de")
-    await person.send_text("/start buedesheim")
+    await person.send_text("/start d-kempten")
     await person.wait_for_message()
     conversation = await stored_conversation(database_url, "telegram:1003")
     assert conversation is not None
-    assert conversation.data == {"start_code": "buedesheim"}
+    assert conversation.data == {"start_code": "d-kempten"}
+    await person.press("Deutsch")
+    await person.wait_for_message()
+    await person.press("✅ Ich stimme zu")
+    assert "Wie möchten Sie mitmachen?" in (await person.wait_for_message()).text
+    user = await stored_user(database_url, "telegram:1003")
+    assert user is not None and user.district == "kempten"
 
 
 async def test_sticker_and_forged_button_get_a_clear_answer(bot: BotProcess) -> None:

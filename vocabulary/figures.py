@@ -23,6 +23,7 @@ from bidi import get_base_level, get_display  # type: ignore[import-untyped]
 from matplotlib.ft2font import FT2Font
 
 from engine.i18n import LanguageName, Msg, Raw, Text, Translator, _
+from exchange.links import DISTRICT_PREFIX, ORGANISATION_PREFIX, LinkKind
 from exchange.statistics import SMALL, TOTAL, Figures, Shown, Table
 from locales import LANGUAGES
 from town.deployment import Deployment
@@ -43,6 +44,7 @@ TABLE_TITLES: dict[str, Text] = {
     "volunteers_by_month": _("Volunteers by month"),
     "retention": _("Volunteers who stay"),
     "declines_by_month": _("Declined offers by month"),
+    "start_links": _("Start links: posters and flyers"),
 }
 
 COLUMN_TITLES: dict[str, Text] = {
@@ -82,6 +84,10 @@ COLUMN_TITLES: dict[str, Text] = {
     "booked": _("Already booked"),
     "unsaid": _("No reason given"),
     "total": _("All declined offers"),
+    # Start links.
+    "link": _("Link"),
+    "link_opened": _("Opened"),
+    "link_joined": _("Then agreed and joined"),
     # The marks that stand for a hidden figure.
     SUPPRESSED: Raw(SUPPRESSED),
     LEFT_OUT: Raw(LEFT_OUT),
@@ -143,6 +149,12 @@ DEFINITIONS: dict[str, Text] = {
     "booked": _("Offers declined by the bot because the volunteer was already booked then."),
     "unsaid": _("Offers declined without a reason."),
     "total": _("All declined offers."),
+    "link": _(
+        "A start link opens the bot from a poster in a district (d-…), an organisation's flyer "
+        "(o-…), an invitation, or another link."
+    ),
+    "link_opened": _("Times the link was opened, by anyone, new or known."),
+    "link_joined": _("People new to the bot who agreed to the privacy notice after opening it."),
     SUPPRESSED: _(
         "A count from 1 to 4 is shown as “< 5”, so that nobody can be recognised from it."
     ),
@@ -230,7 +242,22 @@ def key_label(
         return Raw(_district_name(deployment, value, municipality))
     if part == "language":
         return language_label(value)
+    if part == "link":
+        return link_label(deployment, value)
     return Raw(value)
+
+
+def link_label(deployment: Deployment, code: str) -> Text:
+    """A start link as the tally counts it ("d-buedesheim", "o-12", "invitation", "other")."""
+    if code.startswith(DISTRICT_PREFIX):
+        name = _district_name(deployment, code.removeprefix(DISTRICT_PREFIX), None)
+        return _("Poster in {district}", district=Raw(name))
+    if code.startswith(ORGANISATION_PREFIX):
+        number = code.removeprefix(ORGANISATION_PREFIX)
+        return _("Flyer of organisation no. {number}", number=Raw(number))
+    if code == LinkKind.INVITATION:
+        return _("Invitations")
+    return _("Other links")
 
 
 def _district_name(deployment: Deployment, district: str, municipality: str | None) -> str:
