@@ -2,7 +2,8 @@
 # the build stage installs the locked versions (requirements/<framework>.lock, hashes checked) with
 # the one Telegram framework it runs, then the package, and compiles the
 # translation catalogs; the image runs as an unprivileged user. See compose.yaml.
-ARG PYTHON=3.12
+# The lock files are resolved for Python 3.11: the image runs the same.
+ARG PYTHON=3.11
 
 FROM python:${PYTHON}-slim AS build
 ARG FRAMEWORK=ptb
