@@ -229,6 +229,8 @@ class VolunteerProfile(SQLModel, table=True):
     certificate_reminded_on: date | None = None
     # Same-day urgent requests may reach them during their quiet hours.
     urgent_ok: bool = False
+    # Calls for helpers in a crisis reach them (unless they turned them off).
+    crisis_calls: bool = Field(default=True, sa_column_kwargs={"server_default": text("true")})
     # At most this many accepted helps on one day.
     daily_limit: int = Field(default=2, sa_column_kwargs={"server_default": text("2")})
     # Off duty until this day (then offers come again by themselves); None: until resumed.
@@ -1037,6 +1039,73 @@ class Certificate(SQLModel, table=True):
     issued_at: datetime = Field(sa_type=UTCDateTime)
     # A coordinator who issued it in the chat and signed it off for the agency.
     signed_by: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
+
+
+class CrisisCallStatus(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class CrisisCall(SQLModel, table=True):
+    """A call for helpers ("Hilfeaufruf"): many people at one meeting point, now. The counts are
+    kept on the row, in the transaction of each answer, so the coordinator's live view reads one
+    row however many answer."""
+
+    __tablename__ = "crisis_calls"
+
+    id: int | None = Field(default=None, primary_key=True)
+    created_by: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
+    municipality: str = Field(max_length=40, index=True)
+    districts: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    what: str = Field(max_length=300)
+    meeting_point: str = Field(max_length=200)
+    latitude: float | None = None
+    longitude: float | None = None
+    starts_at: datetime = Field(sa_type=UTCDateTime)
+    needed: int = Field(ge=1, le=100_000)
+    group_size: int = Field(default=10, ge=1, le=1000)
+    bring: str = Field(default="", max_length=300)
+    # Who is called: kinds of help and languages (empty: any), adults and vetted volunteers only.
+    categories: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    languages: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    adults_only: bool = True
+    vetted_only: bool = False
+    # Urgent: sent in quiet hours too.
+    urgent: bool = False
+    # Offered to those who come too late for a place: a phone chain, sorting donations.
+    online_task: str | None = Field(default=None, max_length=300)
+    status: CrisisCallStatus = Field(
+        default=CrisisCallStatus.OPEN, sa_type=enum_text(CrisisCallStatus, 10), index=True
+    )
+    called: int = 0  # volunteers the call was sent to
+    confirmed: int = 0
+    waiting: int = 0
+    declined: int = 0
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class CrisisAnswerState(StrEnum):
+    CONFIRMED = "confirmed"  # has a place, in a group (`group_number`)
+    WAITING = "waiting"  # said yes when the call was full: moves up in the order of answering
+    DECLINED = "declined"  # "not this time"
+    CANCELLED = "cancelled"  # said yes, then could not come after all
+
+
+class CrisisAnswer(SQLModel, table=True):
+    """A volunteer's answer to a call; one per person and call, changed in place."""
+
+    __tablename__ = "crisis_answers"
+    __table_args__ = (UniqueConstraint("call_id", "user_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    call_id: int = Field(foreign_key="crisis_calls.id", index=True, ondelete="CASCADE")
+    user_id: int = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
+    state: CrisisAnswerState = Field(sa_type=enum_text(CrisisAnswerState, 10))
+    group_number: int | None = None
+    # The order of the waiting list: when they said yes.
+    answered_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
 
 
 def table_of(model: type[SQLModel]) -> Table:

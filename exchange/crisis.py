@@ -1,0 +1,280 @@
+"""Calls for helpers in a crisis ("Hilfeaufruf"): who is called, and what an answer does.
+
+A call names how many people are needed. The first who say yes get a place, in groups of
+`group_size`; who says yes when the call is full waits, in the order of answering, and moves up
+when someone with a place cancels or the coordinator needs more. Every answer takes the call's
+row lock first (`FOR UPDATE` on PostgreSQL; SQLite writes one transaction at a time anyway), so
+however many answer at once, exactly `needed` have a place and nobody has two.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import exists, func
+from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import SelectOfScalar
+
+from storage.models import (
+    CrisisAnswer,
+    CrisisAnswerState,
+    CrisisCall,
+    CrisisCallStatus,
+    User,
+    VolunteerCategory,
+    VolunteerDistrict,
+    VolunteerLanguage,
+    VolunteerProfile,
+)
+
+
+class Outcome(StrEnum):
+    CONFIRMED = "confirmed"  # a place, in a group
+    WAITING = "waiting"  # the call is full: on the waiting list
+    DECLINED = "declined"
+    CANCELLED = "cancelled"  # gave up the place (or the place on the waiting list)
+    CLOSED = "closed"  # the call is over: the answer changed nothing
+    UNKNOWN = "unknown"  # no such call
+
+
+@dataclass(frozen=True)
+class Answered:
+    outcome: Outcome
+    call: CrisisCall | None = None
+    answer: CrisisAnswer | None = None
+    # Who moved up from the waiting list because of this answer (they are told).
+    moved_up: tuple[CrisisAnswer, ...] = ()
+
+
+def _fits(call: CrisisCall) -> list[ColumnElement[bool]]:
+    """The conditions on a volunteer profile (and its user) for this call."""
+    profile, user = VolunteerProfile, User
+    conditions: list[ColumnElement[bool]] = [
+        col(profile.crisis_calls).is_(True),
+        col(profile.paused).is_(False),
+        col(user.unreachable_at).is_(None),
+        col(user.blocked_at).is_(None),
+    ]
+    if call.adults_only:
+        conditions.append(col(profile.age_group) == "adult")
+    if call.vetted_only:
+        conditions.append(col(profile.verified).is_(True))
+    place = [
+        col(VolunteerDistrict.profile_id) == profile.id,
+        col(VolunteerDistrict.municipality) == call.municipality,
+    ]
+    if call.districts:
+        place.append(col(VolunteerDistrict.district).in_(call.districts))
+    conditions.append(exists().where(*place))
+    if call.categories:
+        conditions.append(
+            exists().where(
+                col(VolunteerCategory.profile_id) == profile.id,
+                col(VolunteerCategory.category).in_(call.categories),
+            )
+        )
+    if call.languages:
+        conditions.append(
+            exists().where(
+                col(VolunteerLanguage.profile_id) == profile.id,
+                col(VolunteerLanguage.language).in_(call.languages),
+            )
+        )
+    return conditions
+
+
+def fitting(call: CrisisCall) -> SelectOfScalar[int | None]:
+    """The ids of the users the call goes to, in one statement."""
+    return (
+        select(col(User.id))
+        .join(VolunteerProfile, col(VolunteerProfile.user_id) == User.id)
+        .where(*_fits(call))
+        .order_by(col(User.id))
+    )
+
+
+async def count_fitting(session: AsyncSession, call: CrisisCall) -> int:
+    query = (
+        select(func.count())
+        .select_from(User)
+        .join(VolunteerProfile, col(VolunteerProfile.user_id) == User.id)
+        .where(*_fits(call))
+    )
+    return int((await session.exec(query)).one())
+
+
+async def _locked(session: AsyncSession, call_id: int) -> CrisisCall | None:
+    """The call, its row locked until the transaction ends, read afresh."""
+    query = (
+        select(CrisisCall)
+        .where(CrisisCall.id == call_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return (await session.exec(query)).first()
+
+
+async def _answer_of(session: AsyncSession, call_id: int, user_id: int) -> CrisisAnswer | None:
+    query = select(CrisisAnswer).where(
+        CrisisAnswer.call_id == call_id, CrisisAnswer.user_id == user_id
+    )
+    return (await session.exec(query)).first()
+
+
+async def _free_group(session: AsyncSession, call: CrisisCall) -> int:
+    """The first group with room: groups fill one after the other, and a place given up is
+    taken again in its own group."""
+    query = (
+        select(col(CrisisAnswer.group_number), func.count())
+        .where(
+            CrisisAnswer.call_id == call.id,
+            CrisisAnswer.state == CrisisAnswerState.CONFIRMED,
+        )
+        .group_by(col(CrisisAnswer.group_number))
+    )
+    sizes = {group: int(size) for group, size in (await session.exec(query)).all()}
+    group = 1
+    while sizes.get(group, 0) >= call.group_size:
+        group += 1
+    return group
+
+
+def _count(call: CrisisCall, state: CrisisAnswerState | None, change: int) -> None:
+    if state == CrisisAnswerState.CONFIRMED:
+        call.confirmed += change
+    elif state == CrisisAnswerState.WAITING:
+        call.waiting += change
+    elif state == CrisisAnswerState.DECLINED:
+        call.declined += change
+
+
+def _move(
+    session: AsyncSession,
+    call: CrisisCall,
+    answer: CrisisAnswer,
+    state: CrisisAnswerState,
+    now: datetime,
+    group: int | None = None,
+) -> None:
+    _count(call, answer.state, -1)
+    _count(call, state, +1)
+    answer.state, answer.group_number, answer.updated_at = state, group, now
+    session.add(answer)
+
+
+async def _move_up(session: AsyncSession, call: CrisisCall, now: datetime) -> list[CrisisAnswer]:
+    """Fill free places from the waiting list, first come first."""
+    moved: list[CrisisAnswer] = []
+    while call.confirmed < call.needed and call.waiting > 0:
+        await session.flush()
+        query = (
+            select(CrisisAnswer)
+            .where(
+                CrisisAnswer.call_id == call.id,
+                CrisisAnswer.state == CrisisAnswerState.WAITING,
+            )
+            .order_by(col(CrisisAnswer.answered_at), col(CrisisAnswer.id))
+            .limit(1)
+        )
+        first = (await session.exec(query)).first()
+        if first is None:
+            break
+        group = await _free_group(session, call)
+        _move(session, call, first, CrisisAnswerState.CONFIRMED, now, group)
+        moved.append(first)
+    session.add(call)
+    await session.flush()
+    return moved
+
+
+async def answer(
+    session: AsyncSession, call_id: int, user_id: int, *, yes: bool, now: datetime
+) -> Answered:
+    """A volunteer's "✅ I'm coming" or "❌ Not this time", or a change of mind."""
+    call = await _locked(session, call_id)
+    if call is None:
+        return Answered(Outcome.UNKNOWN)
+    existing = await _answer_of(session, call_id, user_id)
+    if call.status == CrisisCallStatus.CLOSED:
+        return Answered(Outcome.CLOSED, call, existing)
+    said_yes = existing is not None and existing.state in (
+        CrisisAnswerState.CONFIRMED,
+        CrisisAnswerState.WAITING,
+    )
+    if existing is not None and said_yes == yes:  # a second tap: nothing changes
+        return Answered(Outcome(existing.state), call, existing)
+    if existing is not None and not yes:
+        return await _give_up(session, call, existing, now)
+    if yes and call.confirmed < call.needed:
+        state, group = CrisisAnswerState.CONFIRMED, await _free_group(session, call)
+    else:
+        state, group = (CrisisAnswerState.WAITING if yes else CrisisAnswerState.DECLINED), None
+    if existing is None:
+        existing = CrisisAnswer(
+            call_id=call_id, user_id=user_id, state=state, answered_at=now, updated_at=now
+        )
+        _count(call, state, +1)
+    else:  # yes after a no: waits from now on
+        _count(call, existing.state, -1)
+        _count(call, state, +1)
+        existing.state, existing.answered_at, existing.updated_at = state, now, now
+    existing.group_number = group
+    session.add(existing)
+    session.add(call)
+    await session.flush()
+    return Answered(Outcome(state), call, existing)
+
+
+async def _give_up(
+    session: AsyncSession, call: CrisisCall, answer: CrisisAnswer, now: datetime
+) -> Answered:
+    """A yes taken back: the place (or the place on the waiting list) goes to the next."""
+    had_place = answer.state == CrisisAnswerState.CONFIRMED
+    _move(session, call, answer, CrisisAnswerState.CANCELLED, now)
+    moved = await _move_up(session, call, now) if had_place else []
+    session.add(call)
+    await session.flush()
+    return Answered(Outcome.CANCELLED, call, answer, tuple(moved))
+
+
+async def need(
+    session: AsyncSession, call_id: int, needed: int, now: datetime
+) -> tuple[CrisisCall | None, list[CrisisAnswer]]:
+    """The coordinator raises (or lowers) how many are needed; who waits moves up. Lowering
+    takes no place away from anyone who has one."""
+    call = await _locked(session, call_id)
+    if call is None or call.status == CrisisCallStatus.CLOSED:
+        return call, []
+    call.needed = needed
+    session.add(call)
+    await session.flush()
+    return call, await _move_up(session, call, now)
+
+
+async def close(session: AsyncSession, call_id: int, now: datetime) -> CrisisCall | None:
+    """No more answers; those who wait are no longer waiting for a place."""
+    call = await _locked(session, call_id)
+    if call is None or call.status == CrisisCallStatus.CLOSED:
+        return call
+    call.status, call.closed_at = CrisisCallStatus.CLOSED, now
+    session.add(call)
+    await session.flush()
+    return call
+
+
+async def answers(
+    session: AsyncSession, call_id: int, state: CrisisAnswerState
+) -> Sequence[CrisisAnswer]:
+    query = (
+        select(CrisisAnswer)
+        .where(CrisisAnswer.call_id == call_id, CrisisAnswer.state == state)
+        .order_by(
+            col(CrisisAnswer.group_number), col(CrisisAnswer.answered_at), col(CrisisAnswer.id)
+        )
+    )
+    return (await session.exec(query)).all()
