@@ -77,9 +77,13 @@ class Navigator:
         match outcome:
             case Retry(error=error):
                 return await self.ask(ctx, (error,))
-            case Say(text=text, buttons=buttons, file=file) if buttons or file is not None:
+            case Say(text=text, buttons=buttons, file=file, venue=venue) if (
+                buttons or file is not None or venue is not None
+            ):
                 turn = await self.ask(ctx, ())
-                card = Reply(text=text, language=ctx.language, buttons=buttons, file=file)
+                card = Reply(
+                    text=text, language=ctx.language, buttons=buttons, file=file, venue=venue
+                )
                 return replace(turn, replies=[card, *turn.replies])
             case Say(text=text):
                 return await self.ask(ctx, (text,))

@@ -27,7 +27,7 @@ from typing import Any, TypeAlias, TypeVar
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from engine.i18n import Text, Translator
-from engine.types import Button, Incoming, IncomingFile, OutgoingFile
+from engine.types import Button, Incoming, IncomingFile, OutgoingFile, Venue
 from storage.conversations import DialogueState
 from storage.models import User
 from town.deployment import Deployment, Municipality
@@ -123,11 +123,12 @@ class Say:
 
     With `buttons` (of pushed-message actions) the text is a card of its own, such as the
     details of a help just accepted, sent before the question; with `file` it is the caption of
-    that file (a document from the shelf)."""
+    that file (a document from the shelf); a `venue` follows the card on the map."""
 
     text: Text
     buttons: tuple[tuple[Button, ...], ...] = ()
     file: OutgoingFile | None = None
+    venue: Venue | None = None
 
 
 @dataclass(frozen=True)

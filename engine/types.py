@@ -69,11 +69,22 @@ class OutgoingFile:
 
 
 @dataclass(frozen=True)
+class Venue:
+    """A place on the map with its name and address (a meeting point)."""
+
+    latitude: float
+    longitude: float
+    title: str
+    address: str
+
+
+@dataclass(frozen=True)
 class Reply:
     """One message to send, rendered by the channel in `language`.
 
     With `voice` or `photo` the message is that recording or picture, sent by the platform's id,
-    with the text as its caption and the buttons below it.
+    with the text as its caption and the buttons below it. A `venue` follows the message as a
+    place on the map.
     """
 
     text: Text
@@ -87,6 +98,7 @@ class Reply:
     photo: str | None = None
     # Ids of the people whose personal details the message shows (see `Ctx.about`).
     about: tuple[int, ...] = ()
+    venue: Venue | None = None
 
     @property
     def payloads(self) -> list[str]:

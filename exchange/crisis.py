@@ -11,26 +11,34 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, time
 from enum import StrEnum
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import exists, func
+from sqlalchemy import delete, exists, func
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
 
+from exchange.timing import after_quiet_hours
 from storage.models import (
     CrisisAnswer,
     CrisisAnswerState,
     CrisisCall,
     CrisisCallStatus,
+    CrisisPost,
+    Delivery,
+    DeliveryKind,
     User,
     VolunteerCategory,
     VolunteerDistrict,
     VolunteerLanguage,
     VolunteerProfile,
 )
+from storage.outbox import delivery_key, enqueue_many, planned
+from storage.sealing import sealer
+from town.deployment import Deployment
 
 
 class Outcome(StrEnum):
@@ -278,3 +286,255 @@ async def answers(
         )
     )
     return (await session.exec(query)).all()
+
+
+# Deliveries are planned in slices of this many rows, so a call to a whole Land stays in memory.
+SLICE = 5_000
+
+
+def _due(call: CrisisCall, now: datetime, quiet: tuple[time, time], tz: ZoneInfo) -> datetime:
+    """Urgent calls go at once, day and night; others wait for the end of the quiet hours."""
+    if call.urgent:
+        return now
+    return after_quiet_hours(now.astimezone(tz), *quiet).astimezone(UTC)
+
+
+async def send(
+    session: AsyncSession, deployment: Deployment, call: CrisisCall, now: datetime
+) -> int:
+    """Plan the call for every volunteer it fits; returns how many. Planning it again adds no
+    second message to anyone."""
+    assert call.id is not None
+    query = (
+        select(col(User.id), col(User.quiet_from), col(User.quiet_until))
+        .join(VolunteerProfile, col(VolunteerProfile.user_id) == User.id)
+        .where(*_fits(call))
+        .order_by(col(User.id))
+    )
+    rows = (await session.exec(query)).all()
+    for start in range(0, len(rows), SLICE):
+        await enqueue_many(
+            session,
+            [
+                planned(
+                    user_id or 0,
+                    DeliveryKind.CRISIS_CALL,
+                    call.id,
+                    _due(call, now, (quiet_from, quiet_until), deployment.tz),
+                    now,
+                )
+                for user_id, quiet_from, quiet_until in rows[start : start + SLICE]
+            ],
+        )
+    call.called = len(rows)
+    session.add(call)
+    await session.flush()
+    return len(rows)
+
+
+async def was_called(session: AsyncSession, call_id: int, user_id: int) -> bool:
+    """Whether the call went to this person (a button on it is theirs to press)."""
+    key = delivery_key(user_id, DeliveryKind.CRISIS_CALL, call_id)
+    return (await session.exec(select(Delivery.id).where(Delivery.key == key))).first() is not None
+
+
+async def tell_moved_up(
+    session: AsyncSession,
+    deployment: Deployment,
+    call: CrisisCall,
+    moved: Sequence[CrisisAnswer],
+    now: datetime,
+) -> None:
+    """Who moved up from the waiting list learns it has a place."""
+    await _tell(
+        session,
+        deployment,
+        call,
+        [(a.user_id, a.id) for a in moved],
+        DeliveryKind.CRISIS_MOVED_UP,
+        now,
+    )
+
+
+async def tell_full(
+    session: AsyncSession, deployment: Deployment, call: CrisisCall, now: datetime
+) -> int:
+    """The call has all the people it needs: who got it and has not answered is told at once,
+    kindly (a call not yet sent says so itself). Returns how many are told."""
+    answered = select(CrisisAnswer.user_id).where(CrisisAnswer.call_id == call.id)
+    query = select(col(Delivery.user_id)).where(
+        Delivery.kind == DeliveryKind.CRISIS_CALL,
+        Delivery.subject_id == call.id,
+        col(Delivery.sent_at).is_not(None),
+        col(Delivery.user_id).not_in(answered),
+    )
+    users = (await session.exec(query)).all()
+    await _tell(
+        session, deployment, call, [(u, call.id) for u in users], DeliveryKind.CRISIS_FULL, now
+    )
+    return len(users)
+
+
+async def post(
+    session: AsyncSession,
+    deployment: Deployment,
+    call: CrisisCall,
+    author: User,
+    text: str,
+    now: datetime,
+) -> int:
+    """The coordinator's message to everyone with a place; returns how many get it."""
+    assert author.id is not None and call.id is not None
+    seal = await sealer(session, author.key)
+    written = CrisisPost(
+        call_id=call.id,
+        author_id=author.id,
+        text=seal(text) or "",
+        language=author.language,
+        created_at=now,
+    )
+    session.add(written)
+    await session.flush()
+    confirmed = await answers(session, call.id, CrisisAnswerState.CONFIRMED)
+    await _tell(
+        session,
+        deployment,
+        call,
+        [(a.user_id, written.id) for a in confirmed],
+        DeliveryKind.CRISIS_POST,
+        now,
+    )
+    return len(confirmed)
+
+
+async def _tell(
+    session: AsyncSession,
+    deployment: Deployment,
+    call: CrisisCall,
+    whom: Sequence[tuple[int, int | None]],
+    kind: DeliveryKind,
+    now: datetime,
+) -> None:
+    """Plan one message of `kind` per (user, subject), at once for an urgent call."""
+    if not whom:
+        return
+    quiet = {
+        user_id: (quiet_from, quiet_until)
+        for user_id, quiet_from, quiet_until in (
+            await session.exec(
+                select(col(User.id), col(User.quiet_from), col(User.quiet_until)).where(
+                    col(User.id).in_([user for user, _subject in whom])
+                )
+            )
+        ).all()
+        if user_id is not None
+    }
+    rows = [
+        planned(user, kind, subject, _due(call, now, quiet[user], deployment.tz), now)
+        for user, subject in whom
+        if user in quiet
+    ]
+    for start in range(0, len(rows), SLICE):
+        await enqueue_many(session, rows[start : start + SLICE])
+
+
+@dataclass(frozen=True)
+class Tally:
+    """What the coordinator's live view shows."""
+
+    called: int
+    sent: int
+    unreachable: int
+    confirmed: int
+    waiting: int
+    declined: int
+    cancelled: int
+
+    @property
+    def unanswered(self) -> int:
+        answered = self.confirmed + self.waiting + self.declined + self.cancelled
+        return max(0, self.sent - self.unreachable - answered)
+
+
+async def tally(session: AsyncSession, call: CrisisCall) -> Tally:
+    deliveries = (
+        select(func.count(), func.count(col(User.unreachable_at)))
+        .select_from(Delivery)
+        .join(User, col(User.id) == Delivery.user_id)
+        .where(
+            Delivery.kind == DeliveryKind.CRISIS_CALL,
+            Delivery.subject_id == call.id,
+            col(Delivery.sent_at).is_not(None),
+        )
+    )
+    sent, unreachable = (await session.exec(deliveries)).one()
+    cancelled = (
+        await session.exec(
+            select(func.count()).where(
+                CrisisAnswer.call_id == call.id,
+                CrisisAnswer.state == CrisisAnswerState.CANCELLED,
+            )
+        )
+    ).one()
+    return Tally(
+        call.called,
+        int(sent),
+        int(unreachable),
+        call.confirmed,
+        call.waiting,
+        call.declined,
+        int(cancelled),
+    )
+
+
+async def open_calls(session: AsyncSession, municipalities: frozenset[str]) -> Sequence[CrisisCall]:
+    query = (
+        select(CrisisCall)
+        .where(
+            CrisisCall.status == CrisisCallStatus.OPEN,
+            col(CrisisCall.municipality).in_(municipalities),
+        )
+        .order_by(col(CrisisCall.created_at).desc())
+    )
+    return (await session.exec(query)).all()
+
+
+async def waiting_place(session: AsyncSession, answer: CrisisAnswer) -> int:
+    """Where someone waiting stands on the list (1: next to move up)."""
+    ahead = await session.exec(
+        select(func.count()).where(
+            CrisisAnswer.call_id == answer.call_id,
+            CrisisAnswer.state == CrisisAnswerState.WAITING,
+            col(CrisisAnswer.answered_at) < answer.answered_at,
+        )
+    )
+    return int(ahead.one()) + 1
+
+
+async def exported(session: AsyncSession, user_id: int) -> dict[str, list[dict[str, object]]]:
+    """A person's answers to calls, and what they wrote to those coming (for /mydata)."""
+    given = await session.exec(select(CrisisAnswer).where(CrisisAnswer.user_id == user_id))
+    written = await session.exec(select(CrisisPost).where(CrisisPost.author_id == user_id))
+    return {
+        "answers": [a.model_dump(mode="json") for a in given.all()],
+        "messages_to_those_coming": [p.model_dump(mode="json") for p in written.all()],
+    }
+
+
+async def forget(
+    session: AsyncSession, deployment: Deployment, user_id: int, now: datetime
+) -> None:
+    """A person erased: their places are given up (who waits moves up and is told), then their
+    answers and what they wrote are deleted."""
+    held = await session.exec(
+        select(CrisisAnswer).where(
+            CrisisAnswer.user_id == user_id,
+            col(CrisisAnswer.state).in_([CrisisAnswerState.CONFIRMED, CrisisAnswerState.WAITING]),
+        )
+    )
+    for given in held.all():
+        answered = await answer(session, given.call_id, user_id, yes=False, now=now)
+        if answered.call is not None and answered.moved_up:
+            await tell_moved_up(session, deployment, answered.call, answered.moved_up, now)
+    await session.exec(delete(CrisisAnswer).where(col(CrisisAnswer.user_id) == user_id))
+    await session.exec(delete(CrisisPost).where(col(CrisisPost.author_id) == user_id))

@@ -15,7 +15,7 @@ from sqlalchemy import delete, exists, or_, update
 from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from exchange import documents, donations, events, newsletters, relays
+from exchange import crisis, documents, donations, events, newsletters, relays
 from exchange.requests import withdraw
 from exchange.safeguarding import withdraw_offers
 from exchange.volunteers import PROFILE_SETS
@@ -135,6 +135,7 @@ async def export(session: AsyncSession, key: str) -> dict[str, Any]:
     data["donations"] = await donations.exported(session, user.id or 0)
     issued = await session.exec(select(Certificate).where(Certificate.user_id == user.id))
     data["certificates"] = [_row(c) for c in issued.all()]
+    data["calls_for_helpers"] = await crisis.exported(session, user.id or 0)
     return data
 
 
@@ -174,6 +175,8 @@ async def erase(session: AsyncSession, deployment: Deployment, user: User, now: 
     await events.forget(session, deployment, user.id, now)
     await newsletters.forget(session, user.id)
     await documents.forget(session, user.id)
+    # Their places in calls for helpers (the waiting list moves up), and what they wrote there.
+    await crisis.forget(session, deployment, user.id, now)
     # Certificates stay checkable by their code, but no longer lead to the person.
     await session.exec(
         update(Certificate).where(col(Certificate.user_id) == user.id).values(user_id=None)
@@ -187,6 +190,7 @@ async def erase(session: AsyncSession, deployment: Deployment, user: User, now: 
     # The row stays for the anonymous counts, under a key that no longer names anyone.
     user.key = f"deleted:{uuid.uuid4().hex}"
     user.role = None
+    user.district = None
     user.consent_version = ""
     user.unreachable_at = now
     session.add(user)

@@ -36,6 +36,7 @@ from handlers import recognition as signing
 from handlers.targets import (
     AGENCY,
     AGENCY_CASE,
+    CRISIS_CALLS,
     FIGURES,
     MAIN_MENU,
     NEW_NEWSLETTER,
@@ -72,6 +73,7 @@ BLOCKED = "agency:blocked"
 INVITE = "agency:invite"
 NEWSLETTER = "agency:newsletter"
 NUMBERS = "agency:figures"
+CRISIS = "agency:crisis"
 AS_COORDINATOR = "invite:coordinator"
 AS_SPONSOR = "invite:sponsor"
 HOME = "agency:home"
@@ -193,6 +195,7 @@ async def _ask_queue(ctx: Ctx) -> Prompt:
     )
     tools: list[tuple[Button, ...]] = [(Button(INTAKE, _("☎️ Take a request by phone")),)]
     if where.coordinator:
+        tools.append((Button(CRISIS, _("🚨 Call for helpers")),))
         tools.append((Button(NEWSLETTER, _("📣 Write to many people")),))
         tools.append((Button(NUMBERS, _("📊 Figures")),))
         tools.append((Button(INVITE, _("➕ Invite a coordinator or sponsor")),))
@@ -215,6 +218,8 @@ async def _queue_chosen(ctx: Ctx, payload: str) -> Outcome:
         return Goto(NEW_NEWSLETTER, data={})
     if payload == NUMBERS and where.coordinator:
         return Goto(FIGURES, data={})
+    if payload == CRISIS and where.coordinator:
+        return Goto(CRISIS_CALLS, data={})
     if payload == INVITE and where.coordinator:
         return Goto("invite", data={})
     case_id = _number(payload.removeprefix(CASE))
@@ -923,6 +928,7 @@ FLOW = Flow(
                 NEW_REQUEST_FOR_SOMEONE,
                 NEW_NEWSLETTER,
                 FIGURES,
+                CRISIS_CALLS,
             ),
             cancel=False,
         ),

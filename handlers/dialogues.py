@@ -9,6 +9,7 @@ from handlers import (
     agency,
     boerse,
     contact,
+    crisis,
     documents,
     donations,
     events,
@@ -59,6 +60,7 @@ DIALOGUES = Dialogues(
         talk.FLOW,
         figures.FLOW,
         links.FLOW,
+        crisis.FLOW,
     ),
     {
         **offers.ACTIONS,
@@ -67,6 +69,7 @@ DIALOGUES = Dialogues(
         **documents.ACTIONS,
         **donations.ACTIONS,
         **talk.ACTIONS,
+        **crisis.ACTIONS,
     },
     Entrances(
         welcome=WELCOME,

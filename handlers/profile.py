@@ -22,6 +22,7 @@ RESUME = "profile:resume"
 DELETE = "profile:delete"
 QUIET = "profile:quiet"
 DAILY = "profile:daily"
+CRISIS_CALLS = "profile:crisis"
 DAILY_LIMITS = (1, 2, 3)
 FROM = "quiet:from:"
 UNTIL = "quiet:until:"
@@ -73,6 +74,14 @@ async def _ask_card(ctx: Ctx) -> Prompt:
                     "🗓 At most {n} helps a day",
                     profile.daily_limit,
                 ),
+            ),
+        ),
+        (
+            Button(
+                CRISIS_CALLS,
+                _("🚨 Calls for helpers: on")
+                if profile.crisis_calls
+                else _("🔕 Calls for helpers: off"),
             ),
         ),
         (Button(CERTIFICATE, _("🏅 Certificate of my hours")),),
@@ -139,6 +148,10 @@ async def _card_chosen(ctx: Ctx, payload: str) -> Outcome:
     if payload == DAILY:  # one tap moves on to the next limit: 1, 2, 3, then 1 again
         following = [n for n in DAILY_LIMITS if n > profile.daily_limit]
         volunteers.set_daily_limit(ctx.session, profile, following[0] if following else 1)
+        return Goto("card")
+    if payload == CRISIS_CALLS:  # one tap turns calls in a crisis off, the next on again
+        profile.crisis_calls = not profile.crisis_calls
+        ctx.session.add(profile)
         return Goto("card")
     volunteers.set_paused(ctx.session, profile, payload == PAUSE, ctx.now)
     if profile.paused:

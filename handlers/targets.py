@@ -73,3 +73,5 @@ TALK = Target(TALK_FLOW, "write")
 FIGURES_FLOW = "figures"
 FIGURES = Target(FIGURES_FLOW, "period")
 LINKED_POSITIONS = Target("linked", "positions")
+CRISIS_FLOW = "crisis"
+CRISIS_CALLS = Target(CRISIS_FLOW, "calls")

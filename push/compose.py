@@ -20,7 +20,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from engine.i18n import Raw, Text, Translator, _, lines
 from engine.types import Button, OutgoingFile, Reply
 from exchange import appointments, matches, relays, staff, vetting, volunteers
-from push import cards, documents, donations, events, news
+from push import cards, crisis, documents, donations, events, news
 from storage.models import (
     AgencyNote,
     Case,
@@ -593,6 +593,7 @@ SINGLE: dict[DeliveryKind, Callable[[Batch, Addressee, Due], Awaitable[Rendered]
 }
 
 # The agency's community life, each part composed in its own module.
+WHOLE.update(crisis.COMPOSERS)
 WHOLE.update(documents.COMPOSERS)
 WHOLE.update(donations.COMPOSERS)
 WHOLE.update(events.COMPOSERS)

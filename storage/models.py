@@ -133,6 +133,11 @@ class DeliveryKind(StrEnum):
     DOCUMENT_CHANGED = "document_changed"  # a fetched document has a new version (document)
     DOCUMENT_EXPIRED = "document_expired"  # for coordinators: a document is out of date (document)
     DOCUMENT_STORED = "document_stored"  # for its coordinator: an upload is on the shelf (upload)
+    # Calls for helpers in a crisis (subjects in brackets).
+    CRISIS_CALL = "crisis_call"  # the call, with "I'm coming" and "Not this time" (call)
+    CRISIS_FULL = "crisis_full"  # enough people came forward, for who has not answered (call)
+    CRISIS_MOVED_UP = "crisis_moved_up"  # from the waiting list to a place (answer)
+    CRISIS_POST = "crisis_post"  # the coordinator's message to everyone with a place (post)
     DONATION_FOUND = "donation_found"  # an offered item fits a wish, for the wisher (donation pair)
     DONATION_ASKED = "donation_asked"  # someone would like an offered item, for its giver (pair)
     DONATION_PROMISED = "donation_promised"  # the giver said yes, for the wisher (pair)
@@ -468,10 +473,12 @@ class Delivery(SQLModel, table=True):
     """
 
     __tablename__ = "deliveries"
-    # Claiming looks only at what is still to be sent, however long the history grows.
+    # Claiming looks only at what is still to be sent, however long the history grows, lane by
+    # lane (a call for helpers before everything else), the longest due first.
     __table_args__ = (
         Index(
             "ix_deliveries_unsent",
+            "lane",
             "due_at",
             "id",
             sqlite_where=text("sent_at IS NULL"),
@@ -485,6 +492,8 @@ class Delivery(SQLModel, table=True):
     kind: DeliveryKind = Field(sa_type=enum_text(DeliveryKind, 24))
     subject_id: int | None = None
     due_at: datetime = Field(sa_type=UTCDateTime)
+    # Which goes first among what is due: `CRISIS_LANE` before `REGULAR_LANE` (`storage.outbox`).
+    lane: int = Field(default=1, sa_column_kwargs={"server_default": text("1")})
     claimed_by: str | None = Field(default=None, max_length=40)
     claimed_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
@@ -1059,6 +1068,7 @@ class CrisisCall(SQLModel, table=True):
     districts: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     what: str = Field(max_length=300)
     meeting_point: str = Field(max_length=200)
+    language: str = Field(default="de", max_length=16)  # of what the coordinator wrote
     latitude: float | None = None
     longitude: float | None = None
     starts_at: datetime = Field(sa_type=UTCDateTime)
@@ -1106,6 +1116,20 @@ class CrisisAnswer(SQLModel, table=True):
     # The order of the waiting list: when they said yes.
     answered_at: datetime = Field(sa_type=UTCDateTime)
     updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class CrisisPost(SQLModel, table=True):
+    """What a coordinator wrote to everyone with a place in a call."""
+
+    __tablename__ = "crisis_posts"
+
+    id: int | None = Field(default=None, primary_key=True)
+    call_id: int = Field(foreign_key="crisis_calls.id", index=True, ondelete="CASCADE")
+    # Sealed with the author's key: erasing them erases what they wrote.
+    author_id: int = Field(foreign_key="users.id", ondelete="CASCADE")
+    text: str = Field(sa_type=SealedText)
+    language: str = Field(max_length=16)
+    created_at: datetime = Field(sa_type=UTCDateTime)
 
 
 def table_of(model: type[SQLModel]) -> Table:

@@ -16,6 +16,17 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import Delivery, DeliveryKind, User, table_of
 
+# Calls for helpers are claimed before any other push that is due, digests and newsletters too.
+CRISIS_LANE, REGULAR_LANE = 0, 1
+CRISIS_KINDS = frozenset(
+    {
+        DeliveryKind.CRISIS_CALL,
+        DeliveryKind.CRISIS_FULL,
+        DeliveryKind.CRISIS_MOVED_UP,
+        DeliveryKind.CRISIS_POST,
+    }
+)
+
 
 def delivery_key(user_id: int, kind: DeliveryKind, subject_id: int | None, extra: str = "") -> str:
     return f"{user_id}:{kind}:{subject_id if subject_id is not None else '-'}{extra}"
@@ -50,6 +61,7 @@ def planned(
         "kind": kind,
         "subject_id": subject_id,
         "due_at": due_at,
+        "lane": CRISIS_LANE if kind in CRISIS_KINDS else REGULAR_LANE,
         "attempts": 0,
         "created_at": now,
     }
@@ -96,8 +108,9 @@ async def claim_due(
     key_prefix: str | None = None,
     user_key: str | None = None,
 ) -> list[tuple[Due, Addressee]]:
-    """Claim due, unsent deliveries for this worker, oldest first, and all of each recipient's
-    (so what is due for one person together goes out together, as one digest).
+    """Claim due, unsent deliveries for this worker, calls for helpers first, then the oldest,
+    and all of each recipient's (so what is due for one person together goes out together, as
+    one digest).
 
     The claim is a conditional update, so two workers never hold the same row; a claim expires
     `lease` after `now`, so the rows of a worker that died are sent by the next one. `now` must be
@@ -131,7 +144,7 @@ async def _claim_once(
         query = (
             select(Delivery.user_id)
             .where(*claimable)
-            .order_by(col(Delivery.due_at), col(Delivery.id))
+            .order_by(col(Delivery.lane), col(Delivery.due_at), col(Delivery.id))
             .limit(limit)
         )
         if key_prefix is not None or user_key is not None:
@@ -151,9 +164,11 @@ async def _claim_once(
             .where(d.user_id.in_(recipients), *claimable)
             .values(claimed_by=worker, claimed_until=now + lease, attempts=d.attempts + 1)
             # The due time as stored (UTC text, which sorts as the times do): only to order by.
-            .returning(d.id, d.user_id, d.kind, d.subject_id, sa.cast(d.due_at, sa.String))
+            .returning(d.id, d.user_id, d.kind, d.subject_id, d.lane, sa.cast(d.due_at, sa.String))
         )
-        claimed = [Due(*row[:4]) for row in sorted(rows.all(), key=lambda row: (row[4], row[0]))]
+        claimed = [
+            Due(*row[:4]) for row in sorted(rows.all(), key=lambda row: (row[4], row[5], row[0]))
+        ]
         u = table_of(User).c
         users = await connection.execute(
             sa.select(u.id, u.key, u.language, u.unreachable_at).where(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.app import App
-from engine.types import Incoming, IncomingFile, Location, OutgoingFile, Reply, Turn
+from engine.types import Incoming, IncomingFile, Location, OutgoingFile, Reply, Turn, Venue
 from push.deliver import Audience
 from push.jobs import TickReport, tick
 from storage.outbox import Addressee
@@ -20,6 +20,7 @@ class Shown:
     voice: str | None = None  # a forwarded voice message's id
     photo: str | None = None  # a forwarded photo's id
     file: OutgoingFile | None = None  # a document sent with the message (a calendar file)
+    venue: Venue | None = None  # a place on the map that follows the message
 
     @property
     def labels(self) -> list[str]:
@@ -46,7 +47,7 @@ class Chat:
             [(tr.render(b.label, reply.language), b.payload) for b in row] for row in reply.buttons
         ]
         text = tr.render(reply.text, reply.language)
-        return Shown(text, buttons, reply.voice, reply.photo, reply.file)
+        return Shown(text, buttons, reply.voice, reply.photo, reply.file, reply.venue)
 
     async def _send(self, incoming: Incoming) -> str:
         self.last_turn = await self.app.core.handle(incoming)
@@ -155,7 +156,7 @@ class Inbox:
         ]
         text = tr.render(reply.text, reply.language)
         self.pushes.setdefault(user.key, []).append(
-            Shown(text, buttons, reply.voice, reply.photo, reply.file)
+            Shown(text, buttons, reply.voice, reply.photo, reply.file, reply.venue)
         )
         return True
 

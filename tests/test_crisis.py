@@ -4,12 +4,15 @@ list that moves up), also when many answer at the same moment."""
 from __future__ import annotations
 
 import asyncio
+import json
 from collections import Counter
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from sqlmodel import select
 
 from bot.app import App
+from engine.types import Venue
 from exchange import crisis
 from exchange.crisis import Outcome
 from storage.models import (
@@ -23,6 +26,8 @@ from storage.models import (
     VolunteerLanguage,
     VolunteerProfile,
 )
+from tests.chat import Chat, Inbox, Shown, press_on
+from tests.test_agency import coordinator, queue_button
 
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 
@@ -31,6 +36,8 @@ async def volunteer(
     app: App,
     name: str,
     *,
+    key: str | None = None,
+    language: str = "de",
     municipality: str = "bingen",
     district: str = "buedesheim",
     kinds: tuple[str, ...] = ("garden",),
@@ -45,11 +52,11 @@ async def volunteer(
     """A volunteer written straight into the database; their user id."""
     async with app.sessions() as session, session.begin():
         user = User(
-            key=f"test:{name}",
-            language="de",
+            key=key or f"test:{name}",
+            language=language,
             role="volunteer",
             municipality=municipality,
-            consent_version="1",
+            consent_version=app.deployment.agency.privacy_version,
             consent_at=NOW,
             created_at=NOW,
             unreachable_at=NOW if unreachable else None,
@@ -224,3 +231,244 @@ async def test_many_answering_at_once_fill_exactly_the_places_needed(app: App) -
         waiting = await crisis.answers(session, call_id, CrisisAnswerState.WAITING)
         order = [a.answered_at for a in waiting]
     assert order == sorted(order)
+
+
+# --- the whole call, as people see it -----------------------------------------------------------
+
+
+def card_with(person: Chat, label: str) -> Shown:
+    """The last message in the person's chat with this button."""
+    return next(shown for shown in reversed(person.history) if label in shown.labels)
+
+
+async def write_a_call_in_english(kim: Chat) -> str:
+    await kim.press(queue_button(kim))
+    answer = await kim.press("🚨 Call for helpers")
+    assert "No call for helpers is open." in answer
+    answer = await kim.press("➕ New call for helpers")
+    assert "What is to be done?" in answer
+    await kim.send("Fill sandbags at the Rhine bank")
+    answer = await kim.send("Car park at the town hall")
+    assert "Share the exact place on the map" in answer
+    await kim.share_location(49.9669, 7.8992)
+    answer = await kim.press("In two hours")
+    assert "How many people do you need?" in answer
+    answer = await kim.send("many")
+    assert "Please type a number from 1 to 10,000." in answer
+    await kim.send("2")
+    await kim.send("Gloves and boots")
+    answer = await kim.press("➡️ Continue")  # no district chosen: the whole town
+    assert "✓ Only adults (18 or older)" in kim.last.labels
+    assert "✓ 🚨 Urgent: also at night" in kim.last.labels
+    await kim.press("➡️ Continue")
+    return await kim.send("Call older neighbours from the list")
+
+
+async def test_a_call_for_helpers_from_writing_to_closing_in_english(
+    app: App, chat: Callable[..., Chat]
+) -> None:
+    kim = await coordinator(app, chat("kim", "en"))
+    people = {name: chat(name, "en") for name in ("anna", "berat", "chris", "dora")}
+    for name in people:
+        await volunteer(app, name, language="en")
+    await volunteer(app, "quiet", language="en", crisis_calls=False)
+    summary = await write_a_call_in_english(kim)
+    assert "🚨 “Fill sandbags at the Rhine bank”" in summary
+    assert "📍 Meeting point: “Car park at the town hall”" in summary
+    assert "👥 We need 2 people." in summary
+    assert "🎒 Please bring: “Gloves and boots”" in summary
+    assert "🗺 Where: all of Bingen am Rhein" in summary
+    assert "💻 You can still help from home: “Call older neighbours from the list”" in summary
+    assert "It reaches 4 volunteers now." in summary
+
+    answer = await kim.press("🚨 Send the call")
+    assert "🚨 The call is on its way to 4 volunteers." in answer
+    assert "📨 Sent: 0 of 4" in answer
+    assert "✅ Coming: 0 of 2" in answer
+
+    inbox = Inbox(app)
+    await inbox.run()
+    for person in people.values():
+        [call] = inbox.of(person)
+        assert "🚨 Call for helpers from Ehrenamtsbörse Bingen" in call.text
+        assert call.labels == ["✅ I'm coming", "❌ Not this time", "🔕 No more calls like this"]
+        assert call.venue == Venue(
+            49.9669, 7.8992, "Car park at the town hall", "Fill sandbags at the Rhine bank"
+        )
+    assert not inbox.of(chat("quiet", "en"))
+    calls = {name: inbox.of(person)[0] for name, person in people.items()}
+
+    answer = await press_on(people["anna"], calls["anna"], "✅ I'm coming")
+    assert "✅ Thank you! You are coming. Your group: 1." in answer
+    assert card_with(people["anna"], "❌ I cannot come after all").venue is not None
+    answer = await press_on(people["anna"], calls["anna"], "✅ I'm coming")  # a second tap
+    assert "Your group: 1." in answer
+    answer = await press_on(people["berat"], calls["berat"], "❌ Not this time")
+    assert "Thank you for your answer. Maybe next time!" in answer
+    assert "💻 You can still help from home" in answer
+    await press_on(people["chris"], calls["chris"], "✅ I'm coming")  # the call is full now
+
+    await inbox.run()
+    [full] = inbox.of(people["dora"])[1:]
+    assert "🙏 Thank you! Enough people have come forward for this call:" in full.text
+    assert "💻 You can still help from home: “Call older neighbours from the list”" in full.text
+    answer = await press_on(people["dora"], calls["dora"], "✅ I'm coming")
+    assert "You are number 1 on the waiting list." in answer
+
+    cancel = card_with(people["anna"], "❌ I cannot come after all")
+    answer = await press_on(people["anna"], cancel, "❌ I cannot come after all")
+    assert "Your place goes to the next person." in answer
+    await inbox.run()
+    moved = inbox.of(people["dora"])[-1]
+    assert "🎉 A place became free for you:" in moved.text
+    assert "Your group: 1." in moved.text
+    assert moved.venue is not None
+
+    answer = await kim.press("🔄 Refresh")
+    assert kim.last_turn is not None and kim.last_turn.replace  # edited in place
+    assert "📨 Sent: 4 of 4" in answer
+    assert "✅ Coming: 2 of 2" in answer
+    assert "⏳ Waiting list: 0" in answer
+    assert "❌ Not this time: 2" in answer
+    assert "💬 No answer yet: 0" in answer
+    assert "✅ Full: everyone needed is coming." in answer
+
+    await kim.press("📣 Write to everyone coming")
+    answer = await kim.send("Please use the north entrance.")
+    assert "📣 Sent to 2 people." in answer
+    await inbox.run()
+    for name in ("chris", "dora"):
+        post = inbox.of(people[name])[-1].text
+        assert "📣 About the call “Fill sandbags at the Rhine bank”:" in post
+        assert "“Please use the north entrance.”" in post
+    assert "north entrance" not in inbox.of(people["anna"])[-1].text
+
+    await kim.press("➕ Need more people")
+    answer = await kim.send("3")
+    assert "👥 People needed now: 3. Moved up from the waiting list: 0." in answer
+    answer = await press_on(people["berat"], calls["berat"], "✅ I'm coming")  # changed his mind
+    assert "Your group: 1." in answer  # groups of ten
+
+    await kim.press("🛑 Close the call")
+    answer = await kim.press("🛑 Yes, close it")
+    assert "🛑 The call is closed. Thank you!" in answer
+    answer = await press_on(people["anna"], calls["anna"], "✅ I'm coming")
+    assert "This call is closed. Thank you all the same!" in answer
+
+
+async def test_forged_answers_and_turning_calls_off(app: App, chat: Callable[..., Chat]) -> None:
+    kim = await coordinator(app, chat("kim", "en"))
+    anna = chat("anna", "en")
+    await volunteer(app, "anna", language="en")
+    await volunteer(app, "eve", language="en", district="kempten")
+    await write_a_call_in_english(kim)
+    await kim.press("🚨 Send the call")
+    inbox = Inbox(app)
+    await inbox.run()
+    [call] = inbox.of(anna)
+    call_id = int(call.buttons[0][0][1].rsplit(":", 1)[1])
+
+    eve = chat("eve", "en")  # she got the call too, but tampers with the data
+    for forged in (f"act:crisis:yes:{call_id + 1}", "act:crisis:maybe:1", "act:crisis:yes:x"):
+        assert "This button is no longer valid." in await eve.press_payload(forged)
+    stranger = chat("stranger", "en")
+    assert "This button is no longer valid." in await stranger.press_payload(
+        f"act:crisis:yes:{call_id}"
+    )
+
+    answer = await press_on(anna, call, "🔕 No more calls like this")
+    assert "🔕 You get no more calls for helpers." in answer
+    async with app.sessions() as session:
+        profile = (
+            await session.exec(select(VolunteerProfile).join(User).where(User.key == "test:anna"))
+        ).one()
+        assert profile.crisis_calls is False
+    # The profile turns them on again.
+    await volunteer_card(app, anna)
+    assert "🔕 Calls for helpers: off" in anna.last.labels
+    await anna.press("🔕 Calls for helpers: off")
+    assert "🚨 Calls for helpers: on" in anna.last.labels
+
+
+async def volunteer_card(app: App, person: Chat) -> None:
+    await person.send("/menu")
+    await person.press("👤 My volunteer profile")
+
+
+async def test_erasing_someone_with_a_place_moves_up_who_waits(
+    app: App, chat: Callable[..., Chat]
+) -> None:
+    anna, dora = chat("anna", "en"), chat("dora", "en")
+    for name in ("anna", "dora"):
+        await volunteer(app, name, language="en")
+    call_id = await new_call(app, needed=1, starts_at=app.core.clock() + timedelta(hours=2))
+    async with app.sessions() as session, session.begin():
+        call = await session.get(CrisisCall, call_id)
+        assert call is not None
+        await crisis.send(session, app.deployment, call, app.core.clock())
+    inbox = Inbox(app)
+    await inbox.run()
+    await press_on(anna, inbox.of(anna)[0], "✅ I'm coming")
+    await press_on(dora, inbox.of(dora)[0], "✅ I'm coming")
+
+    await dora.send("/mydata")
+    assert dora.last_turn is not None and dora.last_turn.replies[0].file is not None
+    exported = json.loads(dora.last_turn.replies[0].file.content)["calls_for_helpers"]
+    assert [a["state"] for a in exported["answers"]] == ["waiting"]
+
+    await anna.send("/delete")
+    await anna.press(anna.last.labels[0])  # yes, delete everything
+    await inbox.run()
+    assert "🎉 A place became free for you:" in inbox.of(dora)[-1].text
+    found = await states(app, call_id)
+    assert list(found.values()) == [("confirmed", 1)]
+
+
+async def test_ein_hilfeaufruf_auf_deutsch_und_in_leichter_sprache(
+    app: App, chat: Callable[..., Chat]
+) -> None:
+    karin = await coordinator(app, chat("karin", "de"), "de")
+    helga, ali = chat("helga", "de"), chat("ali", "de")
+    await volunteer(app, "helga", language="de_simple")
+    await volunteer(app, "ali", language="de")
+    await karin.press(queue_button(karin))
+    await karin.press("🚨 Hilfeaufruf")
+    await karin.press("➕ Neuer Hilfeaufruf")
+    await karin.send("Sandsäcke füllen am Rheinufer")
+    await karin.send("Parkplatz am Rathaus")
+    await karin.press("Überspringen")
+    answer = await karin.send("14:30")
+    assert "Wie viele Leute brauchen Sie?" in answer
+    await karin.press("10")
+    await karin.press("Nichts Besonderes")
+    await karin.press("Büdesheim")
+    await karin.press("➡️ Weiter")
+    await karin.press("➡️ Weiter")
+    summary = await karin.press("Überspringen")
+    assert "🕐 Wann: Montag, 23. November, 14:30" in summary
+    assert "👥 Wir brauchen 10 Leute." in summary
+    assert "🗺 Wo: Büdesheim" in summary
+    assert "Der Hilfeaufruf erreicht im Moment 2 Ehrenamtliche." in summary
+    answer = await karin.press("🚨 Hilfeaufruf senden")
+    assert "🚨 Der Hilfeaufruf geht jetzt an 2 Ehrenamtliche." in answer
+
+    inbox = Inbox(app)
+    await inbox.run()
+    [plain] = inbox.of(helga)
+    assert plain.text.splitlines()[:3] == [
+        "🚨 Aufruf für Helfer von Ehrenamtsbörse Bingen",
+        "",
+        "🚨 „Sandsäcke füllen am Rheinufer“",
+    ]
+    assert "Können Sie kommen?\nBitte drücken Sie auf einen Knopf." in plain.text
+    assert plain.labels[:2] == ["✅ Ich komme", "❌ Diesmal nicht"]
+    answer = await press_on(helga, plain, "✅ Ich komme")
+    assert "✅ Danke!\nSie haben einen Platz.\nIhre Gruppe: 1." in answer
+    [standard] = inbox.of(ali)
+    assert "🚨 Hilfeaufruf von Ehrenamtsbörse Bingen" in standard.text
+    answer = await press_on(ali, standard, "❌ Diesmal nicht")
+    assert "Danke für Ihre Antwort. Vielleicht beim nächsten Mal!" in answer
+
+    answer = await karin.press("🔄 Aktualisieren")
+    assert "✅ Kommen: 1 von 10" in answer
+    assert "❌ Diesmal nicht: 1" in answer

@@ -22,6 +22,8 @@ EVENT = "event"  # act:event:show:<event> / act:event:cancel:<signup>
 NEWS = "news"  # act:news:stop:<kind of news>
 TALK = "talk"  # act:talk: write to the coordinators about a difficult help
 DOCUMENT = "document"  # act:document:<document>: send a document of the shelf
+# act:crisis:yes:<call> / act:crisis:no:<call> / act:crisis:cancel:<call> / act:crisis:off
+CRISIS = "crisis"
 
 YES, NO = "yes", "no"
 ACCEPT = f"{PREFIX}{OFFER}:{YES}:"
@@ -41,6 +43,10 @@ CANCEL_SEAT = f"{PREFIX}{EVENT}:cancel:"
 STOP_NEWS = f"{PREFIX}{NEWS}:stop:"
 OPEN_TALK = f"{PREFIX}{TALK}"
 SEND_DOCUMENT = f"{PREFIX}{DOCUMENT}:"
+CRISIS_YES = f"{PREFIX}{CRISIS}:yes:"
+CRISIS_NO = f"{PREFIX}{CRISIS}:no:"
+CRISIS_CANCEL = f"{PREFIX}{CRISIS}:cancel:"
+CRISIS_OFF = f"{PREFIX}{CRISIS}:off"
 DID_NOT_HAPPEN = "no"
 
 

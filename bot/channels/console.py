@@ -87,6 +87,11 @@ class ConsoleChannel:
             self.out.write("  " + "   ".join(cells) + "\n")
         if reply.request_location:
             self.out.write("  (:location LAT LON)\n")
+        if reply.venue is not None:
+            venue = reply.venue
+            self.out.write(
+                f"📍 {venue.title}, {venue.address} ({venue.latitude:.5f}, {venue.longitude:.5f})\n"
+            )
 
     async def push(self, user: Addressee, reply: Reply) -> bool:
         """Show a push (the `Outbound` of the outbox for this console's person)."""

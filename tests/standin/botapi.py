@@ -141,6 +141,7 @@ class BotMessage:
     document: JSON | None = None
     voice: JSON | None = None
     photo: list[JSON] | None = None  # the sizes, the largest last
+    venue: JSON | None = None  # a place: location, title, address
     deleted: bool = False
     edit_date: int | None = None
     edits: list[JSON] = field(default_factory=list)
@@ -689,6 +690,9 @@ class BotApiStandin:
             obj["voice"] = message.voice
         if message.photo is not None:
             obj["photo"] = message.photo
+        if message.venue is not None:
+            obj["venue"] = message.venue
+            obj["location"] = message.venue["location"]
         if message.caption is not None:
             obj["caption"] = message.caption
         if message.reply_markup and "inline_keyboard" in message.reply_markup:
@@ -1025,6 +1029,22 @@ class BotApiStandin:
             raise _bad("there is no photo in the request")  # uploads are not played
         sizes = [{"file_id": photo, "file_unique_id": f"u{photo}", "width": 1280, "height": 960}]
         message = self._new_message(params, text=None, photo=sizes, caption=params.get("caption"))
+        return self.message_object(message)
+
+    def _m_sendVenue(self, params: JSON) -> JSON:
+        try:
+            latitude, longitude = float(params["latitude"]), float(params["longitude"])
+        except (KeyError, TypeError, ValueError):
+            raise _bad("latitude and longitude are required") from None
+        title, address = params.get("title"), params.get("address")
+        if not isinstance(title, str) or not title or not isinstance(address, str) or not address:
+            raise _bad("title and address are required")
+        venue = {
+            "location": {"latitude": latitude, "longitude": longitude},
+            "title": title,
+            "address": address,
+        }
+        message = self._new_message(params, text=None, venue=venue)
         return self.message_object(message)
 
     def _find(self, params: JSON, action: str) -> BotMessage:

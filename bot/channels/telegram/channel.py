@@ -145,6 +145,14 @@ class TelegramChannel:
             body |= {"call": "photo", "photo": reply.photo, "caption": text[:1024] or None}
         else:
             body |= {"call": "send", "text": text[:4096]}
+        if reply.venue is not None:  # follows the message on the map
+            venue = reply.venue
+            body["venue"] = {
+                "latitude": venue.latitude,
+                "longitude": venue.longitude,
+                "title": venue.title[:100],
+                "address": venue.address[:200],
+            }
         if reply.about:  # how to take the people's details out again, in the reader's language
             body["redacted"] = self.tr.render(REDACTED, reply.language)
         return Outgoing(body, about=reply.about)
@@ -194,6 +202,16 @@ class TelegramChannel:
             )
         else:
             sent = await self.sender.send_message(chat_id, body["text"], markup, reply=waiting)
+        venue = body.get("venue")
+        if venue is not None:
+            await self.sender.send_venue(
+                chat_id,
+                venue["latitude"],
+                venue["longitude"],
+                venue["title"],
+                venue["address"],
+                reply=waiting,
+            )
         redacted = body.get("redacted")
         await self._mentions(key, chat_id, sent, about, redacted, media=call != "send")
 

@@ -254,6 +254,16 @@ class AiogramTransport:
         )
         return int(message.message_id)
 
+    async def send_venue(
+        self, chat_id: int, latitude: float, longitude: float, title: str, address: str
+    ) -> int:
+        message = await self._call(
+            lambda: self.bot.send_venue(
+                chat_id, latitude=latitude, longitude=longitude, title=title, address=address
+            )
+        )
+        return int(message.message_id)
+
     async def set_commands(self, commands: list[tuple[str, str]], language: str | None) -> None:
         await self._call(
             lambda: self.bot.set_my_commands(

@@ -219,6 +219,22 @@ class Sender:
             chat_id, lambda: self.transport.send_photo(chat_id, photo, caption, markup), reply
         )
 
+    async def send_venue(
+        self,
+        chat_id: int,
+        latitude: float,
+        longitude: float,
+        title: str,
+        address: str,
+        *,
+        reply: bool = REPLY,
+    ) -> int | None:
+        return await self._deliver(
+            chat_id,
+            lambda: self.transport.send_venue(chat_id, latitude, longitude, title, address),
+            reply,
+        )
+
     async def edit_message(
         self, chat_id: int, message_id: int, text: str, markup: Markup | None = None
     ) -> None:

@@ -67,6 +67,12 @@ class Transport(Protocol):
         """Forward a photo by the id Telegram gave it."""
         ...
 
+    async def send_venue(
+        self, chat_id: int, latitude: float, longitude: float, title: str, address: str
+    ) -> int:
+        """A place on the map with its name and address."""
+        ...
+
     async def download(self, file_id: str) -> bytes:
         """The content of a file a person sent (getFile, then the file's download URL)."""
         ...

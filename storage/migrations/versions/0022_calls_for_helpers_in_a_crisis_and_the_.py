@@ -2,7 +2,7 @@
 
 Revision ID: 0022
 Revises: 0021
-Create Date: 2026-12-05 05:26:06.869686
+Create Date: 2026-12-05 05:38:54.133595
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ def upgrade() -> None:
     sa.Column('districts', sa.JSON(), nullable=False),
     sa.Column('what', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
     sa.Column('meeting_point', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('language', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
     sa.Column('latitude', sa.Float(), nullable=True),
     sa.Column('longitude', sa.Float(), nullable=True),
     sa.Column('starts_at', storage.types.UTCDateTime(), nullable=False),
@@ -74,6 +75,25 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_crisis_answers_call_id'), ['call_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_crisis_answers_user_id'), ['user_id'], unique=False)
 
+    op.create_table('crisis_posts',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('call_id', sa.Integer(), nullable=False),
+    sa.Column('author_id', sa.Integer(), nullable=False),
+    sa.Column('text', storage.types.SealedText(), nullable=False),
+    sa.Column('language', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('created_at', storage.types.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['author_id'], ['users.id'], ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['call_id'], ['crisis_calls.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('crisis_posts', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_crisis_posts_call_id'), ['call_id'], unique=False)
+
+    with op.batch_alter_table('deliveries', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('lane', sa.Integer(), server_default=sa.text('1'), nullable=False))
+        batch_op.drop_index(batch_op.f('ix_deliveries_unsent'), sqlite_where=sa.text('sent_at IS NULL'))
+        batch_op.create_index('ix_deliveries_unsent', ['lane', 'due_at', 'id'], unique=False, sqlite_where=sa.text('sent_at IS NULL'), postgresql_where=sa.text('sent_at IS NULL'))
+
     with op.batch_alter_table('volunteer_profiles', schema=None) as batch_op:
         batch_op.add_column(sa.Column('crisis_calls', sa.Boolean(), server_default=sa.text('(true)'), nullable=False))
 
@@ -85,6 +105,15 @@ def downgrade() -> None:
     with op.batch_alter_table('volunteer_profiles', schema=None) as batch_op:
         batch_op.drop_column('crisis_calls')
 
+    with op.batch_alter_table('deliveries', schema=None) as batch_op:
+        batch_op.drop_index('ix_deliveries_unsent', sqlite_where=sa.text('sent_at IS NULL'), postgresql_where=sa.text('sent_at IS NULL'))
+        batch_op.create_index(batch_op.f('ix_deliveries_unsent'), ['due_at', 'id'], unique=False, sqlite_where=sa.text('sent_at IS NULL'), postgresql_where=sa.text('sent_at IS NULL'))
+        batch_op.drop_column('lane')
+
+    with op.batch_alter_table('crisis_posts', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_crisis_posts_call_id'))
+
+    op.drop_table('crisis_posts')
     with op.batch_alter_table('crisis_answers', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_crisis_answers_user_id'))
         batch_op.drop_index(batch_op.f('ix_crisis_answers_call_id'))
