@@ -19,6 +19,7 @@ from storage.models import (
     CrisisAnswer,
     CrisisAnswerState,
     CrisisCall,
+    DeliveryKind,
     Rhythm,
     User,
     VolunteerCategory,
@@ -26,6 +27,7 @@ from storage.models import (
     VolunteerLanguage,
     VolunteerProfile,
 )
+from storage.outbox import claim_due, enqueue_many, planned
 from tests.chat import Chat, Inbox, Shown, press_on
 from tests.test_agency import coordinator, queue_button
 
@@ -472,3 +474,22 @@ async def test_ein_hilfeaufruf_auf_deutsch_und_in_leichter_sprache(
     answer = await karin.press("🔄 Aktualisieren")
     assert "✅ Kommen: 1 von 10" in answer
     assert "❌ Diesmal nicht: 1" in answer
+
+
+async def test_a_call_goes_out_before_everything_else_that_is_due(app: App) -> None:
+    first, second = await volunteer(app, "first"), await volunteer(app, "second")
+    async with app.sessions() as session, session.begin():
+        await enqueue_many(
+            session,
+            [
+                # A digest due long ago for one, the call due just now for the other.
+                planned(first, DeliveryKind.NEWSLETTER, 1, NOW - timedelta(hours=5), NOW),
+                planned(second, DeliveryKind.CRISIS_CALL, 1, NOW, NOW),
+            ],
+        )
+    claimed = await claim_due(
+        app.sessions, worker="w", now=NOW, lease=timedelta(minutes=1), limit=1
+    )
+    assert [(due.user_id, due.kind) for due, _user in claimed] == [
+        (second, DeliveryKind.CRISIS_CALL)
+    ]
