@@ -59,6 +59,10 @@ class Settings(BaseSettings):
     # Messages per second the bot sends in all (Telegram: about 30; up to 1,000 with paid
     # broadcasts). Replies to people in a dialogue go before scheduled pushes.
     telegram_messages_per_second: float = Field(default=30.0, gt=0)
+    # Calls for helpers as Telegram's paid broadcasts (allow_paid_broadcast: each message costs
+    # Stars from the bot's balance), at up to this many per second on top of the budget above,
+    # at most 1,000; 0 (the default) sends them within the budget above.
+    telegram_paid_broadcasts_per_second: float = Field(default=0.0, ge=0, le=1000)
     # More messages than this from one person within a minute are answered with a request to wait.
     messages_per_minute: int = Field(default=30, ge=1)
     # A push worker's claim on the messages it is sending, extended while sending takes long;

@@ -77,13 +77,25 @@ class Navigator:
         match outcome:
             case Retry(error=error):
                 return await self.ask(ctx, (error,))
-            case Say(text=text, buttons=buttons, file=file, venue=venue) if (
-                buttons or file is not None or venue is not None
-            ):
-                turn = await self.ask(ctx, ())
+            case Say(
+                text=text,
+                buttons=buttons,
+                file=file,
+                venue=venue,
+                alone=alone,
+                broadcast=broadcast,
+            ) if buttons or file is not None or venue is not None or alone:
                 card = Reply(
-                    text=text, language=ctx.language, buttons=buttons, file=file, venue=venue
+                    text=text,
+                    language=ctx.language,
+                    buttons=buttons,
+                    file=file,
+                    venue=venue,
+                    broadcast=broadcast,
                 )
+                if alone:
+                    return Turn(replies=[card], language=ctx.language)
+                turn = await self.ask(ctx, ())
                 return replace(turn, replies=[card, *turn.replies])
             case Say(text=text):
                 return await self.ask(ctx, (text,))

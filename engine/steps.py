@@ -123,12 +123,16 @@ class Say:
 
     With `buttons` (of pushed-message actions) the text is a card of its own, such as the
     details of a help just accepted, sent before the question; with `file` it is the caption of
-    that file (a document from the shelf); a `venue` follows the card on the map."""
+    that file (a document from the shelf); a `venue` follows the card on the map. `alone`
+    sends the card only, leaving the open question where it is (an answer to a pushed call,
+    which thousands give at once); `broadcast` marks it as one of many (`Reply.broadcast`)."""
 
     text: Text
     buttons: tuple[tuple[Button, ...], ...] = ()
     file: OutgoingFile | None = None
     venue: Venue | None = None
+    alone: bool = False
+    broadcast: bool = False
 
 
 @dataclass(frozen=True)

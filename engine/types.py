@@ -99,6 +99,9 @@ class Reply:
     # Ids of the people whose personal details the message shows (see `Ctx.about`).
     about: tuple[int, ...] = ()
     venue: Venue | None = None
+    # One of many like it sent at once (a call for helpers, the answers to it): a channel may
+    # send it through its bulk lane (Telegram's paid broadcasts), apart from everyday replies.
+    broadcast: bool = False
 
     @property
     def payloads(self) -> list[str]:

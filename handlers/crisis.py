@@ -19,7 +19,7 @@ from sqlmodel import select
 
 from engine.i18n import Raw, Text, _, _n, lines, paragraphs
 from engine.steps import SUMMARY, Ctx, Flow, Goto, Outcome, Prompt, Retry, Say, Step, resolve
-from engine.types import Button
+from engine.types import Button, Venue
 from engine.when import local_now, parse_date, parse_time, today
 from engine.widgets import after, free_text, multi_select, summary, too_long
 from exchange import crisis
@@ -463,14 +463,12 @@ async def _answered(ctx: Ctx, answered: crisis.Answered) -> Outcome:
     call, answer = answered.call, answered.answer
     assert call is not None
     if answered.outcome == Answer.CLOSED:
-        return Say(_("This call is closed. Thank you all the same!"))
+        return _card(_("This call is closed. Thank you all the same!"))
     if answered.outcome == Answer.CONFIRMED and answer is not None:
-        return Say(
+        return _card(
             group_text(call, answer.group_number, ctx.deployment),
-            buttons=(
-                (Button(f"{actions.CRISIS_CANCEL}{call.id}", _("❌ I cannot come after all")),),
-            ),
-            venue=venue(call),
+            ((Button(f"{actions.CRISIS_CANCEL}{call.id}", _("❌ I cannot come after all")),),),
+            venue(call),
         )
     if answered.outcome == Answer.WAITING and answer is not None:
         place = await crisis.waiting_place(ctx.session, answer)
@@ -482,13 +480,18 @@ async def _answered(ctx: Ctx, answered: crisis.Answered) -> Outcome:
             ),
             *online_task(call),
         )
-        return Say(
-            text,
-            buttons=((Button(f"{actions.CRISIS_CANCEL}{call.id}", _("❌ Take me off the list")),),),
+        return _card(
+            text, ((Button(f"{actions.CRISIS_CANCEL}{call.id}", _("❌ Take me off the list")),),)
         )
     if answered.outcome == Answer.CANCELLED:
-        return Say(_("Thank you for telling us. Your place goes to the next person."))
-    return Say(paragraphs(_("Thank you for your answer. Maybe next time!"), *online_task(call)))
+        return _card(_("Thank you for telling us. Your place goes to the next person."))
+    return _card(paragraphs(_("Thank you for your answer. Maybe next time!"), *online_task(call)))
+
+
+def _card(text: Text, buttons: tuple[tuple[Button, ...], ...] = (), at: Venue | None = None) -> Say:
+    """An answer to a call: one message (and the place), sent with the call's pushes, leaving the
+    person's open question where it is."""
+    return Say(text, buttons=buttons, venue=at, alone=True, broadcast=True)
 
 
 async def _calls_off(ctx: Ctx) -> Outcome:

@@ -40,7 +40,7 @@ def _full(call: CrisisCall, user: Addressee) -> Reply:
         _("🚨 {what}", what=Written(call.what, call.language)),
         *online_task(call),
     )
-    return Reply(text, user.language)
+    return Reply(text, user.language, broadcast=True)
 
 
 async def _call(batch: Batch, user: Addressee, delivery: Due) -> Reply | None:
@@ -61,7 +61,7 @@ async def _call(batch: Batch, user: Addressee, delivery: Due) -> Reply | None:
         ),
         (Button(CRISIS_OFF, _("🔕 No more calls like this")),),
     )
-    return Reply(text, user.language, buttons, venue=venue(call))
+    return Reply(text, user.language, buttons, venue=venue(call), broadcast=True)
 
 
 async def _full_now(batch: Batch, user: Addressee, delivery: Due) -> Reply | None:
@@ -82,7 +82,7 @@ async def _moved_up(batch: Batch, user: Addressee, delivery: Due) -> Reply | Non
         group_text(call, answer.group_number, batch.deployment),
     )
     buttons = ((Button(f"{CRISIS_CANCEL}{call.id}", _("❌ I cannot come after all")),),)
-    return Reply(text, user.language, buttons, venue=venue(call))
+    return Reply(text, user.language, buttons, venue=venue(call), broadcast=True)
 
 
 async def _post(batch: Batch, user: Addressee, delivery: Due) -> Reply | None:
@@ -94,7 +94,7 @@ async def _post(batch: Batch, user: Addressee, delivery: Due) -> Reply | None:
         _("📣 About the call {what}:", what=Written(call.what, call.language)),
         Written(post.text, post.language),
     )
-    return Reply(text, user.language)
+    return Reply(text, user.language, broadcast=True)
 
 
 COMPOSERS: dict[DeliveryKind, Callable[[Batch, Addressee, Due], Awaitable[Reply | None]]] = {

@@ -17,14 +17,19 @@ class FakeTransport:
 
     def __init__(self) -> None:
         self.sent: list[tuple[float, int, str]] = []
+        self.paid: list[int] = []  # chats of messages sent as paid broadcasts
         self.failures: list[Exception] = []
         self.attempts = 0
 
-    async def send_message(self, chat_id: int, text: str, markup: Markup | None) -> int:
+    async def send_message(
+        self, chat_id: int, text: str, markup: Markup | None, paid: bool = False
+    ) -> int:
         self.attempts += 1
         if self.failures:
             raise self.failures.pop(0)
         self.sent.append((time.monotonic(), chat_id, text))
+        if paid:
+            self.paid.append(chat_id)
         return len(self.sent)
 
     async def edit_message(
@@ -196,3 +201,26 @@ def test_spacer_hands_out_slots_interval_apart() -> None:
     assert spacer.reserve() == 0.0
     spacer.hold(3)
     assert spacer.reserve() == 3.0
+
+
+async def test_broadcasts_go_through_the_paid_lane_and_leave_the_budget_to_replies() -> None:
+    transport, unreachable = FakeTransport(), []
+    sender = make_sender(
+        transport, unreachable, overall_per_second=2, paid_per_second=200, per_chat_burst=1
+    )
+    began = time.monotonic()
+    await asyncio.gather(
+        *(sender.send_message(100 + i, "call", reply=PUSH, broadcast=True) for i in range(40)),
+        sender.send_message(7, "a reply"),
+    )
+    # 41 messages at 2 per second would take 20 s; the broadcasts have their own 200 per second.
+    assert time.monotonic() - began < 1.5
+    assert sorted(transport.paid) == [100 + i for i in range(40)]
+    assert (sender.tally.paid, sender.tally.pushes, sender.tally.replies) == (40, 40, 1)
+
+    # Without paid broadcasts they share the budget and go as ordinary messages.
+    plain = FakeTransport()
+    await make_sender(plain, unreachable, overall_per_second=100).send_message(
+        5, "call", reply=PUSH, broadcast=True
+    )
+    assert plain.paid == [] and len(plain.sent) == 1

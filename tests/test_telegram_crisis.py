@@ -1,6 +1,7 @@
 """A call for helpers over Telegram, on both frameworks: the coordinator writes it with the
 meeting point shared on the map, the volunteer gets it with the place as a venue and answers with
-one tap, and the live view is one message, edited in place."""
+one tap, and the live view is one message, edited in place. With paid broadcasts on, the call
+and the answers to it go as paid broadcasts, and the coordinator's dialogue as usual."""
 
 from __future__ import annotations
 
@@ -35,7 +36,12 @@ def text_has(part: str):  # type: ignore[no-untyped-def]
 async def test_a_call_for_helpers_over_telegram(
     framework: str, standin: BotApiStandin, database_url: str, clock: FrozenClock
 ) -> None:
-    async with running_app(settings_for(standin, database_url, framework), clock=clock) as app:
+    # Calls go as paid broadcasts; Telegram's limits are on.
+    settings = settings_for(standin, database_url, framework).model_copy(
+        update={"telegram_paid_broadcasts_per_second": 100}
+    )
+    standin.enforce_limits()
+    async with running_app(settings, clock=clock) as app:
         kim = Chat(app, "kim", "en", key=f"telegram:{KIM}")
         await onboard(kim, "volunteer", "en")
         await grant(app, kim)
@@ -93,5 +99,13 @@ async def test_a_call_for_helpers_over_telegram(
             assert edited.message_id == live.message_id  # the same message, edited in place
             assert "📨 Sent: 1 of 1" in (edited.text or "")
             await standin.wait_until(lambda: not standin.callback_queries_unanswered())
+            paid = {
+                (params["chat_id"], bool(params.get("allow_paid_broadcast")))
+                for method in ("sendMessage", "sendVenue")
+                for params in standin.calls(method)
+            }
+            # The call, its place and the answer to it went as paid broadcasts; the
+            # coordinator's dialogue did not.
+            assert paid == {(ANNA, True), (KIM, False)}
         finally:
             await bot.stop()

@@ -10,7 +10,8 @@ Bots talk to ``{url}/bot{token}/{method}`` over real HTTP; tests play users with
   unescaped reserved characters ``# + - = { } . !``, both answering 400 like Telegram;
 * ``enforce_limits`` uses token buckets: globally ``per_second`` with a burst of one second,
   per chat ``per_chat_per_second`` with a burst of ``burst`` (default 3) messages; only
-  ``send*``/``copyMessage``/``forwardMessage`` count, edits are free;
+  ``send*``/``copyMessage``/``forwardMessage`` count, edits are free; a message sent with
+  ``allow_paid_broadcast`` counts against ``paid_per_second`` (1,000) instead of the global bucket;
 * ``send_delay`` seconds pass before those same methods are handled, as on a slow day of
   Telegram's; a bot that goes away meanwhile does not stop the message (Telegram has it already).
 """
@@ -69,7 +70,7 @@ NOOP_METHODS = _names(
 )
 RATE_LIMITED = _names(
     "sendmessage senddocument sendphoto sendvideo sendaudio sendvoice sendsticker "
-    "sendlocation sendcontact sendmediagroup sendpoll copymessage forwardmessage"
+    "sendlocation sendvenue sendcontact sendmediagroup sendpoll copymessage forwardmessage"
 )
 HTML_TAGS = _names(
     "b strong i em u ins s strike del span tg-spoiler a tg-emoji code pre blockquote"
@@ -511,6 +512,7 @@ class BotApiStandin:
         self._callback_queries: dict[str, bool] = {}
         self._fail_rules: list[_FailRule] = []
         self._global_bucket: _Bucket | None = None
+        self._paid_bucket: _Bucket | None = None
         self._chat_buckets: dict[int, _Bucket] = {}
         self._chat_limit: tuple[float, float] = (1.0, 3.0)
         self._poll_waiter: asyncio.Future[ApiError | None] | None = None
@@ -596,10 +598,15 @@ class BotApiStandin:
         )
 
     def enforce_limits(
-        self, per_second: float = 30, per_chat_per_second: float = 1, burst: int = 3
+        self,
+        per_second: float = 30,
+        per_chat_per_second: float = 1,
+        burst: int = 3,
+        paid_per_second: float = 1000,
     ) -> None:
         """Answer 429 when the bot sends faster than Telegram allows (see module docstring)."""
         self._global_bucket = _Bucket(per_second, max(per_second, 1))
+        self._paid_bucket = _Bucket(paid_per_second, max(paid_per_second, 1))
         self._chat_limit = (per_chat_per_second, float(burst))
         self._chat_buckets.clear()
 
@@ -793,10 +800,13 @@ class BotApiStandin:
             bucket = self._chat_buckets.get(chat_id)  # type: ignore[arg-type]
             if bucket is None:
                 bucket = self._chat_buckets[chat_id] = _Bucket(*self._chat_limit)  # type: ignore[index]
-            wait = max(self._global_bucket.wait_time(now), bucket.wait_time(now))
+            # A paid broadcast counts against its own budget, not the free 30 per second.
+            paid = params.get("allow_paid_broadcast") is True and self._paid_bucket is not None
+            overall = self._paid_bucket if paid and self._paid_bucket else self._global_bucket
+            wait = max(overall.wait_time(now), bucket.wait_time(now))
             if wait > 0:
                 raise self._make_error(429, max(1, int(wait + 0.999)), None)
-            self._global_bucket.tokens -= 1
+            overall.tokens -= 1
             bucket.tokens -= 1
 
     @staticmethod

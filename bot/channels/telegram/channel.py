@@ -145,6 +145,8 @@ class TelegramChannel:
             body |= {"call": "photo", "photo": reply.photo, "caption": text[:1024] or None}
         else:
             body |= {"call": "send", "text": text[:4096]}
+        if reply.broadcast:
+            body["broadcast"] = True
         if reply.venue is not None:  # follows the message on the map
             venue = reply.venue
             body["venue"] = {
@@ -187,6 +189,7 @@ class TelegramChannel:
     ) -> None:
         """Send a rendered reply (`_outgoing`); `waiting` is REPLY, or PUSH for a push."""
         call, markup, caption = body["call"], body.get("markup"), body.get("caption")
+        broadcast = bool(body.get("broadcast"))
         if call == "document":
             await self.sender.send_document(
                 chat_id, body["filename"], file or b"", caption, reply=waiting
@@ -201,7 +204,9 @@ class TelegramChannel:
                 chat_id, body["photo"], caption, markup, reply=waiting
             )
         else:
-            sent = await self.sender.send_message(chat_id, body["text"], markup, reply=waiting)
+            sent = await self.sender.send_message(
+                chat_id, body["text"], markup, reply=waiting, broadcast=broadcast
+            )
         venue = body.get("venue")
         if venue is not None:
             await self.sender.send_venue(
@@ -211,6 +216,7 @@ class TelegramChannel:
                 venue["title"],
                 venue["address"],
                 reply=waiting,
+                broadcast=broadcast,
             )
         redacted = body.get("redacted")
         await self._mentions(key, chat_id, sent, about, redacted, media=call != "send")

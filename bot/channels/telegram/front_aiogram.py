@@ -188,9 +188,16 @@ class AiogramTransport:
         except (TelegramNetworkError, TelegramServerError) as error:
             raise Transient(str(error)) from error
 
-    async def send_message(self, chat_id: int, text: str, markup: Markup | None) -> int:
+    async def send_message(
+        self, chat_id: int, text: str, markup: Markup | None, paid: bool = False
+    ) -> int:
         message = await self._call(
-            lambda: self.bot.send_message(chat_id, text, reply_markup=self._markup(markup))
+            lambda: self.bot.send_message(
+                chat_id,
+                text,
+                reply_markup=self._markup(markup),
+                allow_paid_broadcast=paid or None,
+            )
         )
         return int(message.message_id)
 
@@ -255,11 +262,22 @@ class AiogramTransport:
         return int(message.message_id)
 
     async def send_venue(
-        self, chat_id: int, latitude: float, longitude: float, title: str, address: str
+        self,
+        chat_id: int,
+        latitude: float,
+        longitude: float,
+        title: str,
+        address: str,
+        paid: bool = False,
     ) -> int:
         message = await self._call(
             lambda: self.bot.send_venue(
-                chat_id, latitude=latitude, longitude=longitude, title=title, address=address
+                chat_id,
+                latitude=latitude,
+                longitude=longitude,
+                title=title,
+                address=address,
+                allow_paid_broadcast=paid or None,
             )
         )
         return int(message.message_id)

@@ -78,9 +78,16 @@ class PtbTransport:
         except (tg_error.TimedOut, tg_error.NetworkError) as error:
             raise Transient(str(error)) from error
 
-    async def send_message(self, chat_id: int, text: str, markup: Markup | None) -> int:
+    async def send_message(
+        self, chat_id: int, text: str, markup: Markup | None, paid: bool = False
+    ) -> int:
         message = await self._call(
-            lambda: self.bot.send_message(chat_id, text, reply_markup=self._markup(markup))
+            lambda: self.bot.send_message(
+                chat_id,
+                text,
+                reply_markup=self._markup(markup),
+                allow_paid_broadcast=paid or None,
+            )
         )
         return int(message.message_id)
 
@@ -142,11 +149,22 @@ class PtbTransport:
         return int(message.message_id)
 
     async def send_venue(
-        self, chat_id: int, latitude: float, longitude: float, title: str, address: str
+        self,
+        chat_id: int,
+        latitude: float,
+        longitude: float,
+        title: str,
+        address: str,
+        paid: bool = False,
     ) -> int:
         message = await self._call(
             lambda: self.bot.send_venue(
-                chat_id, latitude=latitude, longitude=longitude, title=title, address=address
+                chat_id,
+                latitude=latitude,
+                longitude=longitude,
+                title=title,
+                address=address,
+                allow_paid_broadcast=paid or None,
             )
         )
         return int(message.message_id)

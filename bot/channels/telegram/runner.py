@@ -136,6 +136,7 @@ class TelegramBot:
             self.front.transport,
             on_unreachable=unreachable,
             overall_per_second=app.settings.telegram_messages_per_second,
+            paid_per_second=app.settings.telegram_paid_broadcasts_per_second,
         )
         self.channel = TelegramChannel(app.core, app.translator, sender)
         self.front.attach(self.channel)

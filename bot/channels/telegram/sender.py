@@ -124,6 +124,7 @@ class Tally:
 
     replies: int = 0
     pushes: int = 0
+    paid: int = 0  # of them, sent as paid broadcasts
     retry_after: int = 0
     forbidden: int = 0
     failed: int = 0
@@ -140,10 +141,14 @@ class Sender:
         per_chat_burst: int = 3,
         max_transient_retries: int = 6,
         first_backoff: float = 0.5,
+        paid_per_second: float = 0.0,
     ) -> None:
         self.transport = transport
         self.on_unreachable = on_unreachable
         self.budget = Budget(overall_per_second)
+        # Telegram's paid broadcasts: messages beyond the 30 per second, at up to 1,000 per
+        # second, each paid for in Stars; None when the deployment does not use them.
+        self.paid = Budget(paid_per_second) if paid_per_second > 0 else None
         self.per_chat_interval = per_chat_interval
         self.per_chat_burst = per_chat_burst
         self.max_transient_retries = max_transient_retries
@@ -168,14 +173,22 @@ class Sender:
                 del self._chats[chat_id]
 
     async def send_message(
-        self, chat_id: int, text: str, markup: Markup | None = None, *, reply: bool = REPLY
+        self,
+        chat_id: int,
+        text: str,
+        markup: Markup | None = None,
+        *,
+        reply: bool = REPLY,
+        broadcast: bool = False,
     ) -> int | None:
         """Send a message; returns its id, or None if the person cannot be reached or it was refused.
 
         `reply` says someone is waiting for it (an answer in a dialogue); a push passes PUSH.
+        `broadcast` (one of many, a call for helpers) goes as a paid broadcast where they are on.
         """
+        paid = broadcast and self.paid is not None
         return await self._deliver(
-            chat_id, lambda: self.transport.send_message(chat_id, text, markup), reply
+            chat_id, lambda: self.transport.send_message(chat_id, text, markup, paid), reply, paid
         )
 
     async def send_document(
@@ -228,11 +241,14 @@ class Sender:
         address: str,
         *,
         reply: bool = REPLY,
+        broadcast: bool = False,
     ) -> int | None:
+        paid = broadcast and self.paid is not None
         return await self._deliver(
             chat_id,
-            lambda: self.transport.send_venue(chat_id, latitude, longitude, title, address),
+            lambda: self.transport.send_venue(chat_id, latitude, longitude, title, address, paid),
             reply,
+            paid,
         )
 
     async def edit_message(
@@ -261,15 +277,20 @@ class Sender:
             log.warning("could not answer a callback query: %s", type(error).__name__)
 
     async def _deliver(
-        self, chat_id: int, call: Callable[[], Awaitable[T]], reply: bool | None
+        self,
+        chat_id: int,
+        call: Callable[[], Awaitable[T]],
+        reply: bool | None,
+        paid: bool = False,
     ) -> T | None:
-        """Make a call in the chat's order; `reply` None for an edit, which is no message."""
+        """Make a call in the chat's order; `reply` None for an edit, which is no message; `paid`
+        takes its slot from the paid broadcasts' budget."""
         chat = self._chat(chat_id)
         async with chat.lock:
             if reply is not None:
                 await _pause(chat.spacer.reserve())
             try:
-                return await self._retrying(call, reply, chat.spacer)
+                return await self._retrying(call, reply, chat.spacer, paid)
             except Unreachable:
                 log.info("chat is unreachable; marking it")
                 self.tally.forbidden += 1
@@ -280,18 +301,23 @@ class Sender:
             return None
 
     async def _retrying(
-        self, call: Callable[[], Awaitable[T]], reply: bool | None, chat: Spacer | None = None
+        self,
+        call: Callable[[], Awaitable[T]],
+        reply: bool | None,
+        chat: Spacer | None = None,
+        paid: bool = False,
     ) -> T:
+        budget = self.paid if paid and self.paid is not None else self.budget
         transient_failures = 0
         while True:
             if reply is not None:
-                await self.budget.take(reply)
+                await budget.take(reply)
             try:
                 result = await call()
             except RetryLater as error:
                 log.info("Telegram asked to wait %.1fs", error.seconds)
                 self.tally.retry_after += 1
-                self.budget.hold(error.seconds)
+                budget.hold(error.seconds)
                 if chat is not None:
                     chat.hold(error.seconds)
                 await asyncio.sleep(error.seconds)
@@ -306,6 +332,8 @@ class Sender:
                 if chat is not None and reply is not None:
                     chat.sent()  # a message, not an edit: its chat's next one counts from now
                 if reply is not None:
+                    if paid:
+                        self.tally.paid += 1
                     if reply:
                         self.tally.replies += 1
                     else:

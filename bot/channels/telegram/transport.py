@@ -37,7 +37,11 @@ class Rejected(SendError):
 
 
 class Transport(Protocol):
-    async def send_message(self, chat_id: int, text: str, markup: Markup | None) -> int: ...
+    async def send_message(
+        self, chat_id: int, text: str, markup: Markup | None, paid: bool = False
+    ) -> int:
+        """Send a text; `paid` as one of Telegram's paid broadcasts (beyond the 30 per second)."""
+        ...
 
     async def edit_message(
         self, chat_id: int, message_id: int, text: str, markup: Markup | None
@@ -68,7 +72,13 @@ class Transport(Protocol):
         ...
 
     async def send_venue(
-        self, chat_id: int, latitude: float, longitude: float, title: str, address: str
+        self,
+        chat_id: int,
+        latitude: float,
+        longitude: float,
+        title: str,
+        address: str,
+        paid: bool = False,
     ) -> int:
         """A place on the map with its name and address."""
         ...
