@@ -1050,6 +1050,16 @@ class Certificate(SQLModel, table=True):
     signed_by: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
 
 
+class SendBudget(SQLModel, table=True):
+    """A budget of messages per second that every process sending for the bot shares: the next
+    free send slot, as seconds since the epoch by the database's clock (`storage.budget`)."""
+
+    __tablename__ = "send_budgets"
+
+    name: str = Field(max_length=20, primary_key=True)
+    next_at: float = 0.0
+
+
 class CrisisCallStatus(StrEnum):
     OPEN = "open"
     CLOSED = "closed"

@@ -5,11 +5,14 @@ from __future__ import annotations
 import asyncio
 import itertools
 import time
+from functools import partial
 
 import pytest
 
+from bot.app import App
 from bot.channels.telegram.sender import PUSH, Sender, Spacer
 from bot.channels.telegram.transport import Markup, Rejected, RetryLater, Transient, Unreachable
+from storage import budget
 
 
 class FakeTransport:
@@ -224,3 +227,28 @@ async def test_broadcasts_go_through_the_paid_lane_and_leave_the_budget_to_repli
         5, "call", reply=PUSH, broadcast=True
     )
     assert plain.paid == [] and len(plain.sent) == 1
+
+
+async def test_two_workers_share_the_bots_budget_through_the_database(app: App) -> None:
+    """Two processes' senders, each sending 40 messages as fast as the budget lets it: together
+    they keep to the bot's 20 per second instead of sending 40 per second."""
+    shared = (partial(budget.reserve, app.sessions), partial(budget.hold, app.sessions))
+    transports = [FakeTransport(), FakeTransport()]
+    senders = [
+        make_sender(t, [], overall_per_second=20, per_chat_burst=1, shared=shared)  # type: ignore[arg-type]
+        for t in transports
+    ]
+    began = time.monotonic()
+    await asyncio.gather(
+        *(
+            sender.send_message(1000 * n + i, "hello", reply=PUSH)
+            for n, sender in enumerate(senders)
+            for i in range(40)
+        )
+    )
+    times = sorted(at for t in transports for at, _chat, _text in t.sent)
+    assert len(times) == 80
+    # 80 messages at 20 per second take about four seconds; in any stretch of 21 messages
+    # (a second's worth and one) at least about a second passes.
+    assert time.monotonic() - began >= 3.5
+    assert min(b - a for a, b in zip(times, times[20:], strict=False)) >= 0.9

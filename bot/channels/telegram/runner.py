@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
@@ -21,6 +22,7 @@ from bot.config import ConfigError, Settings
 from exchange.people import mark_unreachable
 from push.deliver import Audience
 from push.jobs import Scheduled, TickReport, start_scheduler, tick
+from storage import budget
 
 log = logging.getLogger(__name__)
 
@@ -137,6 +139,12 @@ class TelegramBot:
             on_unreachable=unreachable,
             overall_per_second=app.settings.telegram_messages_per_second,
             paid_per_second=app.settings.telegram_paid_broadcasts_per_second,
+            # Several workers on PostgreSQL share the bot's budget through the database.
+            shared=(
+                (partial(budget.reserve, app.sessions), partial(budget.hold, app.sessions))
+                if app.engine.dialect.name == "postgresql"
+                else None
+            ),
         )
         self.channel = TelegramChannel(app.core, app.translator, sender)
         self.front.attach(self.channel)

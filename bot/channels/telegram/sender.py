@@ -74,11 +74,100 @@ class Spacer:
         self._next = max(self._next, self.clock() + seconds + self.tolerance)
 
 
-class Budget:
-    """The bot's messages per second overall; a slot goes to a reply before a push."""
+# Reserves `count` slots `interval` apart in a budget the bot's processes share; returns in how
+# many seconds the first comes (`storage.budget.reserve`, bound to the database).
+ReserveShared = Callable[[str, int, float], Awaitable[float]]
+HoldShared = Callable[[str, float], Awaitable[None]]
 
-    def __init__(self, per_second: float, clock: Callable[[], float] = time.monotonic) -> None:
-        self.spacer = Spacer(1.0 / per_second, clock=clock)
+
+class SharedSpacer:
+    """Send slots taken from a budget that every process of the bot shares (the database's):
+    reserved a tenth of a second's worth at a time, in the background, and handed out here as
+    `Spacer` hands out its own. If the database cannot be reached, slots are spaced locally."""
+
+    def __init__(
+        self,
+        name: str,
+        interval: float,
+        reserve: ReserveShared,
+        hold: HoldShared,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.name = name
+        self.interval = interval
+        self.chunk = max(1, round(0.1 / interval))
+        self._reserve, self._hold, self.clock = reserve, hold, clock
+        self._slots: deque[float] = deque()
+        self._refilling: asyncio.Task[None] | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def _fresh(self) -> None:
+        """Forget slots gone by: using several at once would send in a burst."""
+        stale = self.clock() - self.interval
+        while self._slots and self._slots[0] < stale:
+            self._slots.popleft()
+
+    def _refill(self) -> None:
+        if self._refilling is None or self._refilling.done():
+            self._refilling = asyncio.get_running_loop().create_task(self._reserve_more())
+
+    async def _reserve_more(self) -> None:
+        try:
+            offset = await self._reserve(self.name, self.chunk, self.interval)
+            first = self.clock() + offset
+        except Exception:
+            log.warning("could not reserve send slots in the shared budget; spacing locally")
+            first = max(self.clock(), self._slots[-1] + self.interval if self._slots else 0.0)
+        last = self._slots[-1] if self._slots else 0.0
+        for index in range(self.chunk):
+            self._slots.append(max(first + index * self.interval, last + self.interval))
+            last = self._slots[-1]
+
+    def wait_time(self) -> float:
+        self._fresh()
+        if not self._slots:
+            self._refill()
+            return self.interval  # look again once more slots may have come
+        return max(0.0, self._slots[0] - self.clock())
+
+    def reserve(self) -> float:
+        wait = self.wait_time()
+        if self._slots:
+            self._slots.popleft()
+        if len(self._slots) <= self.chunk // 2:
+            self._refill()  # the next slots are on their way before they are needed
+        return wait
+
+    def hold(self, seconds: float) -> None:
+        until = self.clock() + seconds
+        while self._slots and self._slots[0] < until:
+            self._slots.popleft()
+        task = asyncio.get_running_loop().create_task(self._held(seconds))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _held(self, seconds: float) -> None:
+        try:
+            await self._hold(self.name, seconds)
+        except Exception:
+            log.warning("could not hold the shared send budget after a 429")
+
+
+class Budget:
+    """The bot's messages per second overall; a slot goes to a reply before a push. With
+    `shared`, the slots come from a budget all the bot's processes share."""
+
+    def __init__(
+        self,
+        per_second: float,
+        clock: Callable[[], float] = time.monotonic,
+        shared: tuple[str, ReserveShared, HoldShared] | None = None,
+    ) -> None:
+        self.spacer: Spacer | SharedSpacer = (
+            SharedSpacer(shared[0], 1.0 / per_second, shared[1], shared[2], clock)
+            if shared is not None
+            else Spacer(1.0 / per_second, clock=clock)
+        )
         self._waiting: tuple[deque[asyncio.Future[None]], ...] = (deque(), deque())
         self._timer: asyncio.TimerHandle | None = None
 
@@ -142,13 +231,18 @@ class Sender:
         max_transient_retries: int = 6,
         first_backoff: float = 0.5,
         paid_per_second: float = 0.0,
+        shared: tuple[ReserveShared, HoldShared] | None = None,
     ) -> None:
         self.transport = transport
         self.on_unreachable = on_unreachable
-        self.budget = Budget(overall_per_second)
+
+        def budget(name: str, per_second: float) -> Budget:
+            return Budget(per_second, shared=(name, *shared) if shared is not None else None)
+
+        self.budget = budget("messages", overall_per_second)
         # Telegram's paid broadcasts: messages beyond the 30 per second, at up to 1,000 per
         # second, each paid for in Stars; None when the deployment does not use them.
-        self.paid = Budget(paid_per_second) if paid_per_second > 0 else None
+        self.paid = budget("paid", paid_per_second) if paid_per_second > 0 else None
         self.per_chat_interval = per_chat_interval
         self.per_chat_burst = per_chat_burst
         self.max_transient_retries = max_transient_retries
