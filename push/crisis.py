@@ -61,7 +61,9 @@ async def _call(batch: Batch, user: Addressee, delivery: Due) -> Reply | None:
         ),
         (Button(CRISIS_OFF, _("🔕 No more calls like this")),),
     )
-    return Reply(text, user.language, buttons, venue=venue(call), broadcast=True)
+    # The place on the map comes with the answer "I'm coming": sent with the call to thousands,
+    # it would double the messages (and, as paid broadcasts, the cost).
+    return Reply(text, user.language, buttons, broadcast=True)
 
 
 async def _full_now(batch: Batch, user: Addressee, delivery: Due) -> Reply | None:

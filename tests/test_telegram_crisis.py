@@ -84,15 +84,14 @@ async def test_a_call_for_helpers_over_telegram(
 
             await tick(app.pushing, bot.channel, TELEGRAM_AUDIENCE)
             call = await anna.wait_for_message(text_has("🚨 Call for helpers from"))
+            await anna.press("✅ I'm coming", on=call)
+            await anna.wait_for_message(text_has("You are coming. Your group: 1."))
             venue = await anna.wait_for_message(lambda m: m.venue is not None)
             assert venue.venue == {
                 "location": {"latitude": 49.9669, "longitude": 7.8992},
                 "title": "Car park at the town hall",
                 "address": "Fill sandbags at the Rhine bank",
             }
-            await anna.press("✅ I'm coming", on=call)
-            await anna.wait_for_message(text_has("You are coming. Your group: 1."))
-            await anna.wait_for_message(lambda m: m.venue is not None)
 
             await coordinator.press("🔄 Refresh", on=live)
             edited = await coordinator.wait_for_edit(text_has("✅ Coming: 1 of 5"))
