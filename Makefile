@@ -17,7 +17,7 @@ MO_FILES := $(PO_FILES:.po=.mo)
 ARGS ?=
 
 .PHONY: install lock chat run migrate test lint format typecheck test-postgres bench bench-telegram bench-matching bench-sender \
-        bench-faults bench-load bench-newsletter bench-statistics \
+        bench-faults bench-load bench-newsletter bench-statistics bench-crisis \
         i18n-extract i18n-update i18n-compile i18n-check migration clean
 
 install: $(STAMP) $(MO_FILES)
@@ -125,8 +125,13 @@ bench-newsletter: install
 bench-statistics: install
 	$(BIN)/python -m benchmarks.statistics $(ARGS)
 
+## A call for helpers to 10,000 of 100,000 volunteers at 30/s and as paid broadcasts at 1,000/s,
+## while 2,000 answer within a minute and others write (ARGS="--volunteers 10000 --fitting 1000 --answers 200" to try).
+bench-crisis: install
+	$(BIN)/python -m benchmarks.crisis $(ARGS)
+
 ## Every benchmark.
-bench: bench-telegram bench-matching bench-sender bench-faults bench-load bench-newsletter bench-statistics
+bench: bench-telegram bench-matching bench-sender bench-faults bench-load bench-newsletter bench-statistics bench-crisis
 
 ## The translation workflow: extract the template with pybabel (babel.cfg maps the files), merge
 ## it into every catalog (English is filled from the message ids), compile; check is strict.
