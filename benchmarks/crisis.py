@@ -239,6 +239,9 @@ class Writers:
 
     async def _write(self, user: Any) -> None:
         rng = random.Random(user.user_id)
+        # People write when they write: the first message of each at a random moment.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stop.wait(), rng.uniform(0.0, 10.0))
         while not self._stop.is_set():
             began = clock.perf_counter()
             await user.send_text("/menu")
@@ -400,10 +403,14 @@ def row(phase: Phase) -> str:
 
 
 async def run(args: argparse.Namespace) -> bool:
+    with tempfile.TemporaryDirectory(prefix="bench-crisis-") as workdir:
+        database_url = args.database or f"sqlite+aiosqlite:///{Path(workdir) / 'crisis.db'}"
+        return await _run(args, database_url)
+
+
+async def _run(args: argparse.Namespace, database_url: str) -> bool:
     from tests.standin import BotApiStandin
 
-    workdir = Path(tempfile.mkdtemp(prefix="bench-crisis-"))
-    database_url = args.database or f"sqlite+aiosqlite:///{workdir / 'crisis.db'}"
     print(
         f"seeding {args.volunteers:,} volunteers ({args.fitting:,} fitting), a coordinator and "
         f"{args.others} people who write …",

@@ -27,6 +27,7 @@ from storage.models import (
     CrisisAnswerState,
     CrisisCall,
     CrisisCallStatus,
+    CrisisGroup,
     CrisisPost,
     Delivery,
     DeliveryKind,
@@ -382,12 +383,16 @@ async def post(
     author: User,
     text: str,
     now: datetime,
+    *,
+    group: int | None = None,
 ) -> int:
-    """The coordinator's message to everyone with a place; returns how many get it."""
+    """The coordinator's message to everyone with a place, or a scout's to their `group`;
+    returns how many get it (the author not among them)."""
     assert author.id is not None and call.id is not None
     seal = await sealer(session, author.key)
     written = CrisisPost(
         call_id=call.id,
+        group_number=group,
         author_id=author.id,
         text=seal(text) or "",
         language=author.language,
@@ -395,16 +400,125 @@ async def post(
     )
     session.add(written)
     await session.flush()
-    confirmed = await answers(session, call.id, CrisisAnswerState.CONFIRMED)
+    readers = [
+        a.user_id
+        for a in await answers(session, call.id, CrisisAnswerState.CONFIRMED)
+        if (group is None or a.group_number == group) and a.user_id != author.id
+    ]
     await _tell(
         session,
         deployment,
         call,
-        [(a.user_id, written.id) for a in confirmed],
+        [(reader, written.id) for reader in readers],
         DeliveryKind.CRISIS_POST,
         now,
     )
-    return len(confirmed)
+    return len(readers)
+
+
+async def groups(
+    session: AsyncSession, call: CrisisCall
+) -> list[tuple[int, int, CrisisGroup | None]]:
+    """Each group with people in it: its number, how many, and its scout and arrival if any."""
+    sizes = (
+        await session.exec(
+            select(col(CrisisAnswer.group_number), func.count())
+            .where(
+                CrisisAnswer.call_id == call.id,
+                CrisisAnswer.state == CrisisAnswerState.CONFIRMED,
+            )
+            .group_by(col(CrisisAnswer.group_number))
+            .order_by(col(CrisisAnswer.group_number))
+        )
+    ).all()
+    known = {
+        g.number: g
+        for g in (
+            await session.exec(select(CrisisGroup).where(CrisisGroup.call_id == call.id))
+        ).all()
+    }
+    return [(number, int(size), known.get(number)) for number, size in sizes if number is not None]
+
+
+async def scout_candidates(
+    session: AsyncSession, call: CrisisCall, group: int
+) -> list[tuple[int, str]]:
+    """The vetted volunteers with a place in the group (user id, first name)."""
+    rows = await session.exec(
+        select(CrisisAnswer.user_id, VolunteerProfile.first_name)
+        .join(VolunteerProfile, col(VolunteerProfile.user_id) == CrisisAnswer.user_id)
+        .where(
+            CrisisAnswer.call_id == call.id,
+            CrisisAnswer.state == CrisisAnswerState.CONFIRMED,
+            CrisisAnswer.group_number == group,
+            col(VolunteerProfile.verified).is_(True),
+        )
+        .order_by(col(CrisisAnswer.answered_at))
+    )
+    return [(user_id, name) for user_id, name in rows.all()]
+
+
+async def name_scout(
+    session: AsyncSession,
+    deployment: Deployment,
+    call: CrisisCall,
+    group: int,
+    scout_id: int,
+    now: datetime,
+) -> CrisisGroup | None:
+    """Make a vetted volunteer of the group its scout (they are told); None if they are not one."""
+    if scout_id not in {uid for uid, _name in await scout_candidates(session, call, group)}:
+        return None
+    assert call.id is not None
+    found = (
+        await session.exec(
+            select(CrisisGroup).where(CrisisGroup.call_id == call.id, CrisisGroup.number == group)
+        )
+    ).first()
+    found = found or CrisisGroup(call_id=call.id, number=group)
+    found.scout_id = scout_id
+    session.add(found)
+    await session.flush()
+    await _tell(session, deployment, call, [(scout_id, found.id)], DeliveryKind.CRISIS_SCOUT, now)
+    return found
+
+
+async def scouting(
+    session: AsyncSession, group_id: int | None, user_id: int
+) -> tuple[CrisisGroup, CrisisCall] | None:
+    """The group this person scouts, with its call, while the call is open."""
+    found = await session.get(CrisisGroup, group_id) if group_id is not None else None
+    if found is None or found.scout_id != user_id:
+        return None
+    call = await session.get(CrisisCall, found.call_id)
+    if call is None or call.status != CrisisCallStatus.OPEN:
+        return None
+    return found, call
+
+
+async def arrived(
+    session: AsyncSession,
+    deployment: Deployment,
+    group: CrisisGroup,
+    call: CrisisCall,
+    now: datetime,
+) -> bool:
+    """The scout reports the group at the meeting point: the coordinator is told (once)."""
+    if group.arrived_at is not None:
+        return False
+    group.arrived_at = now
+    session.add(group)
+    await session.flush()
+    if call.created_by is not None:
+        await _tell(
+            session,
+            deployment,
+            call,
+            [(call.created_by, group.id)],
+            DeliveryKind.CRISIS_ARRIVED,
+            now,
+        )
+    return True
 
 
 async def _tell(
@@ -538,3 +652,7 @@ async def forget(
             await tell_moved_up(session, deployment, answered.call, answered.moved_up, now)
     await session.exec(delete(CrisisAnswer).where(col(CrisisAnswer.user_id) == user_id))
     await session.exec(delete(CrisisPost).where(col(CrisisPost.author_id) == user_id))
+    scouted = await session.exec(select(CrisisGroup).where(CrisisGroup.scout_id == user_id))
+    for group in scouted.all():
+        group.scout_id = None
+        session.add(group)

@@ -25,8 +25,9 @@ from engine.widgets import after, free_text, multi_select, summary, too_long
 from exchange import crisis
 from exchange.crisis import Outcome as Answer
 from handlers.agency import not_allowed, scope
-from handlers.targets import AGENCY_QUEUE, CRISIS_FLOW
-from storage.models import CrisisCall, CrisisCallStatus, VolunteerProfile
+from handlers.targets import AGENCY_QUEUE, CRISIS_FLOW, MAIN_MENU
+from handlers.targets import SCOUT_WRITE as SCOUT_WRITE_TARGET
+from storage.models import CrisisCall, CrisisCallStatus, CrisisGroup, VolunteerProfile
 from vocabulary import actions
 from vocabulary.crisis import card, group_text, online_task, region, venue
 from vocabulary.labels import district_options
@@ -47,6 +48,7 @@ REFRESH, MORE, POST, CLOSE, BACK_TO_CALLS = (
     "live:calls",
 )
 CLOSE_YES, CLOSE_NO = "close:yes", "close:no"
+GROUPS, GROUP, SCOUT, BACK_TO_LIVE = "live:groups", "group:", "scout:", "groups:back"
 ADULTS, VETTED, URGENT = "adults", "vetted", "urgent"
 _NUMBER = re.compile(r"^\s*(\d{1,6})\s*$")
 
@@ -349,6 +351,7 @@ async def _ask_live(ctx: Ctx) -> Prompt:
         buttons += [
             (Button(MORE, _("➕ Need more people")),),
             (Button(POST, _("📣 Write to everyone coming")),),
+            (Button(GROUPS, _("🧭 Groups and scouts")),),
             (Button(CLOSE, _("🛑 Close the call")),),
         ]
     buttons.append((Button(BACK_TO_CALLS, _("↩️ Back")),))
@@ -365,7 +368,7 @@ async def _live_chosen(ctx: Ctx, payload: str) -> Outcome:
         return Goto("calls", data={})
     if payload == REFRESH or call.status == CrisisCallStatus.CLOSED:
         return Goto("live")  # the same message, edited in place
-    return Goto({MORE: "more", POST: "post", CLOSE: "close"}.get(payload, "live"))
+    return Goto({MORE: "more", POST: "post", CLOSE: "close", GROUPS: "groups"}.get(payload, "live"))
 
 
 def _ask_more(ctx: Ctx) -> Prompt:
@@ -430,6 +433,129 @@ async def _close_chosen(ctx: Ctx, payload: str) -> Outcome:
     return Goto("live")
 
 
+# --- groups and their scouts ------------------------------------------------------------------
+
+
+async def _ask_groups(ctx: Ctx) -> Prompt:
+    call = await _own_call(ctx, ctx.data.get("call"))
+    back = ((Button(BACK_TO_LIVE, _("↩️ Back")),),)
+    if call is None:
+        return Prompt(_("This call is closed or not yours."), back)
+    found = await crisis.groups(ctx.session, call)
+    if not found:
+        return Prompt(_("🧭 Nobody has a place yet, so there are no groups."), back)
+    rows: list[Text] = []
+    for number, size, group in found:
+        scout = await _scout_name(ctx, group)
+        rows.append(
+            _n(
+                "Group {group}: {n} person, scout: {scout}{arrived}",
+                "Group {group}: {n} people, scout: {scout}{arrived}",
+                size,
+                group=number,
+                scout=Raw(scout) if scout else _("none yet"),
+                arrived=_(", ✅ arrived") if group and group.arrived_at else Raw(""),
+            )
+        )
+    buttons = tuple(
+        (Button(f"{GROUP}{number}", _("🧭 Scout for group {group}", group=number)),)
+        for number, _size, _group in found
+    )
+    text = paragraphs(
+        _("🧭 A scout leads a group to the meeting point and can write to it. Choose a group."),
+        lines(*rows),
+    )
+    return Prompt(text, (*buttons, *back))
+
+
+async def _scout_name(ctx: Ctx, group: CrisisGroup | None) -> str | None:
+    if group is None or group.scout_id is None:
+        return None
+    profile = (
+        await ctx.session.exec(
+            select(VolunteerProfile).where(VolunteerProfile.user_id == group.scout_id)
+        )
+    ).first()
+    return profile.first_name if profile is not None else None
+
+
+def _groups_chosen(ctx: Ctx, payload: str) -> Outcome:
+    if payload == BACK_TO_LIVE:
+        return Goto("live")
+    number = actions.number(payload.removeprefix(GROUP))
+    if number is None:
+        return Retry(_("This button is no longer valid. Here is where we are now:"))
+    ctx.data["group"] = number
+    return Goto("scout")
+
+
+async def _ask_scout(ctx: Ctx) -> Prompt:
+    call = await _own_call(ctx, ctx.data.get("call"))
+    number = int(ctx.data.get("group") or 0)
+    if call is None:
+        return Prompt(_("This call is closed or not yours."), ())
+    candidates = await crisis.scout_candidates(ctx.session, call, number)
+    if not candidates:
+        return Prompt(
+            _(
+                "Nobody in group {group} is vetted yet. A scout must be a vetted volunteer.",
+                group=number,
+            ),
+            (),
+        )
+    buttons = tuple((Button(f"{SCOUT}{uid}", Raw(name or "?")),) for uid, name in candidates)
+    return Prompt(_("🧭 Who leads group {group}?", group=number), buttons)
+
+
+async def _scout_chosen(ctx: Ctx, payload: str) -> Outcome:
+    call = await _own_call(ctx, ctx.data.get("call"))
+    scout_id = actions.number(payload.removeprefix(SCOUT))
+    number = int(ctx.data.get("group") or 0)
+    if call is None or scout_id is None:
+        return Goto("groups")
+    named = await crisis.name_scout(ctx.session, ctx.deployment, call, number, scout_id, ctx.now)
+    if named is None:
+        return Retry(_("This button is no longer valid. Here is where we are now:"))
+    return Goto("groups", notes=(_("🧭 The scout of group {group} is told.", group=number),))
+
+
+async def _ask_scout_write(ctx: Ctx) -> Prompt:
+    return Prompt(
+        _(
+            "📣 What do you want to tell your group {group}? Write it in one message.",
+            group=int(ctx.data.get("group_number") or 0),
+        )
+    )
+
+
+async def _scout_typed(ctx: Ctx, text: str) -> Outcome:
+    if (refused := too_long(text, POST_LENGTH)) is not None:
+        return refused
+    assert ctx.user is not None and ctx.user.id is not None
+    found = await crisis.scouting(ctx.session, ctx.data.get("group"), ctx.user.id)
+    if found is None:
+        return Goto(MAIN_MENU, notes=(_("This call is closed. Thank you all the same!"),))
+    group, call = found
+    told = await crisis.post(
+        ctx.session, ctx.deployment, call, ctx.user, text.strip(), ctx.now, group=group.number
+    )
+    return Goto(MAIN_MENU, notes=(_n("📣 Sent to {n} person.", "📣 Sent to {n} people.", told),))
+
+
+async def _scout_button(ctx: Ctx, verb: str, field: str) -> Outcome:
+    """📣 or ✅ on the scout's message: write to the group, or report it arrived."""
+    assert ctx.user is not None and ctx.user.id is not None
+    found = await crisis.scouting(ctx.session, actions.number(field), ctx.user.id)
+    if found is None:
+        return Say(_("This button is no longer valid."))
+    group, call = found
+    if verb == "write":
+        return Goto(SCOUT_WRITE_TARGET, data={"group": group.id, "group_number": group.number})
+    if await crisis.arrived(ctx.session, ctx.deployment, group, call, ctx.now):
+        return _card(_("✅ Thank you! We have told the coordinator that your group has arrived."))
+    return _card(_("✅ We know already that your group has arrived. Thank you!"))
+
+
 # --- a volunteer's answer ---------------------------------------------------------------------
 
 
@@ -440,6 +566,8 @@ async def answer_button(ctx: Ctx, payload: str) -> Outcome:
         return Say(_("This button is no longer valid."))
     if verb == "off":
         return await _calls_off(ctx)
+    if verb in ("write", "arrived"):
+        return await _scout_button(ctx, verb, field)
     call_id = actions.number(field)
     if verb not in ("yes", "no", "cancel") or call_id is None:
         return Say(_("This button is no longer valid."))
@@ -602,8 +730,13 @@ FLOW = Flow(
         "live": Step(
             ask=_ask_live,
             on_choice=_live_chosen,
-            next=("calls", "more", "post", "close"),
+            next=("calls", "more", "post", "close", "groups"),
             cancel=False,
+        ),
+        "groups": Step(ask=_ask_groups, on_choice=_groups_chosen, next=("live", "scout")),
+        "scout": Step(ask=_ask_scout, on_choice=_scout_chosen, next=("groups",), back="groups"),
+        "scout_write": Step(
+            ask=_ask_scout_write, on_text=_scout_typed, next=(MAIN_MENU,), cancel=True
         ),
         "more": Step(
             ask=_ask_more, on_text=_more_typed, on_choice=_back_to_live, next=("live", "calls")

@@ -75,3 +75,4 @@ FIGURES = Target(FIGURES_FLOW, "period")
 LINKED_POSITIONS = Target("linked", "positions")
 CRISIS_FLOW = "crisis"
 CRISIS_CALLS = Target(CRISIS_FLOW, "calls")
+SCOUT_WRITE = Target(CRISIS_FLOW, "scout_write")

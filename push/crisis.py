@@ -13,11 +13,19 @@ from storage.models import (
     CrisisAnswerState,
     CrisisCall,
     CrisisCallStatus,
+    CrisisGroup,
     CrisisPost,
     DeliveryKind,
 )
 from storage.outbox import Addressee, Due
-from vocabulary.actions import CRISIS_CANCEL, CRISIS_NO, CRISIS_OFF, CRISIS_YES
+from vocabulary.actions import (
+    CRISIS_CANCEL,
+    CRISIS_NO,
+    CRISIS_OFF,
+    CRISIS_YES,
+    SCOUT_ARRIVED,
+    SCOUT_WRITE,
+)
 from vocabulary.crisis import card, group_text, online_task, venue
 
 if TYPE_CHECKING:
@@ -92,11 +100,54 @@ async def _post(batch: Batch, user: Addressee, delivery: Due) -> Reply | None:
     call = await _open_call(batch, post.call_id, not_begun=False) if post is not None else None
     if post is None or call is None:
         return None
-    text = lines(
-        _("📣 About the call {what}:", what=Written(call.what, call.language)),
-        Written(post.text, post.language),
+    heading = (
+        _("📣 About the call {what}:", what=Written(call.what, call.language))
+        if post.group_number is None
+        else _("🧭 Your scout writes to group {group}:", group=post.group_number)
     )
-    return Reply(text, user.language, broadcast=True)
+    return Reply(lines(heading, Written(post.text, post.language)), user.language, broadcast=True)
+
+
+async def _group(batch: Batch, delivery: Due) -> tuple[CrisisGroup, CrisisCall] | None:
+    group = await batch.session.get(CrisisGroup, delivery.subject_id)
+    call = await _open_call(batch, group.call_id, not_begun=False) if group is not None else None
+    return None if group is None or call is None else (group, call)
+
+
+async def _scout(batch: Batch, user: Addressee, delivery: Due) -> Reply | None:
+    found = await _group(batch, delivery)
+    if found is None or found[0].scout_id != user.id:
+        return None
+    group, call = found
+    text = paragraphs(
+        _(
+            "🧭 You are the scout of group {group} for the call {what}.",
+            group=group.number,
+            what=Written(call.what, call.language),
+        ),
+        _(
+            "Please lead your group to the meeting point. You can write to your group here, "
+            "and tell us when everyone has arrived."
+        ),
+    )
+    buttons = (
+        (Button(f"{SCOUT_WRITE}{group.id}", _("📣 Write to my group")),),
+        (Button(f"{SCOUT_ARRIVED}{group.id}", _("✅ My group has arrived")),),
+    )
+    return Reply(text, user.language, buttons)
+
+
+async def _arrived(batch: Batch, user: Addressee, delivery: Due) -> Reply | None:
+    found = await _group(batch, delivery)
+    if found is None or found[0].arrived_at is None:
+        return None
+    group, call = found
+    text = _(
+        "🧭 Group {group} has arrived at the meeting point: {what}",
+        group=group.number,
+        what=Written(call.what, call.language),
+    )
+    return Reply(text, user.language)
 
 
 COMPOSERS: dict[DeliveryKind, Callable[[Batch, Addressee, Due], Awaitable[Reply | None]]] = {
@@ -104,4 +155,6 @@ COMPOSERS: dict[DeliveryKind, Callable[[Batch, Addressee, Due], Awaitable[Reply 
     DeliveryKind.CRISIS_FULL: _full_now,
     DeliveryKind.CRISIS_MOVED_UP: _moved_up,
     DeliveryKind.CRISIS_POST: _post,
+    DeliveryKind.CRISIS_SCOUT: _scout,
+    DeliveryKind.CRISIS_ARRIVED: _arrived,
 }

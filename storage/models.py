@@ -138,6 +138,8 @@ class DeliveryKind(StrEnum):
     CRISIS_FULL = "crisis_full"  # enough people came forward, for who has not answered (call)
     CRISIS_MOVED_UP = "crisis_moved_up"  # from the waiting list to a place (answer)
     CRISIS_POST = "crisis_post"  # the coordinator's message to everyone with a place (post)
+    CRISIS_SCOUT = "crisis_scout"  # named the scout of a group (group)
+    CRISIS_ARRIVED = "crisis_arrived"  # for the call's coordinator: a group has arrived (group)
     DONATION_FOUND = "donation_found"  # an offered item fits a wish, for the wisher (donation pair)
     DONATION_ASKED = "donation_asked"  # someone would like an offered item, for its giver (pair)
     DONATION_PROMISED = "donation_promised"  # the giver said yes, for the wisher (pair)
@@ -1128,13 +1130,28 @@ class CrisisAnswer(SQLModel, table=True):
     updated_at: datetime = Field(sa_type=UTCDateTime)
 
 
+class CrisisGroup(SQLModel, table=True):
+    """A group of a call with its scout: a vetted volunteer of the group, named by the
+    coordinator, who writes to the group through the bot and reports when it has arrived."""
+
+    __tablename__ = "crisis_groups"
+    __table_args__ = (UniqueConstraint("call_id", "number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    call_id: int = Field(foreign_key="crisis_calls.id", index=True, ondelete="CASCADE")
+    number: int
+    scout_id: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
+    arrived_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
 class CrisisPost(SQLModel, table=True):
-    """What a coordinator wrote to everyone with a place in a call."""
+    """What a coordinator wrote to everyone with a place in a call, or a scout to their group."""
 
     __tablename__ = "crisis_posts"
 
     id: int | None = Field(default=None, primary_key=True)
     call_id: int = Field(foreign_key="crisis_calls.id", index=True, ondelete="CASCADE")
+    group_number: int | None = None  # None: to everyone with a place
     # Sealed with the author's key: erasing them erases what they wrote.
     author_id: int = Field(foreign_key="users.id", ondelete="CASCADE")
     text: str = Field(sa_type=SealedText)

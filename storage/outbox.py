@@ -24,6 +24,8 @@ CRISIS_KINDS = frozenset(
         DeliveryKind.CRISIS_FULL,
         DeliveryKind.CRISIS_MOVED_UP,
         DeliveryKind.CRISIS_POST,
+        DeliveryKind.CRISIS_SCOUT,
+        DeliveryKind.CRISIS_ARRIVED,
     }
 )
 

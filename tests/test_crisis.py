@@ -490,3 +490,51 @@ async def test_a_call_goes_out_before_everything_else_that_is_due(app: App) -> N
     assert [(due.user_id, due.kind) for due, _user in claimed] == [
         (second, DeliveryKind.CRISIS_CALL)
     ]
+
+
+async def test_a_scout_leads_a_group_writes_to_it_and_reports_its_arrival(
+    app: App, chat: Callable[..., Chat]
+) -> None:
+    kim = await coordinator(app, chat("kim", "en"))
+    anna, berat = chat("anna", "en"), chat("berat", "en")
+    await volunteer(app, "anna", language="en", verified=True)
+    await volunteer(app, "berat", language="en")
+    await write_a_call_in_english(kim)
+    await kim.press("🚨 Send the call")
+    inbox = Inbox(app)
+    await inbox.run()
+    for person in (anna, berat):
+        await press_on(person, inbox.of(person)[0], "✅ I'm coming")
+
+    answer = await kim.press("🧭 Groups and scouts")
+    assert "Group 1: 2 people, scout: none yet" in answer
+    await kim.press("🧭 Scout for group 1")
+    assert kim.last.labels[:1] == ["anna"]  # only the vetted may lead
+    answer = await kim.press("anna")
+    assert "🧭 The scout of group 1 is told." in answer
+    assert "Group 1: 2 people, scout: anna" in answer
+
+    await inbox.run()
+    scouting = inbox.of(anna)[-1]
+    assert "🧭 You are the scout of group 1 for the call" in scouting.text
+    group_id = int(scouting.buttons[1][0][1].rsplit(":", 1)[1])
+    assert "This button is no longer valid." in await berat.press_payload(
+        f"act:crisis:arrived:{group_id}"
+    )
+    answer = await press_on(anna, scouting, "📣 Write to my group")
+    assert "What do you want to tell your group 1?" in answer
+    answer = await anna.send("We meet at the north gate.")
+    assert "📣 Sent to 1 person." in answer
+    await inbox.run()
+    told = inbox.of(berat)[-1].text
+    assert "🧭 Your scout writes to group 1:" in told and "north gate" in told
+
+    answer = await press_on(anna, scouting, "✅ My group has arrived")
+    assert "We have told the coordinator that your group has arrived." in answer
+    answer = await press_on(anna, scouting, "✅ My group has arrived")
+    assert "We know already that your group has arrived." in answer
+    await inbox.run()
+    assert "🧭 Group 1 has arrived at the meeting point" in inbox.of(kim)[-1].text
+    answer = await kim.press("↩️ Back")
+    answer = await kim.press("🧭 Groups and scouts")
+    assert "Group 1: 2 people, scout: anna, ✅ arrived" in answer

@@ -22,7 +22,8 @@ EVENT = "event"  # act:event:show:<event> / act:event:cancel:<signup>
 NEWS = "news"  # act:news:stop:<kind of news>
 TALK = "talk"  # act:talk: write to the coordinators about a difficult help
 DOCUMENT = "document"  # act:document:<document>: send a document of the shelf
-# act:crisis:yes:<call> / act:crisis:no:<call> / act:crisis:cancel:<call> / act:crisis:off
+# act:crisis:yes:<call> / act:crisis:no:<call> / act:crisis:cancel:<call> / act:crisis:off, and
+# for a group's scout act:crisis:write:<group> / act:crisis:arrived:<group>
 CRISIS = "crisis"
 
 YES, NO = "yes", "no"
@@ -47,6 +48,8 @@ CRISIS_YES = f"{PREFIX}{CRISIS}:yes:"
 CRISIS_NO = f"{PREFIX}{CRISIS}:no:"
 CRISIS_CANCEL = f"{PREFIX}{CRISIS}:cancel:"
 CRISIS_OFF = f"{PREFIX}{CRISIS}:off"
+SCOUT_WRITE = f"{PREFIX}{CRISIS}:write:"
+SCOUT_ARRIVED = f"{PREFIX}{CRISIS}:arrived:"
 DID_NOT_HAPPEN = "no"
 
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0022
 Revises: 0021
-Create Date: 2026-12-05 05:47:44.821065
+Create Date: 2026-12-05 06:10:06.666923
 """
 
 from __future__ import annotations
@@ -80,9 +80,24 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_crisis_answers_call_id'), ['call_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_crisis_answers_user_id'), ['user_id'], unique=False)
 
+    op.create_table('crisis_groups',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('call_id', sa.Integer(), nullable=False),
+    sa.Column('number', sa.Integer(), nullable=False),
+    sa.Column('scout_id', sa.Integer(), nullable=True),
+    sa.Column('arrived_at', storage.types.UTCDateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['call_id'], ['crisis_calls.id'], ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['scout_id'], ['users.id'], ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('call_id', 'number')
+    )
+    with op.batch_alter_table('crisis_groups', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_crisis_groups_call_id'), ['call_id'], unique=False)
+
     op.create_table('crisis_posts',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('call_id', sa.Integer(), nullable=False),
+    sa.Column('group_number', sa.Integer(), nullable=True),
     sa.Column('author_id', sa.Integer(), nullable=False),
     sa.Column('text', storage.types.SealedText(), nullable=False),
     sa.Column('language', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
@@ -119,6 +134,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_crisis_posts_call_id'))
 
     op.drop_table('crisis_posts')
+    with op.batch_alter_table('crisis_groups', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_crisis_groups_call_id'))
+
+    op.drop_table('crisis_groups')
     with op.batch_alter_table('crisis_answers', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_crisis_answers_user_id'))
         batch_op.drop_index(batch_op.f('ix_crisis_answers_call_id'))
