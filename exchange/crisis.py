@@ -300,6 +300,15 @@ def _due(call: CrisisCall, now: datetime, quiet: tuple[time, time], tz: ZoneInfo
     return after_quiet_hours(now.astimezone(tz), *quiet).astimezone(UTC)
 
 
+async def publish(
+    session: AsyncSession, deployment: Deployment, call: CrisisCall, now: datetime
+) -> int:
+    """Store a new call and plan it for every volunteer it fits; returns how many."""
+    session.add(call)
+    await session.flush()
+    return await send(session, deployment, call, now)
+
+
 async def send(
     session: AsyncSession, deployment: Deployment, call: CrisisCall, now: datetime
 ) -> int:

@@ -143,6 +143,12 @@ def set_daily_limit(session: AsyncSession, profile: VolunteerProfile, limit: int
     session.add(profile)
 
 
+def set_crisis_calls(session: AsyncSession, profile: VolunteerProfile, on: bool) -> None:
+    """Whether calls for helpers in a crisis reach the volunteer."""
+    profile.crisis_calls = on
+    session.add(profile)
+
+
 async def back_on_duty(session: AsyncSession, today: date, now: datetime) -> int:
     """Volunteers whose pause ends today get offers again."""
     returning = await session.exec(

@@ -22,7 +22,7 @@ from engine.steps import SUMMARY, Ctx, Flow, Goto, Outcome, Prompt, Retry, Say, 
 from engine.types import Button, Venue
 from engine.when import local_now, parse_date, parse_time, today
 from engine.widgets import after, free_text, multi_select, summary, too_long
-from exchange import crisis
+from exchange import crisis, volunteers
 from exchange.crisis import Outcome as Answer
 from handlers.agency import not_allowed, scope
 from handlers.targets import AGENCY_QUEUE, CRISIS_FLOW, MAIN_MENU
@@ -281,9 +281,7 @@ async def _submit(ctx: Ctx) -> Outcome:
     if municipality is None:
         return not_allowed()
     call = _draft(ctx, municipality)
-    ctx.session.add(call)
-    await ctx.session.flush()
-    called = await crisis.send(ctx.session, ctx.deployment, call, ctx.now)
+    called = await crisis.publish(ctx.session, ctx.deployment, call, ctx.now)
     note = _n(
         "🚨 The call is on its way to {n} volunteer.",
         "🚨 The call is on its way to {n} volunteers.",
@@ -631,8 +629,7 @@ async def _calls_off(ctx: Ctx) -> Outcome:
     ).first()
     if profile is None:
         return Say(_("This button is no longer valid."))
-    profile.crisis_calls = False
-    ctx.session.add(profile)
+    volunteers.set_crisis_calls(ctx.session, profile, False)
     return Say(
         _("🔕 You get no more calls for helpers. You can turn them on again in your profile.")
     )

@@ -150,8 +150,7 @@ async def _card_chosen(ctx: Ctx, payload: str) -> Outcome:
         volunteers.set_daily_limit(ctx.session, profile, following[0] if following else 1)
         return Goto("card")
     if payload == CRISIS_CALLS:  # one tap turns calls in a crisis off, the next on again
-        profile.crisis_calls = not profile.crisis_calls
-        ctx.session.add(profile)
+        volunteers.set_crisis_calls(ctx.session, profile, not profile.crisis_calls)
         return Goto("card")
     volunteers.set_paused(ctx.session, profile, payload == PAUSE, ctx.now)
     if profile.paused:
