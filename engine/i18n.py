@@ -87,10 +87,14 @@ class DateText:
 
 @dataclass(frozen=True)
 class TimeText:
+    """A time of day in the reader's locale ("14:30"; with `seconds`, "14:30:05")."""
+
     value: time
+    seconds: bool = False
 
     def render(self, tr: Translator, language: str) -> str:
-        return format_time(self.value, format="short", locale=tr.babel_locale(language))
+        form = "medium" if self.seconds else "short"
+        return format_time(self.value, format=form, locale=tr.babel_locale(language))
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time
 from enum import StrEnum
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, exists, func
@@ -40,6 +41,8 @@ from storage.models import (
 from storage.outbox import delivery_key, enqueue_many, planned
 from storage.sealing import sealer
 from town.deployment import Deployment
+
+Q = TypeVar("Q", bound=Any)
 
 
 class Outcome(StrEnum):
@@ -97,23 +100,19 @@ def _fits(call: CrisisCall) -> list[ColumnElement[bool]]:
     return conditions
 
 
+def _fitting_only(call: CrisisCall, query: Q) -> Q:
+    """`query` (over users) narrowed to the volunteers the call goes to."""
+    joined = query.join(VolunteerProfile, col(VolunteerProfile.user_id) == User.id)
+    return joined.where(*_fits(call))  # type: ignore[no-any-return]
+
+
 def fitting(call: CrisisCall) -> SelectOfScalar[int | None]:
     """The ids of the users the call goes to, in one statement."""
-    return (
-        select(col(User.id))
-        .join(VolunteerProfile, col(VolunteerProfile.user_id) == User.id)
-        .where(*_fits(call))
-        .order_by(col(User.id))
-    )
+    return _fitting_only(call, select(col(User.id))).order_by(col(User.id))
 
 
 async def count_fitting(session: AsyncSession, call: CrisisCall) -> int:
-    query = (
-        select(func.count())
-        .select_from(User)
-        .join(VolunteerProfile, col(VolunteerProfile.user_id) == User.id)
-        .where(*_fits(call))
-    )
+    query = _fitting_only(call, select(func.count()).select_from(User))
     return int((await session.exec(query)).one())
 
 
@@ -135,9 +134,8 @@ async def _answer_of(session: AsyncSession, call_id: int, user_id: int) -> Crisi
     return (await session.exec(query)).first()
 
 
-async def _free_group(session: AsyncSession, call: CrisisCall) -> int:
-    """The first group with room: groups fill one after the other, and a place given up is
-    taken again in its own group."""
+async def _group_sizes(session: AsyncSession, call: CrisisCall) -> dict[int, int]:
+    """How many have a place in each group, by group number."""
     query = (
         select(col(CrisisAnswer.group_number), func.count())
         .where(
@@ -146,14 +144,23 @@ async def _free_group(session: AsyncSession, call: CrisisCall) -> int:
         )
         .group_by(col(CrisisAnswer.group_number))
     )
-    sizes = {group: int(size) for group, size in (await session.exec(query)).all()}
+    return {
+        group: int(size) for group, size in (await session.exec(query)).all() if group is not None
+    }
+
+
+async def _free_group(session: AsyncSession, call: CrisisCall) -> int:
+    """The first group with room: groups fill one after the other, and a place given up is
+    taken again in its own group."""
+    sizes = await _group_sizes(session, call)
     group = 1
     while sizes.get(group, 0) >= call.group_size:
         group += 1
     return group
 
 
-def _count(call: CrisisCall, state: CrisisAnswerState | None, change: int) -> None:
+def _count(call: CrisisCall, state: CrisisAnswerState, change: int) -> None:
+    """Keep the call's counts in step with a change of an answer (cancelled is not counted)."""
     if state == CrisisAnswerState.CONFIRMED:
         call.confirmed += change
     elif state == CrisisAnswerState.WAITING:
@@ -266,7 +273,7 @@ async def need(
 
 
 async def close(session: AsyncSession, call_id: int, now: datetime) -> CrisisCall | None:
-    """No more answers; those who wait are no longer waiting for a place."""
+    """No more answers, and nobody moves up from the waiting list any more."""
     call = await _locked(session, call_id)
     if call is None or call.status == CrisisCallStatus.CLOSED:
         return call
@@ -315,12 +322,8 @@ async def send(
     """Plan the call for every volunteer it fits; returns how many. Planning it again adds no
     second message to anyone."""
     assert call.id is not None
-    query = (
-        select(col(User.id), col(User.quiet_from), col(User.quiet_until))
-        .join(VolunteerProfile, col(VolunteerProfile.user_id) == User.id)
-        .where(*_fits(call))
-        .order_by(col(User.id))
-    )
+    columns = select(col(User.id), col(User.quiet_from), col(User.quiet_until))
+    query = _fitting_only(call, columns).order_by(col(User.id))
     rows = (await session.exec(query)).all()
     for start in range(0, len(rows), SLICE):
         await enqueue_many(
@@ -429,24 +432,14 @@ async def groups(
     session: AsyncSession, call: CrisisCall
 ) -> list[tuple[int, int, CrisisGroup | None]]:
     """Each group with people in it: its number, how many, and its scout and arrival if any."""
-    sizes = (
-        await session.exec(
-            select(col(CrisisAnswer.group_number), func.count())
-            .where(
-                CrisisAnswer.call_id == call.id,
-                CrisisAnswer.state == CrisisAnswerState.CONFIRMED,
-            )
-            .group_by(col(CrisisAnswer.group_number))
-            .order_by(col(CrisisAnswer.group_number))
-        )
-    ).all()
+    sizes = await _group_sizes(session, call)
     known = {
         g.number: g
         for g in (
             await session.exec(select(CrisisGroup).where(CrisisGroup.call_id == call.id))
         ).all()
     }
-    return [(number, int(size), known.get(number)) for number, size in sizes if number is not None]
+    return [(number, sizes[number], known.get(number)) for number in sorted(sizes)]
 
 
 async def scout_candidates(

@@ -69,8 +69,8 @@ async def read(session: AsyncSession, deployment: Deployment, code: str) -> Link
                 return Link(LinkKind.DISTRICT, code, code, municipality.id, district=district)
     number = code.removeprefix(ORGANISATION_PREFIX)
     if code.startswith(ORGANISATION_PREFIX) and number.isdigit() and len(number) < 10:
-        organisation = await session.get(Organisation, int(number))
-        if organisation is not None and organisation.status == OrganisationStatus.APPROVED:
+        organisation = await approved_organisation(session, int(number))
+        if organisation is not None:
             return Link(
                 LinkKind.ORGANISATION,
                 code,
@@ -79,6 +79,17 @@ async def read(session: AsyncSession, deployment: Deployment, code: str) -> Link
                 organisation=organisation,
             )
     return Link(LinkKind.OTHER, code, LinkKind.OTHER, _only(deployment))
+
+
+async def approved_organisation(
+    session: AsyncSession, organisation_id: object
+) -> Organisation | None:
+    """The organisation, while it is approved (an organisation link shows only those)."""
+    if not isinstance(organisation_id, int):
+        return None
+    organisation = await session.get(Organisation, organisation_id)
+    approved = organisation is not None and organisation.status == OrganisationStatus.APPROVED
+    return organisation if approved else None
 
 
 def _only(deployment: Deployment) -> str | None:

@@ -12,7 +12,7 @@ from typing import TypeVar
 from engine.i18n import Raw, Text, _, _n, paragraphs
 from engine.steps import Ctx, Flow, Goto, Outcome, Prompt, Retry, Return, Say, Step
 from engine.types import Button
-from exchange import announcements, boerse, opportunities, relays
+from exchange import announcements, boerse, relays
 from exchange.announcements import Filter
 from exchange.matches import Answer
 from handlers import offers, volunteer
@@ -210,16 +210,7 @@ async def _positions_chosen(ctx: Ctx, payload: str) -> Outcome:
     opportunity_id = payload.removeprefix(INTERESTED)
     if profile is None or ctx.user is None or ctx.user.id is None or not opportunity_id.isdigit():
         return Retry(_("This button is no longer valid. Here is where we are now:"))
-    interested = await opportunities.show_interest(
-        ctx.session,
-        ctx.deployment,
-        ctx.user.id,
-        profile,
-        int(opportunity_id),
-        ctx.now,
-        listed=True,
-    )
-    return offers.interest_noted(interested)
+    return await offers.interested_in_listed(ctx, profile, int(opportunity_id))
 
 
 FLOW = Flow(

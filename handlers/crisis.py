@@ -15,9 +15,7 @@ import re
 from dataclasses import replace
 from datetime import datetime, time, timedelta
 
-from sqlmodel import select
-
-from engine.i18n import Raw, Text, _, _n, lines, paragraphs
+from engine.i18n import Raw, Text, TimeText, _, _n, lines, paragraphs
 from engine.steps import SUMMARY, Ctx, Flow, Goto, Outcome, Prompt, Retry, Say, Step, resolve
 from engine.types import Button, Venue
 from engine.when import local_now, parse_date, parse_time, today
@@ -27,7 +25,7 @@ from exchange.crisis import Outcome as Answer
 from handlers.agency import not_allowed, scope
 from handlers.targets import AGENCY_QUEUE, CRISIS_FLOW, MAIN_MENU
 from handlers.targets import SCOUT_WRITE as SCOUT_WRITE_TARGET
-from storage.models import CrisisCall, CrisisCallStatus, CrisisGroup, VolunteerProfile
+from storage.models import CrisisCall, CrisisCallStatus, CrisisGroup
 from vocabulary import actions
 from vocabulary.crisis import card, group_text, online_task, region, venue
 from vocabulary.labels import district_options
@@ -342,7 +340,7 @@ async def _ask_live(ctx: Ctx) -> Prompt:
             _("❌ Not this time: {n}", n=counted.declined + counted.cancelled),
             _("💬 No answer yet: {n}", n=counted.unanswered),
         ),
-        _("As of {time}.", time=Raw(local_now(ctx).strftime("%H:%M:%S"))),
+        _("As of {time}.", time=TimeText(local_now(ctx).time(), seconds=True)),
     )
     buttons: list[tuple[Button, ...]] = [(Button(REFRESH, _("🔄 Refresh")),)]
     if not closed:
@@ -469,11 +467,7 @@ async def _ask_groups(ctx: Ctx) -> Prompt:
 async def _scout_name(ctx: Ctx, group: CrisisGroup | None) -> str | None:
     if group is None or group.scout_id is None:
         return None
-    profile = (
-        await ctx.session.exec(
-            select(VolunteerProfile).where(VolunteerProfile.user_id == group.scout_id)
-        )
-    ).first()
+    profile = await volunteers.profile_of(ctx.session, group.scout_id)
     return profile.first_name if profile is not None else None
 
 
@@ -622,11 +616,7 @@ def _card(text: Text, buttons: tuple[tuple[Button, ...], ...] = (), at: Venue | 
 
 async def _calls_off(ctx: Ctx) -> Outcome:
     assert ctx.user is not None
-    profile = (
-        await ctx.session.exec(
-            select(VolunteerProfile).where(VolunteerProfile.user_id == ctx.user.id)
-        )
-    ).first()
+    profile = await volunteers.profile_of(ctx.session, ctx.user.id)
     if profile is None:
         return Say(_("This button is no longer valid."))
     volunteers.set_crisis_calls(ctx.session, profile, False)

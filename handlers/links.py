@@ -23,7 +23,7 @@ from handlers.targets import (
     NEW_PROFILE,
     WELCOME,
 )
-from storage.models import Organisation, Role
+from storage.models import Role
 from vocabulary.cards import opportunity_card
 
 LIST_LIMIT = 10
@@ -75,16 +75,9 @@ def _arrive(ctx: Ctx, link: Link, notes: tuple[Msg, ...]) -> Outcome:
     return Goto(MAIN_MENU, notes=(*notes, _("Welcome back!")))
 
 
-async def _organisation(ctx: Ctx) -> Organisation | None:
-    found = await links.read(
-        ctx.session, ctx.deployment, f"{links.ORGANISATION_PREFIX}{ctx.data.get('organisation')}"
-    )
-    return found.organisation
-
-
 async def _ask_positions(ctx: Ctx) -> Prompt:
     home = ((Button(HOME, _("🏠 Main menu")),),)
-    organisation = await _organisation(ctx)
+    organisation = await links.approved_organisation(ctx.session, ctx.data.get("organisation"))
     if organisation is None:
         return Prompt(_("This organisation no longer posts here."), home)
     found = await opportunities.open_of_organisation(ctx.session, organisation, LIST_LIMIT)
@@ -138,16 +131,7 @@ async def _chosen(ctx: Ctx, payload: str) -> Outcome:
                 "profile first. It takes two minutes."
             )
         )
-    interested = await opportunities.show_interest(
-        ctx.session,
-        ctx.deployment,
-        ctx.user.id,
-        profile,
-        int(opportunity_id),
-        ctx.now,
-        listed=True,
-    )
-    return offers.interest_noted(interested)
+    return await offers.interested_in_listed(ctx, profile, int(opportunity_id))
 
 
 FLOW = Flow(

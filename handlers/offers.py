@@ -27,7 +27,7 @@ from exchange import cases, matches, opportunities, relays
 from exchange.matches import Answer, Confirmed, DeclineReason, Found, Recorded
 from handlers import agency, relay, volunteer
 from handlers.targets import DECLINE, DECLINE_WHY, PROFILE_RHYTHM, WRITE_TO_AGENCY
-from storage.models import CaseStatus, Feedback, HelpRequest, Match
+from storage.models import CaseStatus, Feedback, HelpRequest, Match, VolunteerProfile
 from town.deployment import Deployment
 from vocabulary import actions
 from vocabulary.actions import fields, last_field, number
@@ -160,6 +160,15 @@ async def show_interest(ctx: Ctx, payload: str) -> Outcome:
     profile = await volunteer.load_profile(ctx)
     interested = await opportunities.show_interest(
         ctx.session, ctx.deployment, ctx.user.id, profile, opportunity_id, ctx.now
+    )
+    return interest_noted(interested)
+
+
+async def interested_in_listed(ctx: Ctx, profile: VolunteerProfile, opportunity_id: int) -> Outcome:
+    """ "I'm interested" in a position the volunteer found in a list: its organisation is told."""
+    assert ctx.user is not None and ctx.user.id is not None
+    interested = await opportunities.show_interest(
+        ctx.session, ctx.deployment, ctx.user.id, profile, opportunity_id, ctx.now, listed=True
     )
     return interest_noted(interested)
 
