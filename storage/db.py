@@ -88,10 +88,11 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # The driver would open transactions lazily on its own; we open them (see above).
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
+    # Other processes on the same file (a console chat, the scheduler) wait this long for a lock;
+    # first of all, since switching a new file to WAL waits for a migration another holds.
+    cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    # Other processes on the same file (a console chat, the scheduler) wait this long for a lock.
-    cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA synchronous=NORMAL")
     # Matching reads volunteers in an order unrelated to where they are stored: keep up to 64 MiB
     # of the file in memory (the default is 2 MiB).
