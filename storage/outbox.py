@@ -116,7 +116,9 @@ async def claim_due(
 
     The claim is a conditional update, so two workers never hold the same row; a claim expires
     `lease` after `now`, so the rows of a worker that died are sent by the next one. `now` must be
-    the time of this call: a claim dated earlier would run out before its lease has passed.
+    the time of this call: a claim dated earlier would run out before its lease has passed. On
+    PostgreSQL the due rows are chosen `FOR UPDATE SKIP LOCKED`: workers claiming at the same
+    moment take different rows instead of waiting for each other and finding them taken.
     """
     while True:
         found, claimed = await _claim_once(
@@ -148,6 +150,8 @@ async def _claim_once(
             .where(*claimable)
             .order_by(col(Delivery.lane), col(Delivery.due_at), col(Delivery.id))
             .limit(limit)
+            # Ignored by SQLite, whose writer holds the whole database anyway.
+            .with_for_update(skip_locked=True, of=Delivery)
         )
         if key_prefix is not None or user_key is not None:
             query = query.join(User, col(User.id) == Delivery.user_id)

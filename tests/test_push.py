@@ -19,6 +19,7 @@ from push.deliver import Audience
 from push.jobs import TickReport, tick
 from storage.models import (
     Delivery,
+    DeliveryKind,
     Feedback,
     HelpRequest,
     Interest,
@@ -31,7 +32,7 @@ from storage.models import (
     User,
     VolunteerProfile,
 )
-from storage.outbox import Addressee, claim_due
+from storage.outbox import Addressee, claim_due, enqueue_many, planned
 from tests.chat import Chat, Inbox, onboard, press_on
 from tests.conftest import FrozenClock
 
@@ -502,3 +503,29 @@ async def test_a_push_run_told_to_stop_begins_no_message_and_gives_back_the_rest
     rest = await tick(app.pushing, Telegram(), WORKERS)  # the next start, at the same moment
     assert rest.sent == len(unsent)
     assert sorted(received) == sorted(keys)
+
+
+async def test_a_worker_claims_past_the_rows_another_is_claiming_at_that_moment(
+    app: App, clock: FrozenClock
+) -> None:
+    """On PostgreSQL, rows another worker's claim has locked are skipped, not waited for."""
+    if app.engine.dialect.name != "postgresql":
+        pytest.skip("row locks: PostgreSQL only (SQLite has one writer at a time)")
+    keys = await people_with_passed_requests(app, 4, clock.now)
+    async with app.sessions() as session, session.begin():
+        ids = (await session.exec(select(User.id).where(col(User.key).in_(keys)))).all()
+        rows = [planned(i, DeliveryKind.EXPIRED, i, clock.now, clock.now) for i in ids]
+        await enqueue_many(session, rows)
+    async with app.sessions() as session, session.begin():
+        first = (
+            await session.exec(
+                select(Delivery).order_by(col(Delivery.id)).limit(1).with_for_update()
+            )
+        ).one()  # another worker, mid-claim, holds the first row
+        claimed = await asyncio.wait_for(
+            claim_due(
+                app.sessions, worker="second", now=clock(), lease=timedelta(minutes=5), limit=10
+            ),
+            timeout=10,
+        )
+    assert {user.key for _due, user in claimed} == set(keys) - {keys[ids.index(first.user_id)]}
