@@ -74,7 +74,9 @@ def memory_mb(field: str) -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
-async def measure(path: Path, volunteers: int, requests: int, profile: Path | None) -> Measurement:
+async def measure(
+    database_url: str, volunteers: int, requests: int, profile: Path | None
+) -> Measurement:
     from sqlmodel import func, select
 
     from engine.i18n import Translator
@@ -89,7 +91,7 @@ async def measure(path: Path, volunteers: int, requests: int, profile: Path | No
 
     deployment = load_deployment(DEFAULT_DEPLOYMENT)
     translator = Translator()
-    engine = create_engine(f"sqlite+aiosqlite:///{path}")
+    engine = create_engine(database_url)
     sessions = make_sessionmaker(engine)
     statements = 0
 

@@ -24,6 +24,7 @@ from exchange.timing import appointment_start, offer_due
 from matching.lanes import Pools
 from matching.rules import Need, Volunteer, slot_of
 from matching.select import Candidates
+from storage.db import after_bulk_write
 from storage.models import (
     CaseKind,
     DeliveryKind,
@@ -42,6 +43,8 @@ log = logging.getLogger(__name__)
 
 # A volunteer gets at most this many new offers from one planning run, to spread the load.
 MAX_OFFERS_PER_VOLUNTEER_PER_RUN = 2
+# Offers are written this many at a time (their matches, then their deliveries).
+WRITE_CHUNK = 10_000
 # How long a reason given for declining shapes a volunteer's offers.
 DECLINES_REMEMBERED = timedelta(days=30)
 
@@ -307,48 +310,14 @@ async def _write(session: AsyncSession, run: _Run) -> None:
     await session.flush()
     connection = await session.connection()
     now = run.now
-    matches = table_of(Match)
-    new = [offer for offer in run.offers if offer.earlier_match is None]
-    new_ids: dict[tuple[int, int], int] = {}
-    if new:
-        inserted = await connection.execute(
-            insert(matches).returning(matches.c.request_id, matches.c.profile_id, matches.c.id),
-            [
-                {
-                    "request_id": o.request.id,
-                    "profile_id": o.volunteer.profile_id,
-                    "round": o.round,
-                    "state": MatchState.OFFERED,
-                    "offered_at": now,
-                }
-                for o in new
-            ],
-        )
-        new_ids = {(request, profile): match for request, profile, match in inserted.all()}
-    again = [offer for offer in run.offers if offer.earlier_match is not None]
-    if again:
-        await connection.execute(
-            update(matches)
-            .where(matches.c.id == bindparam("match"))
-            .values(state=MatchState.OFFERED, round=bindparam("number"), offered_at=now),
-            [{"match": o.earlier_match, "number": o.round} for o in again],
-        )
-    for offer in run.offers:
-        match_id = offer.earlier_match
-        if match_id is None:
-            match_id = new_ids[(offer.request.id, offer.volunteer.profile_id)]
-        reach = run.candidates.reach(offer.volunteer.profile_id)
-        # One delivery per time the match is offered: a volunteer asked again gets a new message.
-        run.deliveries.append(
-            planned(
-                reach.user_id,
-                DeliveryKind.OFFER,
-                match_id,
-                _due_at(run, offer),
-                now,
-                extra=f"#{offer.number}",
-            )
-        )
+    for start in range(0, len(run.deliveries), WRITE_CHUNK):  # the askers told nobody fits
+        await enqueue_many(session, run.deliveries[start : start + WRITE_CHUNK])
+    # The offers a chunk at a time: a run at the scale of a Land makes hundreds of thousands, and
+    # their rows would otherwise all sit in memory at once.
+    for start in range(0, len(run.offers), WRITE_CHUNK):
+        await _write_offers(session, run, run.offers[start : start + WRITE_CHUNK])
+    # What the run planned is claimed and composed next: in bulk, by the statistics of now.
+    await after_bulk_write(session, ("matches", "deliveries"), len(run.offers))
     if run.per_volunteer:
         profiles = table_of(VolunteerProfile)
         await connection.execute(
@@ -373,8 +342,56 @@ async def _write(session: AsyncSession, run: _Run) -> None:
             ),
             run.requests,
         )
-    for start in range(0, len(run.deliveries), 5_000):
-        await enqueue_many(session, run.deliveries[start : start + 5_000])
+
+
+async def _write_offers(session: AsyncSession, run: _Run, offers: list[_Offer]) -> None:
+    """Matches and offer deliveries for some of the run's offers."""
+    connection = await session.connection()
+    now = run.now
+    matches = table_of(Match)
+    new = [offer for offer in offers if offer.earlier_match is None]
+    new_ids: dict[tuple[int, int], int] = {}
+    if new:
+        inserted = await connection.execute(
+            insert(matches).returning(matches.c.request_id, matches.c.profile_id, matches.c.id),
+            [
+                {
+                    "request_id": o.request.id,
+                    "profile_id": o.volunteer.profile_id,
+                    "round": o.round,
+                    "state": MatchState.OFFERED,
+                    "offered_at": now,
+                }
+                for o in new
+            ],
+        )
+        new_ids = {(request, profile): match for request, profile, match in inserted.all()}
+    again = [offer for offer in offers if offer.earlier_match is not None]
+    if again:
+        await connection.execute(
+            update(matches)
+            .where(matches.c.id == bindparam("match"))
+            .values(state=MatchState.OFFERED, round=bindparam("number"), offered_at=now),
+            [{"match": o.earlier_match, "number": o.round} for o in again],
+        )
+    deliveries = []
+    for offer in offers:
+        match_id = offer.earlier_match
+        if match_id is None:
+            match_id = new_ids[(offer.request.id, offer.volunteer.profile_id)]
+        reach = run.candidates.reach(offer.volunteer.profile_id)
+        # One delivery per time the match is offered: a volunteer asked again gets a new message.
+        deliveries.append(
+            planned(
+                reach.user_id,
+                DeliveryKind.OFFER,
+                match_id,
+                _due_at(run, offer),
+                now,
+                extra=f"#{offer.number}",
+            )
+        )
+    await enqueue_many(session, deliveries)
 
 
 async def _exhaust(

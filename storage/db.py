@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -130,3 +131,21 @@ def _upgrade(connection: Connection) -> None:
     config = alembic_config()
     config.attributes["connection"] = connection
     command.upgrade(config, "head")
+
+
+# A bulk write of at least this many rows brings the planner's statistics of its tables up to date.
+BULK_ROWS = 10_000
+
+
+async def after_bulk_write(session: AsyncSession, tables: Sequence[str], rows: int) -> None:
+    """Let PostgreSQL's planner know of a bulk write at once, in the writing transaction.
+
+    Autovacuum analyzes a table only a minute or so after a large change; until then the planner
+    takes a table that just gained hundreds of thousands of rows for nearly empty, and the
+    statements right after the write (claiming and composing the pushes just planned) scan whole
+    indexes batch after batch. ANALYZE counts the transaction's own new rows and takes no lock
+    that writers or readers wait for. SQLite's planner keeps no such row estimates to go stale.
+    """
+    connection = await session.connection()
+    if rows >= BULK_ROWS and connection.dialect.name == "postgresql":
+        await connection.execute(text(f"ANALYZE {', '.join(tables)}"))

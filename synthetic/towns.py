@@ -1,6 +1,7 @@
 """Generated towns: realistic volunteers and open requests for Bingen, written straight into a
-fresh SQLite file. Seeded, so every run sees the same people; the matching benchmark plans them at
-scale, the tests plan small ones and check every decision against the rules.
+fresh SQLite file, or with COPY into a fresh PostgreSQL database. Seeded, so every run sees the same
+people; the matching benchmark plans them at scale, the tests plan small ones and check every
+decision against the rules.
 """
 
 from __future__ import annotations
@@ -123,15 +124,17 @@ def users_rows(
     return rows
 
 
-def volunteer_rows(rng: random.Random, count: int) -> dict[str, list[dict[str, Any]]]:
-    """Users 1..count and their profiles (profile id = user id), with categories, districts,
-    weekly slots and languages."""
+def volunteer_rows(
+    rng: random.Random, count: int, first_id: int = 1
+) -> dict[str, list[dict[str, Any]]]:
+    """Users first_id..first_id + count - 1 and their profiles (profile id = user id), with
+    categories, districts, weekly slots and languages."""
     tables: dict[str, list[dict[str, Any]]] = defaultdict(list)
     speaking = [spoken(rng, volunteer=True) for _ in range(count)]
     languages = [chat_language(rng, languages) for languages in speaking]
-    tables["users"] = users_rows(rng, 1, languages, "volunteer", unreachable=0.01)
+    tables["users"] = users_rows(rng, first_id, languages, "volunteer", unreachable=0.01)
     all_slots = [(weekday, part) for weekday in range(7) for part in PARTS]
-    for pid in range(1, count + 1):
+    for pid in range(first_id, first_id + count):
         received = rng.choice((0, 0, 0, 1, 2, 3, 5, 8, 13, 21))
         accepted = rng.randint(0, received)
         tables["volunteer_profiles"].append(
@@ -162,7 +165,7 @@ def volunteer_rows(rng: random.Random, count: int) -> dict[str, list[dict[str, A
             )
         for weekday, part in rng.sample(all_slots, rng.randint(3, 10)):
             tables["volunteer_slots"].append({"profile_id": pid, "weekday": weekday, "part": part})
-        for language in speaking[pid - 1]:
+        for language in speaking[pid - first_id]:
             tables["volunteer_languages"].append({"profile_id": pid, "language": language})
     return tables
 
@@ -215,9 +218,7 @@ def request_rows(
     return tables
 
 
-async def generate(path: Path, volunteers: int, requests: int, seed: int = SEED) -> None:
-    """A fresh, migrated SQLite file with `volunteers` profiles and `requests` open requests."""
-    from storage.db import create_engine, migrate
+def _models() -> dict[str, Any]:
     from storage.models import (
         HelpRequest,
         User,
@@ -228,7 +229,7 @@ async def generate(path: Path, volunteers: int, requests: int, seed: int = SEED)
         VolunteerSlot,
     )
 
-    models: dict[str, Any] = {
+    return {
         "users": User,
         "volunteer_profiles": VolunteerProfile,
         "volunteer_categories": VolunteerCategory,
@@ -237,6 +238,13 @@ async def generate(path: Path, volunteers: int, requests: int, seed: int = SEED)
         "volunteer_languages": VolunteerLanguage,
         "help_requests": HelpRequest,
     }
+
+
+async def generate(path: Path, volunteers: int, requests: int, seed: int = SEED) -> None:
+    """A fresh, migrated SQLite file with `volunteers` profiles and `requests` open requests."""
+    from storage.db import create_engine, migrate
+
+    models = _models()
     rng = random.Random(seed)
     people = volunteer_rows(rng, volunteers)
     asking = request_rows(rng, volunteers + 1, requests)
@@ -254,3 +262,82 @@ async def generate(path: Path, volunteers: int, requests: int, seed: int = SEED)
             await connection.commit()
     finally:
         await engine.dispose()
+
+
+# Volunteers are generated and copied this many at a time, so a million never sit in memory.
+COPY_CHUNK = 50_000
+
+
+async def generate_postgres(
+    url: str, volunteers: int, requests: int, seed: int = SEED, chunk: int = COPY_CHUNK
+) -> None:
+    """The same kind of data in a fresh, migrated PostgreSQL database, written with COPY.
+
+    Volunteers are drawn `chunk` at a time, so the people differ from `generate`'s for the same
+    seed (the draws come in another order); the same seed and chunk give the same people.
+    """
+    import asyncpg
+    from sqlalchemy.engine import make_url
+
+    from storage.db import create_engine, migrate
+
+    engine = create_engine(url)
+    try:
+        await migrate(engine)
+        dialect = engine.dialect
+    finally:
+        await engine.dispose()
+    plain = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    connection = await asyncpg.connect(plain)
+    try:
+        rng = random.Random(seed)
+        async with connection.transaction():
+            for first in range(1, volunteers + 1, chunk):
+                count = min(chunk, volunteers + 1 - first)
+                await _copy(connection, dialect, volunteer_rows(rng, count, first))
+            await _copy(connection, dialect, request_rows(rng, volunteers + 1, requests))
+            for table in ("users", "volunteer_profiles", "help_requests"):
+                await connection.execute(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                    f"(SELECT max(id) FROM {table}))"
+                )
+        # As autovacuum leaves a database in use: statistics, and the visibility map that lets
+        # index-only scans skip the table (a table just copied into has none).
+        await connection.execute("VACUUM ANALYZE")
+    finally:
+        await connection.close()
+
+
+async def _copy(connection: Any, dialect: Any, tables: dict[str, list[dict[str, Any]]]) -> None:
+    """COPY generated rows into their tables, each value as the column type would bind it (so
+    times, enums and JSON arrive as an INSERT would write them), columns the rows leave out with
+    their Python-side defaults (the database applies its own)."""
+    for name, model in _models().items():
+        rows = tables.get(name)
+        if not rows:
+            continue
+        columns, converters = [], []
+        for column in model.__table__.columns:
+            given = column.name in rows[0]
+            default = column.default
+            if not given and (default is None or not (default.is_scalar or default.is_callable)):
+                continue
+            if not given:
+                value = default.arg if default.is_scalar else default.arg(None)
+                converters.append(_constant(value, column.type.bind_processor(dialect)))
+            else:
+                converters.append(_bound(column.name, column.type.bind_processor(dialect)))
+            columns.append(column.name)
+        records = [tuple(convert(row) for convert in converters) for row in rows]
+        await connection.copy_records_to_table(name, records=records, columns=columns)
+
+
+def _bound(name: str, process: Any) -> Any:
+    if process is None:
+        return lambda row: row[name]
+    return lambda row: process(row[name])
+
+
+def _constant(value: Any, process: Any) -> Any:
+    bound = process(value) if process is not None else value
+    return lambda _row: bound

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 from sqlmodel import col, select
 
 from engine.i18n import Translator
@@ -22,7 +23,7 @@ from push.plan import PlanReport, plan
 from storage import create_engine, make_sessionmaker
 from storage.models import Delivery, HelpRequest, Match, VolunteerProfile
 from storage.outbox import claim_due
-from synthetic.towns import DIGEST_AT, NOW, generate
+from synthetic.towns import DIGEST_AT, NOW, generate, generate_postgres
 from town.deployment import DEFAULT_DEPLOYMENT, Deployment, load_deployment
 
 
@@ -38,12 +39,20 @@ ALL_ALIKE = (
 )
 
 
+async def generated(url: str, volunteers: int, requests: int) -> None:
+    """A generated town in the test database: inserted into SQLite, copied into PostgreSQL."""
+    if make_url(url).get_backend_name() == "sqlite":
+        await generate(Path(str(make_url(url).database)), volunteers, requests, seed=7)
+    else:
+        await generate_postgres(url, volunteers, requests, seed=7, chunk=max(1, volunteers // 3))
+
+
 async def planned(
-    path: Path, deployment: Deployment, volunteers: int, requests: int, alike: bool = False
+    url: str, deployment: Deployment, volunteers: int, requests: int, alike: bool = False
 ) -> tuple[PlanReport, list[HelpRequest], list[Match], dict[int, Volunteer]]:
     """A generated town, planned once; the requests, matches and every volunteer afterwards."""
-    await generate(path, volunteers, requests, seed=7)
-    engine = create_engine(f"sqlite+aiosqlite:///{path}")
+    await generated(url, volunteers, requests)
+    engine = create_engine(url)
     sessions = make_sessionmaker(engine)
     try:
         if alike:
@@ -64,9 +73,9 @@ async def planned(
 
 
 async def test_every_offer_fits_and_nobody_is_asked_too_often(
-    tmp_path: Path, deployment: Deployment
+    database_url: str, deployment: Deployment
 ) -> None:
-    report, asked, matches, everyone = await planned(tmp_path / "town.db", deployment, 1_500, 600)
+    report, asked, matches, everyone = await planned(database_url, deployment, 1_500, 600)
     municipality = deployment.municipality("bingen")
     assert municipality is not None
     settings = deployment.matching
@@ -102,12 +111,12 @@ async def test_every_offer_fits_and_nobody_is_asked_too_often(
     ids=["more requests than volunteers", "hundreds of requests alike"],
 )
 async def test_a_request_goes_without_offers_only_when_nobody_who_fits_is_left(
-    tmp_path: Path, deployment: Deployment, volunteers: int, requests: int, alike: bool
+    database_url: str, deployment: Deployment, volunteers: int, requests: int, alike: bool
 ) -> None:
     """More requests than volunteers can take in one run: requests go unmatched, but only once
     every volunteer who would fit has had all the offers a run hands out."""
     report, asked, matches, everyone = await planned(
-        tmp_path / "busy.db", deployment, volunteers, requests, alike
+        database_url, deployment, volunteers, requests, alike
     )
     municipality = deployment.municipality("bingen")
     assert municipality is not None
@@ -137,11 +146,10 @@ async def test_a_request_goes_without_offers_only_when_nobody_who_fits_is_left(
 
 
 async def test_each_volunteer_gets_one_digest_with_all_their_offers(
-    tmp_path: Path, deployment: Deployment
+    database_url: str, deployment: Deployment
 ) -> None:
-    path = tmp_path / "digests.db"
-    _report, _asked, matches, _everyone = await planned(path, deployment, 1_000, 400)
-    engine = create_engine(f"sqlite+aiosqlite:///{path}")
+    _report, _asked, matches, _everyone = await planned(database_url, deployment, 1_000, 400)
+    engine = create_engine(database_url)
     sessions = make_sessionmaker(engine)
     offered: dict[int, set[int]] = defaultdict(set)
     try:
@@ -181,12 +189,11 @@ async def test_each_volunteer_gets_one_digest_with_all_their_offers(
 
 
 async def test_a_changed_request_is_shown_as_it_is_now(
-    tmp_path: Path, deployment: Deployment
+    database_url: str, deployment: Deployment
 ) -> None:
     """Cards are built once per version of a request: a change shows in the next digest."""
-    path = tmp_path / "changed.db"
-    await planned(path, deployment, 300, 30)
-    engine = create_engine(f"sqlite+aiosqlite:///{path}")
+    await planned(database_url, deployment, 300, 30)
+    engine = create_engine(database_url)
     sessions = make_sessionmaker(engine)
     cards = Cards(deployment)
     tr = Translator()
