@@ -252,3 +252,33 @@ async def test_two_workers_share_the_bots_budget_through_the_database(app: App) 
     # (a second's worth and one) at least about a second passes.
     assert time.monotonic() - began >= 3.5
     assert min(b - a for a, b in zip(times, times[20:], strict=False)) >= 0.9
+
+
+async def test_a_push_waits_for_the_update_being_handled_but_not_longer_than_its_limit() -> None:
+    transport = FakeTransport()
+    sender = make_sender(transport, [], overall_per_second=1000, replies_first_wait=0.3)
+
+    async def update() -> None:  # a person writing in: their reply goes first
+        await asyncio.sleep(0.1)
+        await sender.send_message(1, "reply")
+
+    handling = asyncio.create_task(sender.serve(update()))
+    await asyncio.sleep(0)
+    await sender.send_message(2, "push", reply=PUSH)
+    assert [text for _, _, text in transport.sent] == ["reply", "push"]
+    await handling
+
+    async def endless() -> None:  # a stream of updates holds a push back only so long
+        await asyncio.sleep(10)
+
+    busy = asyncio.create_task(sender.serve(endless()))
+    await asyncio.sleep(0)
+    started = time.monotonic()
+    await sender.send_message(3, "push", reply=PUSH)
+    assert 0.25 < time.monotonic() - started < 1.0
+    busy.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await busy
+    started = time.monotonic()
+    await sender.send_message(4, "push", reply=PUSH)  # nothing in progress: no wait
+    assert time.monotonic() - started < 0.1

@@ -148,6 +148,7 @@ class TelegramBot:
         )
         self.channel = TelegramChannel(app.core, app.translator, sender)
         self.front.attach(self.channel)
+        self.sender = sender
         self._webhook: web.AppRunner | None = None
         self._health: web.AppRunner | None = None
         self._scheduler: Scheduled | None = None
@@ -178,7 +179,7 @@ class TelegramBot:
             host, port = settings.webhook_host_port
             path = urlsplit(settings.webhook_url).path or "/"
             self._webhook = await start_webhook_server(
-                host, port, path, secret, self.front.process, self.counts, self.vitals()
+                host, port, path, secret, self._process, self.counts, self.vitals()
             )
             url = settings.webhook_url
             if not await _until_done(lambda: transport.set_webhook(url, secret), "webhook", stop):
@@ -187,7 +188,7 @@ class TelegramBot:
         else:
             if not await _until_done(transport.delete_webhook, "starting", stop):
                 return False
-            poller = Poller(transport, self.front.process, self.counts)
+            poller = Poller(transport, self._process, self.counts)
             self._background.append(asyncio.create_task(poller.run(self._stop)))
             log.info("polling with %s", settings.bot_framework)
             if settings.health_host_port is not None:
@@ -195,6 +196,10 @@ class TelegramBot:
                 self._health = await start_health_server(host, port, self.vitals())
         self._background.append(asyncio.create_task(self.channel.courier.run(self._stop)))
         return True
+
+    async def _process(self, update: Update) -> None:
+        """Handle an update; pushes about to be sent wait for it (replies go first)."""
+        await self.sender.serve(self.front.process(update))
 
     def vitals(self) -> Vitals:
         """What the health checks and the metrics of this process read."""

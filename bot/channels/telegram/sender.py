@@ -7,11 +7,17 @@ budget, and edits only keep their chat's order: Telegram counts neither as a mes
 waited out and retried; a 403 marks the person unreachable; network errors are retried with
 growing pauses. Messages to one chat keep their order. This is the one way out for replies and
 scheduled pushes, whichever framework runs.
+
+Replies also go first when the budget is not what holds pushes back: while the process handles an
+update or sends a reply (`serve`), a push about to be sent waits for it, up to
+`replies_first_wait`. A call for helpers sent as paid broadcasts is bounded by the process's CPU,
+not by Telegram, and would otherwise make everyone writing in wait behind thousands of messages.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections import deque
@@ -33,6 +39,9 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 REPLY, PUSH = True, False  # who is waiting for a message: a person in the chat, or nobody
+# A push waits at most this long for the updates and replies in progress, so that pushes still
+# go out under a steady stream of people writing in.
+REPLIES_FIRST_WAIT = 0.5
 
 
 class Spacer:
@@ -232,8 +241,13 @@ class Sender:
         first_backoff: float = 0.5,
         paid_per_second: float = 0.0,
         shared: tuple[ReserveShared, HoldShared] | None = None,
+        replies_first_wait: float = REPLIES_FIRST_WAIT,
     ) -> None:
         self.transport = transport
+        self.replies_first_wait = replies_first_wait
+        self._serving = 0  # updates being handled and replies being sent
+        self._quiet = asyncio.Event()  # set while there are none
+        self._quiet.set()
         self.on_unreachable = on_unreachable
 
         def budget(name: str, per_second: float) -> Budget:
@@ -249,6 +263,22 @@ class Sender:
         self.first_backoff = first_backoff
         self._chats: dict[int, _Chat] = {}
         self.tally = Tally()
+
+    async def serve(self, work: Awaitable[T]) -> T:
+        """Handle an update (or send a reply): pushes wait for it, up to `replies_first_wait`."""
+        self._serving += 1
+        self._quiet.clear()
+        try:
+            return await work
+        finally:
+            self._serving -= 1
+            if not self._serving:
+                self._quiet.set()
+
+    async def _after_replies(self) -> None:
+        if self._serving:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._quiet.wait(), self.replies_first_wait)
 
     def _chat(self, chat_id: int) -> _Chat:
         chat = self._chats.get(chat_id)
@@ -379,6 +409,15 @@ class Sender:
     ) -> T | None:
         """Make a call in the chat's order; `reply` None for an edit, which is no message; `paid`
         takes its slot from the paid broadcasts' budget."""
+        if reply is REPLY:
+            return await self.serve(self._in_order(chat_id, call, reply, paid))
+        if reply is PUSH:
+            await self._after_replies()
+        return await self._in_order(chat_id, call, reply, paid)
+
+    async def _in_order(
+        self, chat_id: int, call: Callable[[], Awaitable[T]], reply: bool | None, paid: bool
+    ) -> T | None:
         chat = self._chat(chat_id)
         async with chat.lock:
             if reply is not None:
