@@ -176,8 +176,33 @@ def check_catalog(code: str, catalog: Catalog, template_ids: set[str]) -> list[P
     return problems
 
 
+# The deployment files shipped with the bot (town/deployments/*.toml, as babel.cfg maps them).
+DEPLOYMENTS = ROOT / "town" / "deployments"
+
+
+def check_deployment(path: Path) -> list[Problem]:
+    """Every language a deployment file offers (its `languages`, or all shipped when empty, as the
+    language menu does) needs a full privacy notice that fits in one Telegram message. The file is
+    read as TOML, as the extractor reads it: the catalogs and the town's configuration sit side by
+    side in the layers and do not import each other."""
+    with path.open("rb") as file:
+        data = tomllib.load(file)
+    offered = [code for code in LANGUAGES if code in data.get("languages", ())] or list(LANGUAGES)
+    notices = data.get("agency", {}).get("privacy_notice", {})
+    where = f"{path.name} [agency.privacy_notice]"
+    problems: list[Problem] = []
+    for code in offered:
+        notice = notices.get(code)
+        if not isinstance(notice, str) or not notice.strip():
+            problems.append(Problem(code, where, "no full privacy notice"))
+        elif len(notice) > TELEGRAM_TEXT_LIMIT:
+            problems.append(Problem(code, where, "privacy notice longer than Telegram allows"))
+    return problems
+
+
 def check() -> list[Problem]:
-    """Check the template against the source and every shipped catalog against the template."""
+    """Check the template against the source, every shipped catalog against the template, and
+    the privacy notices of every shipped deployment file."""
     extracted = {_forms(m.id)[0] for m in extract() if m.id}
     template = {_forms(m.id)[0] for m in _read(TEMPLATE) if m.id}
     problems = [
@@ -192,7 +217,16 @@ def check() -> list[Problem]:
         if not path.exists():
             problems.append(Problem(code, "", "catalog missing"))
             continue
-        problems += check_catalog(code, _read(path, code), template)
+        catalog = _read(path, code)
+        problems += check_catalog(code, catalog, template)
+        base = code.partition("_")[0]
+        if LANGUAGES[code].plain and catalog_path(base).exists():
+            # Imported here: the plain-German check builds on this module's Problem.
+            from locales.plain import check_plain
+
+            problems += check_plain(catalog, _read(catalog_path(base), base), code)
+    for deployment in sorted(DEPLOYMENTS.glob("*.toml")):
+        problems += check_deployment(deployment)
     return problems
 
 

@@ -455,7 +455,7 @@ async def test_ein_hilfeaufruf_auf_deutsch_und_in_leichter_sprache(
     await inbox.run()
     [plain] = inbox.of(helga)
     assert plain.text.splitlines()[:3] == [
-        "🚨 Aufruf für Helfer von Ehrenamtsbörse Bingen",
+        "🚨 Hilfe·aufruf von Ehrenamtsbörse Bingen",
         "",
         "🚨 „Sandsäcke füllen am Rheinufer“",
     ]

@@ -129,7 +129,8 @@ class Agency(_Model):
     retention_days: int = Field(default=90, ge=1)
     # Hours after their last message the dialogue state of someone who never consented is deleted.
     unconsented_hours: float = Field(default=48.0, gt=0)
-    # The full privacy notice per language (German and English at least); see bingen.toml.
+    # The full privacy notice per language: one for every language the deployment offers, each at
+    # most 4096 characters (`python -m locales.catalogs check` says which is missing); see bingen.toml.
     privacy_notice: dict[str, str] = Field(default_factory=dict)
     # Someone outside the coordinators a volunteer can talk to about a difficult help
     # (supervision, a counselling service); the coordinators are always there too.
