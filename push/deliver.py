@@ -3,10 +3,12 @@
 A row is claimed by one worker at a time, with the clock at the moment of claiming, and only that
 worker sends it, marks it sent or gives it back. A claim lasts a lease, and a worker extends it for
 as long as it is sending, so no other worker takes rows it is about to send. Each message is
-marked sent in a commit of its own as soon as the platform accepted it. So a second process never
-sends a message twice, and a crash loses none: what a dead worker had claimed goes out once its
-lease has passed. A crash between the platform's answer and that commit sends the message again
-(Telegram offers no key to make a send idempotent); that is the one window left.
+marked sent as soon as the platform accepted it, in one commit with the others accepted while the
+commit before was running (a group commit: no waiting for a batch to fill, and one commit for many
+messages when they go out fast). So a second process never sends a message twice, and a crash
+loses none: what a dead worker had claimed goes out once its lease has passed. A crash between the
+platform's answer and that commit sends the message again (Telegram offers no key to make a send
+idempotent); that is the one window left.
 """
 
 from __future__ import annotations
@@ -70,6 +72,9 @@ class Claim:
     held: set[int]
     _extending: asyncio.Lock = field(default_factory=asyncio.Lock)
     _done: asyncio.Event = field(default_factory=asyncio.Event)
+    _marking: asyncio.Lock = field(default_factory=asyncio.Lock)
+    # Rows sent and not yet marked, with who waits to learn whether they were still held.
+    _unmarked: list[tuple[list[int], asyncio.Future[bool]]] = field(default_factory=list)
 
     async def holds(self, ids: list[int]) -> bool:
         """Whether this worker still holds all these rows, extending the claim first if it is
@@ -106,10 +111,33 @@ class Claim:
         self._done.set()
 
     async def sent(self, ids: list[int]) -> bool:
-        """Mark rows sent at once, in a commit of their own; False if another worker had claimed
-        some of them meanwhile (they stay unsent: that worker answers for them)."""
+        """Mark rows sent at once, in the next commit of sent marks; False if another worker had
+        claimed some of them meanwhile (they stay unsent: that worker answers for them)."""
         self.held.difference_update(ids)
-        return await mark_sent(self.sessions, ids, self.clock(), worker=self.worker) == len(ids)
+        marked: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._unmarked.append((ids, marked))
+        async with self._marking:
+            if not marked.done():  # nobody took them into their commit while this one waited
+                waiting, self._unmarked = self._unmarked, []
+                try:
+                    done = await mark_sent(
+                        self.sessions,
+                        [i for rows, _future in waiting for i in rows],
+                        self.clock(),
+                        worker=self.worker,
+                    )
+                except asyncio.CancelledError:
+                    # Only this message's task was stopped: the others' marks go in the next commit.
+                    self._unmarked[:0] = [entry for entry in waiting if entry[1] is not marked]
+                    raise
+                except Exception as error:
+                    for _rows, future in waiting:
+                        if future is not marked:
+                            future.set_exception(error)
+                    raise
+                for rows, future in waiting:
+                    future.set_result(all(i in done for i in rows))
+        return await marked
 
     async def give_back(self, ids: list[int]) -> None:
         """Release rows for a later run (rows another worker holds by now stay its own)."""

@@ -187,17 +187,19 @@ async def _claim_once(
 
 async def mark_sent(
     sessions: async_sessionmaker[AsyncSession], ids: list[int], now: datetime, *, worker: str
-) -> int:
+) -> set[int]:
     """Mark rows sent, in a transaction of their own, if this worker still holds them; returns
-    how many it marked (fewer: another worker claimed the rest meanwhile and answers for them)."""
+    those it marked (not the others: another worker claimed them meanwhile and answers for them)."""
+    d = table_of(Delivery).c
     async with sessions() as session, session.begin():
         connection = await session.connection()
         result = await connection.execute(
             update(table_of(Delivery))
             .where(*_held_by(worker, ids))
             .values(sent_at=now, claimed_until=None)
+            .returning(d.id)
         )
-        return int(result.rowcount)
+        return {row[0] for row in result.all()}
 
 
 async def release(

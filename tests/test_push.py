@@ -7,6 +7,7 @@ import asyncio
 from collections import Counter
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import insert
@@ -529,3 +530,32 @@ async def test_a_worker_claims_past_the_rows_another_is_claiming_at_that_moment(
             timeout=10,
         )
     assert {user.key for _due, user in claimed} == set(keys) - {keys[ids.index(first.user_id)]}
+
+
+async def test_messages_accepted_together_are_marked_sent_in_one_commit(
+    app: App, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    keys = await people_with_passed_requests(app, 60, clock.now)
+    commits: list[int] = []
+    mark = push.deliver.mark_sent
+
+    async def counted(sessions: Any, ids: list[int], now: datetime, *, worker: str) -> set[int]:
+        commits.append(len(ids))
+        return await mark(sessions, ids, now, worker=worker)
+
+    monkeypatch.setattr(push.deliver, "mark_sent", counted)
+    received: Counter[str] = Counter()
+
+    class Telegram:
+        async def push(self, user: Addressee, reply: Reply) -> bool:
+            received[user.key] += 1
+            await asyncio.sleep(0.01)  # Telegram's answer takes a moment
+            return True
+
+    report = await tick(app.pushing, Telegram(), WORKERS)
+
+    assert report.sent == 60 and set(received) == set(keys) and max(received.values()) == 1
+    assert sum(commits) == 60 and len(commits) < 20  # many marks per commit, each row once
+    async with app.sessions() as session:
+        unsent = (await session.exec(select(Delivery).where(col(Delivery.sent_at).is_(None)))).all()
+    assert unsent == []
