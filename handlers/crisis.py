@@ -26,6 +26,7 @@ from handlers.agency import not_allowed, scope
 from handlers.targets import AGENCY_QUEUE, CRISIS_FLOW, MAIN_MENU
 from handlers.targets import SCOUT_WRITE as SCOUT_WRITE_TARGET
 from storage.models import CrisisCall, CrisisCallStatus, CrisisGroup
+from town.deployment import Municipality
 from vocabulary import actions
 from vocabulary.crisis import card, group_text, online_task, region, venue
 from vocabulary.labels import district_options
@@ -38,6 +39,7 @@ NOW, IN_ONE_HOUR, IN_TWO_HOURS, TOMORROW = "when:now", "when:1h", "when:2h", "wh
 TOMORROW_AT = time(8, 0)
 SKIP_MAP = "map:skip"
 NEW, QUEUE, OPEN = "calls:new", "calls:queue", "calls:open:"
+PLACE = "place:"
 REFRESH, MORE, POST, CLOSE, BACK_TO_CALLS = (
     "live:refresh",
     "live:more",
@@ -52,12 +54,22 @@ _NUMBER = re.compile(r"^\s*(\d{1,6})\s*$")
 
 
 async def _municipality(ctx: Ctx) -> str | None:
-    """Where the coordinator may call: their own municipality (the first, if several)."""
+    """Where the coordinator calls: the municipality they chose for this call, else their own
+    (else the first they coordinate); None for everyone who coordinates nowhere."""
     where = await scope(ctx)
     if not where.coordinator:
         return None
     own = ctx.user.municipality if ctx.user is not None else None
-    return own if own in where.municipalities else sorted(where.municipalities)[0]
+    for choice in (ctx.data.get("place"), own):
+        if choice in where.municipalities:
+            return str(choice)
+    return sorted(where.municipalities)[0]
+
+
+def _place(ctx: Ctx) -> Municipality:
+    """The municipality of the call being written (its districts are offered)."""
+    chosen = ctx.deployment.municipality(ctx.data.get("place") or "")
+    return chosen if chosen is not None else ctx.municipality
 
 
 # --- the list of open calls -------------------------------------------------------------------
@@ -101,7 +113,8 @@ async def _calls_chosen(ctx: Ctx, payload: str) -> Outcome:
     if payload == QUEUE:
         return Goto(AGENCY_QUEUE)
     if payload == NEW:
-        return Goto("what", data={"who": [ADULTS, URGENT]})
+        towns = (await scope(ctx)).municipalities
+        return Goto("place" if len(towns) > 1 else "what", data={"who": [ADULTS, URGENT]})
     call_id = actions.number(payload.removeprefix(OPEN))
     call = await _own_call(ctx, call_id)
     if call is None:
@@ -121,6 +134,28 @@ async def _own_call(ctx: Ctx, call_id: object) -> CrisisCall | None:
 
 
 # --- writing a call ---------------------------------------------------------------------------
+
+
+async def _ask_place(ctx: Ctx) -> Prompt:
+    """For a coordinator of several municipalities: which one the call is for."""
+    towns = (await scope(ctx)).municipalities
+    return Prompt(
+        _("🗺 For which town is the call?"),
+        tuple(
+            (Button(f"{PLACE}{m.id}", Raw(m.name)),)
+            for m in ctx.deployment.municipalities
+            if m.id in towns
+        ),
+    )
+
+
+async def _place_chosen(ctx: Ctx, payload: str) -> Outcome:
+    town = payload.removeprefix(PLACE)
+    if town not in (await scope(ctx)).municipalities:
+        return Retry(_("Please choose one of the towns shown."))
+    ctx.data["place"] = town
+    ctx.data.pop("districts", None)  # the districts of another town do not apply
+    return Goto("what")
 
 
 def _ask_map(ctx: Ctx) -> Prompt:
@@ -205,7 +240,7 @@ def _needed_typed(ctx: Ctx, text: str) -> Outcome:
 
 
 def _district_choices(ctx: Ctx) -> list[tuple[str, Text]]:
-    return district_options(ctx.municipality)
+    return district_options(_place(ctx))
 
 
 def _who_options(ctx: Ctx) -> list[tuple[str, Text]]:
@@ -634,9 +669,10 @@ FLOW = Flow(
         "calls": Step(
             ask=_ask_calls,
             on_choice=_calls_chosen,
-            next=(AGENCY_QUEUE, "what", "live"),
+            next=(AGENCY_QUEUE, "place", "what", "live"),
             cancel=False,
         ),
+        "place": Step(ask=_ask_place, on_choice=_place_chosen, next=("what",)),
         "what": free_text(
             "what",
             lambda ctx: _(

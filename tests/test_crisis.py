@@ -5,14 +5,18 @@ from __future__ import annotations
 
 import asyncio
 import json
+import tomllib
 from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
+import tomli_w
 from sqlmodel import select
 
-from bot.app import App
-from exchange import crisis
+from bot.app import App, running_app
+from bot.config import Settings
+from exchange import crisis, staff
 from exchange.crisis import Outcome
 from storage.models import (
     CrisisAnswer,
@@ -20,6 +24,7 @@ from storage.models import (
     CrisisCall,
     DeliveryKind,
     Rhythm,
+    StaffKind,
     User,
     VolunteerCategory,
     VolunteerDistrict,
@@ -28,7 +33,9 @@ from storage.models import (
 )
 from storage.outbox import claim_due, enqueue_many, planned
 from tests.chat import Chat, Inbox, Shown, press_on
+from tests.conftest import FrozenClock
 from tests.test_agency import coordinator, queue_button
+from town.deployment import DEFAULT_DEPLOYMENT
 
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 
@@ -538,3 +545,79 @@ async def test_a_scout_leads_a_group_writes_to_it_and_reports_its_arrival(
     answer = await kim.press("↩️ Back")
     answer = await kim.press("🧭 Groups and scouts")
     assert "Group 1: 2 people, scout: anna, ✅ arrived" in answer
+
+
+async def test_a_coordinator_of_two_towns_chooses_the_town_of_the_call(
+    tmp_path: Path, database_url: str, clock: FrozenClock
+) -> None:
+    deployment = tomllib.loads(DEFAULT_DEPLOYMENT.read_text(encoding="utf-8"))
+    deployment["municipalities"].append(
+        {
+            "id": "ingelheim",
+            "name": "Ingelheim am Rhein",
+            "districts": [
+                {
+                    "id": "frei-weinheim",
+                    "name": "Frei-Weinheim",
+                    "latitude": 49.98,
+                    "longitude": 8.06,
+                },
+                {"id": "sporkenheim", "name": "Sporkenheim", "latitude": 49.97, "longitude": 8.02},
+            ],
+        }
+    )
+    path = tmp_path / "two-towns.toml"
+    path.write_text(tomli_w.dumps(deployment), encoding="utf-8")
+    settings = Settings(database_url=database_url, deployment_file=path, _env_file=None)  # type: ignore[call-arg]
+    async with running_app(settings, clock=clock) as app:
+        await volunteer(app, "kim", language="en")  # already onboarded, in Bingen
+        kim = Chat(app, "kim", "en", key="test:kim")
+        async with app.sessions() as session, session.begin():
+            user = (await session.exec(select(User).where(User.key == kim.user_key))).one()
+            for town in ("bingen", "ingelheim"):
+                await staff.grant(
+                    session,
+                    app.deployment,
+                    user,
+                    StaffKind.COORDINATOR,
+                    town,
+                    (),
+                    by=None,
+                    via="cli",
+                    now=app.core.clock(),
+                )
+        await kim.send("/menu")
+        await volunteer(app, "ina", language="en", municipality="ingelheim", district="sporkenheim")
+        await volunteer(app, "bert", language="en")  # in Bingen
+
+        await kim.press(queue_button(kim))
+        await kim.press("🚨 Call for helpers")
+        answer = await kim.press("➕ New call for helpers")
+        assert "For which town is the call?" in answer
+        assert kim.last.labels[:2] == ["Bingen am Rhein", "Ingelheim am Rhein"]
+        forged = await kim.press_payload("place:mainz")
+        assert "This button is no longer valid." in forged  # a town not offered
+        answer = await kim.press("Ingelheim am Rhein")
+        assert "What is to be done?" in answer
+        await kim.send("Clear the cellar of the youth centre")
+        await kim.send("Youth centre")
+        await kim.press("Skip")
+        await kim.press("In two hours")
+        await kim.send("1")
+        answer = await kim.send("Buckets")
+        assert {"Frei-Weinheim", "Sporkenheim"} <= set(kim.last.labels)
+        assert "Büdesheim" not in kim.last.labels
+        await kim.press("Sporkenheim")
+        await kim.press("➡️ Continue")
+        await kim.press("➡️ Continue")
+        summary = await kim.press("Skip")
+        assert "It reaches 1 volunteer now." in summary
+        answer = await kim.press("🚨 Send the call")
+        assert "🚨 The call is on its way to 1 volunteer." in answer
+        inbox = Inbox(app)
+        await inbox.run()
+        assert len(inbox.of(Chat(app, "ina", "en", key="test:ina"))) == 1
+        assert inbox.of(Chat(app, "bert", "en", key="test:bert")) == []
+        async with app.sessions() as session:
+            call = (await session.exec(select(CrisisCall))).one()
+        assert (call.municipality, call.districts) == ("ingelheim", ["sporkenheim"])
