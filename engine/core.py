@@ -267,7 +267,13 @@ class DialogueCore:
     async def _fresh_start(self, ctx: Ctx) -> Turn:
         if ctx.user is not None:
             return await self.nav.apply(ctx, Goto(self.entrances.home))
-        return await self.nav.apply(ctx, Goto(self.entrances.welcome))
+        return await self.nav.apply(ctx, self._welcome(ctx))
+
+    def _welcome(self, ctx: Ctx) -> Outcome:
+        """A newcomer's first question: where the dialogues say, else the welcome."""
+        if self.entrances.greeting is not None:
+            return self.entrances.greeting(ctx)
+        return Goto(self.entrances.welcome)
 
     async def _command(self, ctx: Ctx, text: str) -> Turn:
         name, _sep, argument = text[1:].partition(" ")
@@ -283,7 +289,7 @@ class DialogueCore:
                 return await self.nav.apply(
                     ctx, Goto(self.entrances.home, notes=(_("Welcome back!"),))
                 )
-            return await self.nav.apply(ctx, Goto(self.entrances.welcome))
+            return await self.nav.apply(ctx, self._welcome(ctx))
         if name == commands.MENU:
             if ctx.user is None:
                 return await self._retry_or_start(

@@ -229,6 +229,9 @@ class Entrances:
     # What a start link (/start <code>) leads to, for someone registered or new: the dialogues
     # decide (a poster's district, an invitation); without it, the code is ignored.
     start_link: Callable[[Ctx, str], MaybeAwaitable[Outcome]] | None = None
+    # Where a newcomer starts, if the dialogues decide (the language their phone reports is
+    # known: straight to consent); without it, `welcome`.
+    greeting: Callable[[Ctx], Outcome] | None = None
 
 
 class Dialogues:

@@ -208,21 +208,27 @@ def summary(
     on_submit: Next,
     next: tuple[str | Target, ...],
     shown: Callable[[Ctx], Iterable[str]] | None = None,
+    direct: Callable[[Ctx], Iterable[str]] | None = None,
 ) -> dict[str, Step]:
     """The end of a long flow: the answers to check, `submit` to commit them, or one to change.
 
     `fields` are the steps that ask each answer, with their labels in the list of what can be
     changed (`shown` leaves some out for some people); `on_submit` commits and leads to `next`.
-    The steps are named SUMMARY and "edit".
+    `direct` names the fields changed right from the summary, one button each: the answers the
+    flow did not ask but set to a default. The steps are named SUMMARY and "edit".
     """
 
     def ask_summary(ctx: Ctx) -> Prompt:
-        buttons = ((submit,), (Button(EDIT, _("✏️ Change something")),))
+        keys = list(direct(ctx)) if direct is not None else []
+        shortcuts = [Button(FIELD + key, _("✏️ {field}", field=fields[key])) for key in keys]
+        buttons = ((submit,), *rows(shortcuts, 2), (Button(EDIT, _("✏️ Change something")),))
         return Prompt(paragraphs(text(ctx), _("Is everything right?")), buttons)
 
     def summary_chosen(ctx: Ctx, payload: str) -> MaybeAwaitable[Outcome]:
         if payload == EDIT:
             return Goto(EDIT)
+        if payload.startswith(FIELD):
+            return edit_chosen(ctx, payload)
         return on_submit(ctx)
 
     def ask_edit(ctx: Ctx) -> Prompt:
@@ -235,6 +241,6 @@ def summary(
         return Goto(payload.removeprefix(FIELD))
 
     return {
-        SUMMARY: Step(ask=ask_summary, on_choice=summary_chosen, next=(EDIT, *next)),
+        SUMMARY: Step(ask=ask_summary, on_choice=summary_chosen, next=(EDIT, *fields, *next)),
         EDIT: Step(ask=ask_edit, on_choice=edit_chosen, next=tuple(fields), back=SUMMARY),
     }

@@ -78,5 +78,6 @@ DIALOGUES = Dialogues(
         language=LANGUAGE,
         erase=ERASE,
         start_link=links.start_link,
+        greeting=onboarding.greeting,
     ),
 )

@@ -11,14 +11,27 @@ from engine.i18n import Msg, Raw, _
 from engine.steps import Ctx, End, Flow, Goto, Outcome, Prompt, Say, Step
 from engine.types import Button
 from exchange import people
-from handlers import links
-from handlers.language import language_buttons, set_language
-from handlers.targets import INVITATION, LINKED_POSITIONS, MAIN_MENU, ONBOARDING
+from handlers import links, request
+from handlers.language import language_buttons, offered_languages, set_language
+from handlers.targets import (
+    CONSENT,
+    INVITATION,
+    LINKED_POSITIONS,
+    MAIN_MENU,
+    NEW_PROFILE,
+    NEW_REQUEST,
+    NEW_REQUEST_FOR_SOMEONE,
+    ONBOARDING,
+    WELCOME,
+)
 from storage.models import Role
 
 CONSENT_YES = "consent:yes"
 CONSENT_NO = "consent:no"
 NOTICE = "consent:notice"
+OTHER_LANGUAGE = "consent:language"
+# Channels whose language code is the one the person's phone is set to (not the console's).
+PHONE_LANGUAGE_CHANNELS = ("telegram:",)
 MUNICIPALITY_PREFIX = "municipality:"
 ROLE_PREFIX = "role:"
 
@@ -28,6 +41,20 @@ ROLE_LABELS: dict[Role, Msg] = {
     Role.RELATIVE: _("👪 I ask for help for someone else"),
     Role.ORGANISATION: _("🏛️ I represent an organisation"),
 }
+
+
+def greeting(ctx: Ctx) -> Goto:
+    """A newcomer whose phone reports a language the bot speaks starts with consent in it
+    (a button there chooses another); anyone else with the language question."""
+    code = ctx.incoming.language_code
+    if not code or not ctx.conversation.key.startswith(PHONE_LANGUAGE_CHANNELS):
+        return Goto(WELCOME)
+    language = ctx.tr.resolve(code)
+    spoken = code.replace("_", "-").split("-")[0].lower()
+    if ctx.tr.base_language(language) != spoken or language not in offered_languages(ctx):
+        return Goto(WELCOME)  # not a language the bot speaks: German is only proposed
+    ctx.conversation.language = language
+    return Goto(CONSENT, data={"phone_language": True})
 
 
 def _ask_language(ctx: Ctx) -> Prompt:
@@ -43,6 +70,7 @@ def _ask_language(ctx: Ctx) -> Prompt:
 
 def _language_chosen(ctx: Ctx, payload: str) -> Outcome:
     set_language(ctx, payload)
+    ctx.data.pop("phone_language", None)
     return Goto("privacy")
 
 
@@ -64,6 +92,12 @@ def _ask_privacy(ctx: Ctx) -> Prompt:
                 if ctx.deployment.agency.notice(ctx.language)
                 else ()
             ),
+            # Not asked which language: a button to choose another.
+            *(
+                ((Button(OTHER_LANGUAGE, _("🌐 Language")),),)
+                if ctx.user is None and ctx.data.get("phone_language")
+                else ()
+            ),
         ),
     )
 
@@ -71,6 +105,8 @@ def _ask_privacy(ctx: Ctx) -> Prompt:
 async def _consent_given(ctx: Ctx, payload: str) -> Outcome:
     if payload == NOTICE:
         return Say(Raw(ctx.deployment.agency.notice(ctx.language) or ""))
+    if payload == OTHER_LANGUAGE:
+        return Goto("language")
     if ctx.user is not None:
         return _consent_renewed(ctx, payload)
     if payload == CONSENT_NO:
@@ -151,6 +187,18 @@ def role_chosen(ctx: Ctx, payload: str) -> Outcome:
     return Goto(MAIN_MENU)
 
 
+def _first_role_chosen(ctx: Ctx, payload: str) -> Outcome:
+    """A newcomer's role starts its dialogue at once: the profile, or the request."""
+    assert ctx.user is not None
+    role = Role(payload.removeprefix(ROLE_PREFIX))
+    people.set_role(ctx.session, ctx.user, role)
+    if role == Role.VOLUNTEER:
+        return Goto(NEW_PROFILE)
+    if role in (Role.SEEKER, Role.RELATIVE):
+        return request.start(for_someone_else=role == Role.RELATIVE)
+    return Goto(MAIN_MENU)
+
+
 FLOW = Flow(
     ONBOARDING,
     start="language",
@@ -159,7 +207,7 @@ FLOW = Flow(
         "privacy": Step(
             ask=_ask_privacy,
             on_choice=_consent_given,
-            next=("role", "municipality", MAIN_MENU, INVITATION, LINKED_POSITIONS),
+            next=("role", "municipality", "language", MAIN_MENU, INVITATION, LINKED_POSITIONS),
             back="language",
         ),
         "municipality": Step(
@@ -168,6 +216,11 @@ FLOW = Flow(
             next=("role",),
             skip=_municipality_known,
         ),
-        "role": Step(ask=ask_role, on_choice=role_chosen, next=(MAIN_MENU,), back="municipality"),
+        "role": Step(
+            ask=ask_role,
+            on_choice=_first_role_chosen,
+            next=(MAIN_MENU, NEW_PROFILE, NEW_REQUEST, NEW_REQUEST_FOR_SOMEONE),
+            back="municipality",
+        ),
     },
 )

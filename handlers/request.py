@@ -42,6 +42,8 @@ from vocabulary.labels import (
 )
 
 FLEXIBLE = "flexible"
+# The first quick days in words; the summary says the date.
+NEAR_DAYS: tuple[Msg, ...] = (_("Today"), _("Tomorrow"), _("The day after tomorrow"))
 SUBMIT = "submit"
 NAME_LIMIT = 60
 ADDRESS_LIMIT = 200
@@ -89,6 +91,21 @@ def spoken_too(step: Step) -> Step:
     return replace(step, on_voice=spoken, next=(*step.next, CALL_BACK_PHONE))
 
 
+async def _category_typed(ctx: Ctx, text: str) -> Outcome:
+    """Words instead of a button at the first question, as in the main menu: a request
+    prefilled with what they name, or a person of the agency calls back."""
+    if ctx.data.get(EDITING) or ctx.data.get("name") or intake(ctx):
+        return Retry(_("Please choose one of the buttons below."))
+    prefilled = contact.understood(ctx, text)
+    if prefilled is not None:
+        return Goto(
+            prefilled.to,
+            notes=(_("I understood this much. Please answer the rest."),),
+            data=prefilled.data,
+        )
+    return await contact.call_back(ctx, note=text[: contact.NOTE_LIMIT])
+
+
 def start(for_someone_else: bool) -> Goto:
     """Begin a new request; for someone else it starts by asking their first name."""
     first = NEW_REQUEST_FOR_SOMEONE if for_someone_else else NEW_REQUEST
@@ -99,7 +116,12 @@ def start(for_someone_else: bool) -> Goto:
 
 
 def _ask_day(ctx: Ctx) -> Prompt:
-    days = [Button(PICK + d.isoformat(), DateText(d, short=True)) for d in quick_days(ctx)]
+    days = [
+        Button(
+            PICK + d.isoformat(), NEAR_DAYS[i] if i < len(NEAR_DAYS) else DateText(d, short=True)
+        )
+        for i, d in enumerate(quick_days(ctx))
+    ]
     question = _about(
         ctx,
         _("When do you need help? Choose a day, type a date like 24.12., or choose Flexible."),
@@ -365,6 +387,24 @@ async def _taken_in(ctx: Ctx) -> Outcome:
     return Goto(AGENCY_QUEUE, notes=(done, relative))
 
 
+def own_language(ctx: Ctx) -> str:
+    """The spoken language of the person's chat language (plain German is German); a request a
+    coordinator takes by phone, German."""
+    if intake(ctx):
+        return "de"
+    code = ctx.language.split("_", 1)[0]
+    return code if code in dict(language_options()) else "de"
+
+
+async def _after_address(ctx: Ctx) -> Outcome:
+    """The languages are not asked: the person's own, stated in the summary to change there."""
+    if ctx.data.pop(EDITING, False):
+        return Goto(SUMMARY)
+    if not ctx.data.get("languages"):
+        ctx.data["languages"] = [own_language(ctx)]
+    return await _after_languages(ctx)
+
+
 async def _after_languages(ctx: Ctx) -> Outcome:
     """On to the phone number; asking for oneself, first the own first name, once ever."""
     if not for_other(ctx) and not ctx.data.get("name") and ctx.user is not None:
@@ -428,15 +468,23 @@ FLOW = Flow(
             validate=_name_valid,
             skip=lambda ctx: not for_other(ctx),
         ),
-        "category": single_choice(
-            "category",
-            lambda ctx: _about(
-                ctx, _("What kind of help do you need?"), _("What kind of help does {name} need?")
-            ),
-            lambda ctx: category_options(ctx.deployment),
-            next="day",
-            back="name",
-            columns=2,
+        "category": spoken_too(
+            replace(
+                single_choice(
+                    "category",
+                    lambda ctx: _about(
+                        ctx,
+                        _("What kind of help do you need?"),
+                        _("What kind of help does {name} need?"),
+                    ),
+                    lambda ctx: category_options(ctx.deployment),
+                    next="day",
+                    back="name",
+                    columns=2,
+                ),
+                on_text=_category_typed,
+                next=("day", "name", "time", CALL_BACK_PHONE),
+            )
         ),
         "day": Step(
             ask=_ask_day,
@@ -462,7 +510,8 @@ FLOW = Flow(
         "address": free_text(
             "address",
             _address_question,
-            next="languages",
+            next=("own_name", "phone", SUMMARY),
+            then=_after_address,
             max_length=ADDRESS_LIMIT,
             back="district",
             optional=True,
@@ -475,7 +524,7 @@ FLOW = Flow(
             lambda ctx: language_options(),
             next=("own_name", "phone"),
             then=_after_languages,
-            back="address",
+            back=SUMMARY,
             required=_("Please tick at least one language."),
         ),
         "own_name": free_text(
@@ -485,7 +534,7 @@ FLOW = Flow(
             ),
             next="phone",
             max_length=NAME_LIMIT,
-            back="languages",
+            back="address",
             one_line=True,
             validate=_name_valid,
         ),
@@ -495,7 +544,7 @@ FLOW = Flow(
             next="description",
             then=_describe,
             max_length=30,
-            back="languages",
+            back="address",
             optional=True,
             skip_label=_("✉️ Only through the bot"),
             validate=_phone_valid,
@@ -517,6 +566,7 @@ FLOW = Flow(
             _summary,
             fields=FIELDS,
             shown=_fields,
+            direct=lambda ctx: ("languages",),
             submit=Button(SUBMIT, _("📨 Send request")),
             on_submit=_sent,
             next=(MAIN_MENU, AGENCY_QUEUE),

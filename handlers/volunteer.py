@@ -6,19 +6,34 @@ start at the summary with their profile loaded and change any field from there.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from engine.i18n import DateText, Msg, Raw, Text, Written, _, lines, paragraphs
-from engine.steps import SUMMARY, Ctx, Flow, Goto, Outcome, Retry
+from engine.steps import (
+    EDITING,
+    SUMMARY,
+    Ctx,
+    Flow,
+    Goto,
+    MaybeAwaitable,
+    Outcome,
+    Prompt,
+    Retry,
+    Step,
+    resolve,
+)
 from engine.typed import is_a_name
 from engine.types import Button
-from engine.widgets import after, free_text, multi_select, single_choice, summary
+from engine.widgets import after, checked, free_text, multi_select, rows, single_choice, summary
 from exchange import announcements, vetting, volunteers
 from exchange.volunteers import ProfileValues
+from handlers import request
 from handlers.targets import MAIN_MENU, VOLUNTEER
 from storage.models import Rhythm, VolunteerProfile
 from town.geo import nearest_district
 from vocabulary.labels import (
+    PARTS_OF_DAY,
     CategoryLabel,
     Joined,
     category,
@@ -49,6 +64,29 @@ RHYTHMS: dict[str, Msg] = {
 }
 SAVE = "save"
 NOTE_LIMIT = 300
+# What the flow does not ask but sets, stated in the summary to change there.
+DEFAULT_COMMITMENT = "both"
+DEFAULT_RHYTHM = Rhythm.IMMEDIATE
+DEFAULTED = ("languages", "commitment", "rhythm", "note")
+
+# Above the grid of times: whole sets of them ticked (or unticked) with one tap.
+PRESET = "preset:"
+WEEKDAYS, WEEKEND = range(5), range(5, 7)
+PRESETS: dict[str, tuple[Msg, tuple[str, ...]]] = {
+    "weekday_mornings": (
+        _("Weekday mornings"),
+        tuple(slot_id(day, "morning") for day in WEEKDAYS),
+    ),
+    "weekday_afternoons": (
+        _("Weekday afternoons"),
+        tuple(slot_id(day, "afternoon") for day in WEEKDAYS),
+    ),
+    "weekend": (
+        _("At the weekend"),
+        tuple(slot_id(day, part) for day in WEEKEND for part in PARTS_OF_DAY),
+    ),
+    "evenings": (_("Evenings"), tuple(slot_id(day, "evening") for day in range(7))),
+}
 
 # The fields a volunteer can change from the summary, in the order they are asked.
 FIELDS: dict[str, Msg] = {
@@ -125,6 +163,44 @@ def _district_from_location(ctx: Ctx, latitude: float, longitude: float) -> Outc
             _("📍 The nearest district is {district}; it is now ticked.", district=district.name),
         ),
     )
+
+
+def _slots_done(ctx: Ctx) -> Outcome:
+    """The rest has defaults, stated in the summary to change there: the person's own language,
+    both one-off and regular help, offers right away, no note."""
+    ctx.data.setdefault("languages", [request.own_language(ctx)])
+    ctx.data.setdefault("commitment", DEFAULT_COMMITMENT)
+    ctx.data.setdefault("rhythm", str(DEFAULT_RHYTHM))
+    ctx.data.setdefault("note", None)
+    ctx.data.pop(EDITING, None)
+    return Goto(SUMMARY)
+
+
+def _with_presets(step: Step) -> Step:
+    """The grid of times with the presets above it; a preset ticks its times, or unticks them
+    when all are ticked already."""
+    grid, pressed = step.ask, step.on_choice
+    assert pressed is not None
+
+    async def ask(ctx: Ctx) -> Prompt:
+        prompt = await resolve(grid(ctx))
+        selected = set(ctx.data.get("slots", []))
+        presets = [
+            Button(PRESET + key, checked(label, set(slots) <= selected))
+            for key, (label, slots) in PRESETS.items()
+        ]
+        return replace(prompt, choices=(*rows(presets, 2), *prompt.choices))
+
+    def chosen(ctx: Ctx, payload: str) -> MaybeAwaitable[Outcome]:
+        if not payload.startswith(PRESET) or payload.removeprefix(PRESET) not in PRESETS:
+            return pressed(ctx, payload)
+        _label, slots = PRESETS[payload.removeprefix(PRESET)]
+        selected = set(ctx.data.get("slots", []))
+        selected = selected - set(slots) if set(slots) <= selected else selected | set(slots)
+        ctx.data["slots"] = [value for value, _text in slot_options() if value in selected]
+        return Goto(ctx.conversation.step)
+
+    return replace(step, ask=ask, on_choice=chosen)
 
 
 def summary_text(ctx: Ctx) -> Text:
@@ -298,48 +374,52 @@ FLOW = Flow(
             required=_("Please tick at least one district."),
             on_location=_district_from_location,
         ),
-        "slots": multi_select(
-            "slots",
-            lambda ctx: _("When are you usually free? Tick the times, then Continue."),
-            lambda ctx: slot_options(),
-            next="languages",
-            back="districts",
-            columns=3,
-            required=_("Please tick at least one time."),
+        "slots": _with_presets(
+            multi_select(
+                "slots",
+                lambda ctx: _("When are you usually free? Tick the times, then Continue."),
+                lambda ctx: slot_options(),
+                next=(SUMMARY,),
+                then=_slots_done,
+                back="districts",
+                columns=3,
+                required=_("Please tick at least one time."),
+            )
         ),
         "languages": multi_select(
             "languages",
             lambda ctx: _("Which languages do you speak?"),
             lambda ctx: language_options(),
-            next="commitment",
-            back="slots",
+            next=SUMMARY,
+            back=SUMMARY,
             required=_("Please tick at least one language."),
         ),
         "commitment": single_choice(
             "commitment",
             lambda ctx: _("Would you rather help now and then, or regularly?"),
             _options(COMMITMENTS),
-            next="rhythm",
-            back="languages",
+            next=SUMMARY,
+            back=SUMMARY,
         ),
         "rhythm": single_choice(
             "rhythm",
             lambda ctx: _("How often may we send you requests that fit?"),
             _options(RHYTHMS),
-            next="note",
-            back="commitment",
+            next=SUMMARY,
+            back=SUMMARY,
         ),
         "note": free_text(
             "note",
             _note_question,
             next=SUMMARY,
             max_length=NOTE_LIMIT,
-            back="rhythm",
+            back=SUMMARY,
             optional=True,
         ),
         **summary(
             summary_text,
             fields=FIELDS,
+            direct=lambda ctx: DEFAULTED,
             submit=Button(SAVE, _("✅ Save")),
             on_submit=_saved,
             next=(MAIN_MENU,),

@@ -128,12 +128,22 @@ ROLES = {
 }
 
 
-async def onboard(person: Chat, role: str, language: str = "de") -> Chat:
-    """Take a person through onboarding in `language` with `role`; they end in the main menu."""
+async def onboard(person: Chat, role: str, language: str = "de", *, menu: bool = True) -> Chat:
+    """Take a person through onboarding in `language` with `role`.
+
+    Over Telegram, a phone in `language` goes straight to consent. The role starts its dialogue
+    at once (the profile, a request); with `menu` the person then sends /menu and ends in the
+    main menu, without it they stay at the dialogue's first question.
+    """
     await person.send("/start")
-    await person.press("Deutsch" if language == "de" else "English")
-    await person.press("✅ Ich stimme zu" if language == "de" else "✅ I agree")
+    endonym = "Deutsch" if language == "de" else "English"
+    agree = "✅ Ich stimme zu" if language == "de" else "✅ I agree"
+    if agree not in person.last.labels:  # Telegram with the phone's language: no question
+        await person.press(endonym)
+    await person.press(agree)
     await person.press(ROLES[language][role])
+    if menu and role != "organisation":
+        await person.send("/menu")
     return person
 
 

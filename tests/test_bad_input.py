@@ -223,6 +223,9 @@ async def record_every_flow(app: App) -> tuple[list[tuple[str, dict[str, Any]]],
     await erika.press("✏️ Etwas ändern")
     await erika.press("Notiz")
     await erika.send("Ich helfe gern.")
+    # What a new profile does not ask, changed from the summary.
+    for label in ("✏️ Sprachen", "➡️ Weiter", "✏️ Einsatz", "✓ Beides", "✏️ Anfragen", "✓ ⚡ Sofort"):
+        await erika.press(label)
     await erika.press("✅ Speichern")
     await erika.press("👤 Mein Profil")
     await erika.press("🗑 Profil löschen")
@@ -236,7 +239,7 @@ async def record_every_flow(app: App) -> tuple[list[tuple[str, dict[str, Any]]],
     anna = await onboard(Recorder(app, "anna", "de"), "seeker")
     await anna.press("🆘 Hilfe anfragen")
     await anna.press("🛒 Einkaufen")
-    await anna.press("Di., 24. Nov.")
+    await anna.press("Morgen")
     await anna.send("/language")
     await anna.press("Deutsch")
     tafel = await onboard(Recorder(app, "tafel", "de"), "organisation")

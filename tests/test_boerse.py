@@ -69,11 +69,8 @@ async def test_the_list_narrows_to_a_kind_or_a_district_in_one_tap_in_english(
     await karl.press("➡️ Continue")
     await karl.press("Tue morning")
     await karl.press("➡️ Continue")
-    await karl.press("German")
-    await karl.press("➡️ Continue")
-    await karl.press("Both")
-    await karl.press("⚡ Right away")
-    await karl.press("Skip")
+    for label in ("✏️ Languages", "✓ English", "German", "➡️ Continue"):  # his, English, first
+        await karl.press(label)
     await karl.press("✅ Save")
     await request_for_mother(chat("sabine"), district="Kempten", name="Erna")
     await ask_for_myself(chat("olga"), kind="☕ Besuche und Gespräche", name="Olga")

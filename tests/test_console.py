@@ -26,10 +26,11 @@ def chat(tmp_path: Path, script: str, *args: str) -> str:
 
 
 def test_scripted_onboarding_completes_in_german_by_default(tmp_path: Path) -> None:
-    transcript = chat(tmp_path, "/start\n1\n1\n1\n")
+    transcript = chat(tmp_path, "/start\n1\n1\n1\n/menu\n")
     assert "Willkommen bei Ehrenamtsbörse Bingen" in transcript
     assert "[1] Deutsch   [2] Einfaches Deutsch" in transcript
     assert "✓ ✅ Ich stimme zu" in transcript
+    assert "Wie ist Ihr Vorname?" in transcript  # the volunteer's profile starts at once
     assert "🏠 Hauptmenü" in transcript
 
 
@@ -38,10 +39,11 @@ def test_two_people_and_a_restart_against_one_database(tmp_path: Path) -> None:
     chat(tmp_path, "/start\n1\n1\n2\n", "--user", "erika")
 
     # A new process has shown no keyboard yet: "1" is plain text and the open question comes again.
-    transcript = chat(tmp_path, "1\n1\n2\n", "--user", "sam", "--language", "en")
+    transcript = chat(tmp_path, "1\n1\n2\n/menu\n", "--user", "sam", "--language", "en")
     assert "Please choose one of the buttons below." in transcript
     assert "Do you agree?" in transcript
     assert "How would you like to take part?" in transcript
+    assert "What kind of help do you need?" in transcript  # the request starts at once
     assert "🏠 Main menu" in transcript
     assert "looking for help" in transcript
 

@@ -43,6 +43,9 @@ async def test_german_onboarding_as_a_volunteer_stores_the_user(
     assert "« Zurück" not in erika.last.labels  # consent is given; nothing to go back to
 
     answer = await erika.press("🙋 Ich möchte helfen")
+    assert "Wie ist Ihr Vorname?" in answer  # the profile starts at once
+    assert "✖ Abbrechen" in erika.last.labels
+    answer = await erika.send("/menu")
     assert "🏠 Hauptmenü" in answer
     assert "Ehrenamtliche" in answer
 
@@ -68,6 +71,8 @@ async def test_english_onboarding_as_a_relative(app: App, chat: Callable[..., Ch
     assert "Do you agree?" in sam.last.text
     await sam.press("✅ I agree")
     answer = await sam.press("👪 I ask for help for someone else")
+    assert "Who needs help?" in answer  # the request for someone else starts at once
+    answer = await sam.press("✖ Cancel")
     assert "🏠 Main menu" in answer
     assert "someone else" in answer
 
@@ -315,7 +320,31 @@ async def registered(person: Chat, role: str = "🙋 Ich möchte helfen") -> Cha
     await person.press("Deutsch")
     await person.press("✅ Ich stimme zu")
     await person.press(role)
+    await person.send("/menu")
     return person
+
+
+async def test_asking_for_oneself_starts_the_request_at_once(
+    app: App, chat: Callable[..., Chat]
+) -> None:
+    olga = chat("olga")
+    await olga.send("/start")
+    await olga.press("Deutsch")
+    await olga.press("✅ Ich stimme zu")
+    answer = await olga.press("🤝 Ich brauche Hilfe")
+    assert "Welche Hilfe brauchen Sie?" in answer
+    [user] = await users(app)
+    assert user.role == "seeker"
+
+
+async def test_an_organisation_lands_in_the_main_menu(app: App, chat: Callable[..., Chat]) -> None:
+    verein = chat("verein")
+    await verein.send("/start")
+    await verein.press("Deutsch")
+    await verein.press("✅ Ich stimme zu")
+    answer = await verein.press("🏛️ Ich vertrete eine Organisation")
+    assert "🏠 Hauptmenü" in answer
+    assert "Sie vertreten eine Organisation" in answer
 
 
 async def test_returning_user_lands_in_their_main_menu_in_their_language(
@@ -376,3 +405,35 @@ async def test_the_pressed_button_is_reported_for_the_channel_to_acknowledge(
     await erika.press("Deutsch")
     assert erika.last_turn is not None and erika.last_turn.chosen is not None
     assert app.translator.render(erika.last_turn.chosen, "de") == "Deutsch"
+
+
+async def test_telegram_start_in_a_language_the_bot_speaks_goes_straight_to_consent(
+    app: App,
+) -> None:
+    layla = Chat(app, "layla", "ar", key="telegram:5001")
+    answer = await layla.send("/start")
+    assert "🔒" in answer
+    agree = app.translator.gettext("ar", "✅ I agree")
+    assert agree in layla.last.labels
+    assert "🌐 اللغة" in layla.last.labels or any("🌐" in label for label in layla.last.labels)
+    [other] = [label for label in layla.last.labels if label.startswith("🌐")]
+    answer = await layla.press(other)  # another language after all
+    assert "Deutsch" in layla.last.labels and "العربية" in layla.last.labels
+    answer = await layla.press("Deutsch")
+    assert "Sind Sie einverstanden?" in answer
+    await layla.press("✅ Ich stimme zu")
+    [user] = await users(app)
+    assert user.language == "de"
+
+
+async def test_telegram_start_without_a_known_language_and_the_console_ask_for_it(
+    app: App,
+) -> None:
+    amelie = Chat(app, "amelie", "fr", key="telegram:5002")
+    answer = await amelie.send("/start")
+    assert "In welcher Sprache" in answer
+    assert amelie.last.labels[0] == "Deutsch"
+    nobody = Chat(app, "nobody", None, key="telegram:5003")
+    assert "In welcher Sprache" in await nobody.send("/start")
+    sam = Chat(app, "sam", "en", key="console:sam")
+    assert "Which language" in await sam.send("/start")

@@ -30,12 +30,10 @@ async def requests(app: App) -> list[HelpRequest]:
 async def ask_for_shopping_in_german(anna: Chat) -> None:
     await anna.press("🆘 Hilfe anfragen")
     await anna.press("🛒 Einkaufen")
-    await anna.press("Di., 24. Nov.")
+    await anna.press("Morgen")
     await anna.press("vormittags")
     await anna.press("Büdesheim")
-    await anna.send("Hauptstraße 5")
-    await anna.press("Deutsch")
-    await anna.press("➡️ Weiter")
+    await anna.send("Hauptstraße 5")  # her language, German, is not asked
     await anna.send("Anna")
     await anna.send("06721 55555")
 
@@ -48,18 +46,16 @@ async def test_a_senior_asks_for_shopping_help_in_german(
     assert "Welche Hilfe brauchen Sie?" in answer
     await anna.press("🛒 Einkaufen")
     assert "Wann brauchen Sie Hilfe?" in anna.last.text
-    assert anna.last.labels[:3] == ["Mo., 23. Nov.", "Di., 24. Nov.", "Mi., 25. Nov."]
+    assert anna.last.labels[:3] == ["Heute", "Morgen", "Übermorgen"]  # the date in the summary
     assert "So., 6. Dez." in anna.last.labels
-    answer = await anna.press("Di., 24. Nov.")
+    answer = await anna.press("Morgen")
     assert "Dienstag, 24. November: zu welcher Tageszeit?" in answer
     await anna.press("vormittags")
     assert anna.last_turn is not None
     assert anna.last_turn.replies[0].request_location  # a location keyboard is offered
     await anna.press("Büdesheim")
     assert "Nur die bestätigte Person sieht die Adresse." in anna.last.text
-    await anna.send("Hauptstraße 5")
-    await anna.press("Deutsch")
-    answer = await anna.press("➡️ Weiter")
+    answer = await anna.send("Hauptstraße 5")  # her language, German, is not asked
     assert "Wie ist Ihr Vorname? Die ehrenamtliche Person sieht ihn" in answer
     answer = await anna.send("Anna")
     assert "Wie kann die ehrenamtliche Person Sie erreichen?" in answer
@@ -76,6 +72,8 @@ async def test_a_senior_asks_for_shopping_help_in_german(
     assert "Adresse: Hauptstraße 5" in answer
     assert "Person: Anna" in answer
     assert "Telefon: nur über den Bot" in answer
+    assert "Sprachen: Deutsch" in answer  # stated, to change right here
+    assert "✏️ Sprachen" in anna.last.labels
     assert await requests(app) == []
 
     answer = await anna.press("📨 Anfrage senden")
@@ -102,9 +100,7 @@ async def test_a_senior_asks_for_shopping_help_in_german(
     await anna.press("🛒 Einkaufen")
     await anna.press("🤷 Flexibel")
     await anna.press("Büdesheim")
-    await anna.press("Überspringen")
-    await anna.press("Deutsch")
-    answer = await anna.press("➡️ Weiter")
+    answer = await anna.press("Überspringen")
     assert "Wie kann die ehrenamtliche Person Sie erreichen?" in answer
 
 
@@ -123,10 +119,7 @@ async def test_a_son_asks_for_help_for_his_mother_in_english(
     answer = await omar.share_location(*KEMPTEN)
     assert "📍 District: Kempten" in answer
     assert "Where should the volunteer meet Erika?" in answer
-    await omar.press("Skip")
-    await omar.press("German")
-    await omar.press("Arabic")
-    answer = await omar.press("➡️ Continue")
+    answer = await omar.press("Skip")  # the languages are not asked: his own, English, first
     assert "How can the volunteer reach Erika? Type a phone number." in answer
     await omar.send("06721 12345")
     answer = await omar.send("Weekly shopping, she cannot carry heavy bags.")
@@ -134,6 +127,12 @@ async def test_a_son_asks_for_help_for_his_mother_in_english(
     assert "Person: Erika" in answer
     assert "When: flexible" in answer
     assert "Phone: 06721 12345" in answer
+    assert "Languages: English" in answer
+    answer = await omar.press("✏️ Languages")
+    assert "Which languages does Erika speak?" in answer
+    for language in ("✓ English", "German", "Arabic"):
+        await omar.press(language)
+    answer = await omar.press("➡️ Continue")
     assert "Languages: German, Arabic" in answer
 
     await omar.press("✏️ Change something")
@@ -176,7 +175,7 @@ async def test_bad_dates_and_times_are_explained(
     answer = await anna.send("25:00")
     assert "Bitte schreiben Sie eine Uhrzeit wie 14:30" in answer
     await anna.press("« Zurück")
-    await anna.press("Mo., 23. Nov.")  # today, 9:00 in Bingen
+    await anna.press("Heute")  # today, 9:00 in Bingen
     answer = await anna.send("8:30")
     assert "Diese Uhrzeit ist heute schon vorbei." in answer
     answer = await anna.send("10 Uhr")
@@ -199,10 +198,6 @@ async def test_bad_text_answers_are_explained(chat: Callable[..., Chat]) -> None
     answer = await omar.send("A" * 201)
     assert "Das sind 201 Zeichen." in answer
     await omar.press("Überspringen")
-    answer = await omar.press("➡️ Weiter")
-    assert "Bitte wählen Sie mindestens eine Sprache." in answer
-    await omar.press("Deutsch")
-    await omar.press("➡️ Weiter")
     answer = await omar.send("ruf mich an")
     assert "Das sieht nicht wie eine Telefonnummer aus." in answer
     answer = await omar.send_attachment("sticker")
@@ -214,6 +209,13 @@ async def test_bad_text_answers_are_explained(chat: Callable[..., Chat]) -> None
     assert "Das sind 501 Zeichen. Bitte schreiben Sie höchstens 500." in answer
     answer = await omar.send("Begleitung zum Einkaufen am Markt")
     assert "📋 Anfrage für Erika" in answer
+    await omar.press("✏️ Sprachen")
+    await omar.press("✓ Deutsch")
+    answer = await omar.press("➡️ Weiter")
+    assert "Bitte wählen Sie mindestens eine Sprache." in answer
+    await omar.press("Deutsch")
+    answer = await omar.press("➡️ Weiter")
+    assert "Sprachen: Deutsch" in answer
 
 
 async def test_cancel_in_the_middle_stores_nothing(app: App, chat: Callable[..., Chat]) -> None:
@@ -230,8 +232,6 @@ async def test_back_walks_through_the_questions(chat: Callable[..., Chat]) -> No
     assert "Bitte beschreiben Sie" in anna.last.text
     await anna.press("« Zurück")
     assert "Wie kann die ehrenamtliche Person Sie erreichen?" in anna.last.text
-    await anna.press("« Zurück")
-    assert "Welche Sprachen sprechen Sie?" in anna.last.text
     await anna.press("« Zurück")
     assert "Wo soll die oder der Ehrenamtliche Sie treffen?" in anna.last.text
     await anna.press("« Zurück")

@@ -42,8 +42,8 @@ async def test_the_bot_token_never_reaches_a_log_even_at_debug(
     await bot.start()
     try:
         person = standin.user(2001, "Quinn", language_code="en")
-        await person.send_text("/start")
-        assert "Welcome" in (await person.wait_for_message()).text
+        await person.send_text("/start")  # a phone in English: straight to consent in English
+        assert "Do you agree?" in (await person.wait_for_message()).text
     finally:
         await bot.stop()
     log = bot.log.read_text()

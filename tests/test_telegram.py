@@ -67,7 +67,7 @@ async def test_onboarding_by_buttons_survives_a_restart(
 ) -> None:
     bot = BotProcess(standin, framework, mode, database_url, tmp_path)
     await bot.start()
-    erika = standin.user(1001, "Erika", language_code="de")
+    erika = standin.user(1001, "Erika", language_code=None)  # no language: the question
     try:
         await erika.send_text("/start")
         welcome = await erika.wait_for_message()
@@ -93,8 +93,8 @@ async def test_onboarding_by_buttons_survives_a_restart(
         role = await erika.wait_for_message()
         assert "Wie möchten Sie mitmachen?" in role.text
         await erika.press("🙋 Ich möchte helfen")
-        menu = await erika.wait_for_message()
-        assert "🏠 Hauptmenü" in menu.text
+        profile = await erika.wait_for_message()
+        assert "Wie ist Ihr Vorname?" in profile.text  # the profile starts at once
 
         await standin.wait_until(lambda: not standin.callback_queries_unanswered())
     finally:
@@ -111,8 +111,12 @@ async def test_onboarding_by_buttons_survives_a_restart(
 async def test_language_comes_from_telegram_until_chosen(bot: BotProcess) -> None:
     sam = bot.standin.user(1002, "Sam", language_code="en")
     await sam.send_text("/start")
+    message = await sam.wait_for_message()  # his phone's language: straight to consent
+    assert "Do you agree?" in message.text
+    assert ["🌐 Language"] in sam.last_keyboard()
+    await sam.press("🌐 Language")
     message = await sam.wait_for_message()
-    assert "Welcome to Ehrenamtsbörse Bingen!" in message.text
+    assert "Which language would you like me to use?" in message.text
     assert sam.last_keyboard()[0] == ["English", "Deutsch"]
 
 
@@ -152,7 +156,7 @@ async def test_a_posters_deep_link_preselects_its_district(
 
 
 async def test_sticker_and_forged_button_get_a_clear_answer(bot: BotProcess) -> None:
-    person = bot.standin.user(1004, "Mallory", language_code="de")
+    person = bot.standin.user(1004, "Mallory", language_code=None)
     await person.send_text("/start")
     await person.wait_for_message()
 
@@ -182,7 +186,7 @@ async def test_sticker_and_forged_button_get_a_clear_answer(bot: BotProcess) -> 
 
 async def test_too_many_requests_are_waited_out_and_nothing_is_lost(bot: BotProcess) -> None:
     standin = bot.standin
-    person = standin.user(1005, "Karl", language_code="de")
+    person = standin.user(1005, "Karl", language_code=None)
     standin.fail_next("sendMessage", status=429, retry_after=1, times=2)
 
     await person.send_text("/start")
@@ -198,7 +202,7 @@ async def test_too_many_requests_are_waited_out_and_nothing_is_lost(bot: BotProc
 
 async def test_blocked_bot_marks_the_person_unreachable(bot: BotProcess, database_url: str) -> None:
     standin = bot.standin
-    person = standin.user(1006, "Greta", language_code="de")
+    person = standin.user(1006, "Greta", language_code=None)
     await person.send_text("/start")
     await person.wait_for_message()
     await person.press("Deutsch")
@@ -266,7 +270,7 @@ async def test_volunteer_and_request_dialogues_over_telegram(
     erika = standin.user(1010, "Erika", language_code="de")
     await erika.send_text("/start")
     await erika.wait_for_message()
-    for label in ("Deutsch", "✅ Ich stimme zu", "🙋 Ich möchte helfen", "👤 Mein Profil"):
+    for label in ("✅ Ich stimme zu", "🙋 Ich möchte helfen"):  # German: no language question
         await erika.press(label)
         await erika.wait_for_message()
     await erika.send_text("Erika")
@@ -294,11 +298,9 @@ async def test_volunteer_and_request_dialogues_over_telegram(
     tochter = standin.user(1011, "Sabine", language_code="de")
     await tochter.send_text("/start")
     await tochter.wait_for_message()
-    for label in ("Deutsch", "✅ Ich stimme zu", "👪 Ich frage für jemand anderen"):
-        await tochter.press(label)
+    for label in ("✅ Ich stimme zu", "👪 Ich frage für jemand anderen"):
+        await tochter.press(label)  # the role starts the request for someone else at once
         await tochter.wait_for_message()
-    await tochter.press("👪 Hilfe für jemanden anfragen")
-    await tochter.wait_for_message()
     await tochter.send_text("Erika")
     await tochter.wait_for_message()
     await tochter.press("🛒 Einkaufen")
@@ -352,7 +354,7 @@ async def _agency_scenario(standin: BotApiStandin, database_url: str) -> None:
     anna = standin.user(1100, "Anna", language_code="en")
     await anna.send_text("/start")
     await anna.wait_for_message()
-    for label in ("English", "✅ I agree", "🙋 I want to help"):
+    for label in ("✅ I agree", "🙋 I want to help"):
         await anna.press(label)
         await anna.wait_for_message()
     granted = await asyncio.to_thread(
@@ -367,7 +369,7 @@ async def _agency_scenario(standin: BotApiStandin, database_url: str) -> None:
     olga = standin.user(1101, "Olga", language_code="de")
     await olga.send_text("/start")
     await olga.wait_for_message()
-    for label in ("Deutsch", "✅ Ich stimme zu", "🤝 Ich brauche Hilfe"):
+    for label in ("✅ Ich stimme zu", "🤝 Ich brauche Hilfe"):
         await olga.press(label)
         await olga.wait_for_message()
     await olga.send_voice("AwACAgIAAxkBAAIBolga")

@@ -47,7 +47,7 @@ async def test_a_reply_interrupted_by_a_crash_arrives_after_the_restart_exactly_
 ) -> None:
     bot = BotProcess(standin, framework, "polling", database_url, tmp_path, env=FAST_RECOVERY)
     await bot.start()
-    erika = standin.user(1101, "Erika", language_code="de")
+    erika = standin.user(1101, "Erika", language_code=None)  # no language: the question
     try:
         await erika.send_text("/start")
         welcome = await erika.wait_for_message()
@@ -120,7 +120,7 @@ async def test_updates_that_cannot_be_read_are_skipped_and_everybody_else_is_ans
         helga = standin.user(1102, "Helga", language_code="de")
         for update in unreadable_updates(helga.as_user()):
             standin.push_update(update)
-        greta = standin.user(1103, "Greta", language_code="de")
+        greta = standin.user(1103, "Greta", language_code=None)
         await greta.send_text("/start")
         welcome = await greta.wait_for_message()
         assert "Willkommen" in welcome.text
@@ -174,7 +174,7 @@ async def test_the_bot_waits_for_an_unreachable_bot_api_and_stops_at_once_when_a
         assert bot.log_text().count("cannot be reached") == 1
         async with standin:
             await bot.ready()
-            person = standin.user(1105, "Lena", language_code="de")
+            person = standin.user(1105, "Lena", language_code=None)
             await person.send_text("/start")
             assert "Willkommen" in (await person.wait_for_message(timeout=20)).text
             await bot.stop()

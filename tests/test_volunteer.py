@@ -58,12 +58,7 @@ async def fill_in_german(erika: Chat) -> None:
     await erika.press("➡️ Weiter")
     await erika.press("Mo. vormittags")
     await erika.press("Do. abends")
-    await erika.press("➡️ Weiter")
-    await erika.press("Deutsch")
-    await erika.press("Türkisch")
-    await erika.press("➡️ Weiter")
-    await erika.press("Beides")
-    await erika.press("📅 Einmal am Tag")
+    await erika.press("➡️ Weiter")  # the rest has defaults: on to the summary
 
 
 async def test_a_volunteer_fills_in_the_profile_in_german(
@@ -71,7 +66,20 @@ async def test_a_volunteer_fills_in_the_profile_in_german(
 ) -> None:
     erika = await onboard(chat("erika"), "volunteer")
     await fill_in_german(erika)
-    assert "Notiz" in erika.last.text or "Fähigkeiten" in erika.last.text
+    answer = erika.last.text
+    assert "Sprachen: Deutsch" in answer  # her chat's language
+    assert "Einsatz: Beides" in answer
+    assert "Anfragen: ⚡ Sofort" in answer
+    assert "Notiz: keine" in answer
+    for field in ("✏️ Sprachen", "✏️ Einsatz", "✏️ Anfragen", "✏️ Notiz"):
+        assert field in erika.last.labels
+    await erika.press("✏️ Sprachen")
+    await erika.press("Türkisch")
+    await erika.press("➡️ Weiter")
+    await erika.press("✏️ Anfragen")
+    await erika.press("📅 Einmal am Tag")
+    answer = await erika.press("✏️ Notiz")
+    assert "Fähigkeiten" in answer
     answer = await erika.send("Ich habe einen Führerschein und viel Geduld.")
 
     assert "👤 Ihr Profil als Ehrenamtliche/r" in answer
@@ -122,14 +130,14 @@ async def test_a_volunteer_fills_in_the_profile_in_english(
     assert "✓ Kempten" in sam.last.labels
     await sam.press("➡️ Continue")
     await sam.press("Sat afternoon")
-    await sam.press("➡️ Continue")
-    await sam.press("English")
+    answer = await sam.press("➡️ Continue")
+    assert "Languages: English" in answer  # his chat's language
+    assert "Note: none" in answer
+    await sam.press("✏️ Languages")
     await sam.press("Arabic")
     await sam.press("➡️ Continue")
+    await sam.press("✏️ Commitment")
     await sam.press("Now and then, one-off")
-    await sam.press("⚡ Right away")
-    answer = await sam.press("Skip")
-    assert "Note: none" in answer
     answer = await sam.press("✅ Save")
     assert "Saved. Thank you for helping!" in answer
 
@@ -189,7 +197,6 @@ async def test_changing_the_age_to_minor_removes_adults_only_help(
 ) -> None:
     lea = await onboard(chat("lea"), "volunteer")
     await fill_in_german(lea)
-    await lea.press("Überspringen")
     await lea.press("✏️ Etwas ändern")
     await lea.press("Alter")
     await lea.press("Unter 18")
@@ -204,25 +211,23 @@ async def test_changing_the_age_to_minor_removes_adults_only_help(
 async def test_edit_one_field_from_the_summary(app: App, chat: Callable[..., Chat]) -> None:
     erika = await onboard(chat("erika"), "volunteer")
     await fill_in_german(erika)
-    await erika.press("Überspringen")
     await erika.press("✏️ Etwas ändern")
     answer = await erika.press("Sprachen")
     assert "Welche Sprachen sprechen Sie?" in answer
     assert "« Zurück" in erika.last.labels
     await erika.press("Englisch")
     answer = await erika.press("➡️ Weiter")
-    assert "Sprachen: Deutsch, Englisch, Türkisch" in answer
+    assert "Sprachen: Deutsch, Englisch" in answer
     assert "Ist alles richtig?" in answer
     await erika.press("✅ Speichern")
     record = await stored(app)
     assert record is not None
-    assert record["languages"] == ["de", "en", "tr"]
+    assert record["languages"] == ["de", "en"]
 
 
 async def test_back_while_editing_returns_to_the_summary(chat: Callable[..., Chat]) -> None:
     erika = await onboard(chat("erika"), "volunteer")
     await fill_in_german(erika)
-    await erika.press("Überspringen")
     await erika.press("✏️ Etwas ändern")
     await erika.press("Stadtteile")
     answer = await erika.press("« Zurück")
@@ -249,6 +254,7 @@ async def test_cancel_stores_nothing(app: App, chat: Callable[..., Chat]) -> Non
 async def test_bad_input_at_the_note(chat: Callable[..., Chat]) -> None:
     erika = await onboard(chat("erika"), "volunteer")
     await fill_in_german(erika)
+    await erika.press("✏️ Notiz")
     answer = await erika.send("x" * 301)
     assert "Das sind 301 Zeichen. Bitte schreiben Sie höchstens 300." in answer
     answer = await erika.send_attachment("sticker")
@@ -284,12 +290,7 @@ async def test_restart_in_the_middle_resumes_with_the_answers_so_far(start_app: 
         assert "Wo können Sie helfen?" in answer
         await erika.press("➡️ Weiter")
         await erika.press("Di. nachmittags")
-        await erika.press("➡️ Weiter")
-        await erika.press("Deutsch")
-        await erika.press("➡️ Weiter")
-        await erika.press("Regelmäßig")
-        await erika.press("🗓 Einmal pro Woche")
-        answer = await erika.press("Überspringen")
+        answer = await erika.press("➡️ Weiter")
         assert "Hilfearten: 🛒 Einkaufen" in answer
         await erika.press("✅ Speichern")
         record = await stored(app)
@@ -302,7 +303,6 @@ async def test_the_profile_card_pauses_resumes_changes_and_deletes(
 ) -> None:
     erika = await onboard(chat("erika"), "volunteer")
     await fill_in_german(erika)
-    await erika.press("Überspringen")
     await erika.press("✅ Speichern")
 
     answer = await erika.press("👤 Mein Profil")
@@ -318,7 +318,7 @@ async def test_the_profile_card_pauses_resumes_changes_and_deletes(
     record = await stored(app)
     assert record is not None and isinstance(record["profile"], VolunteerProfile)
     assert not record["profile"].paused
-    assert record["profile"].rhythm == "daily"
+    assert record["profile"].rhythm == "immediate"  # the default
 
     await erika.press("✏️ Etwas ändern")
     await erika.press("Anfragen")
@@ -349,11 +349,8 @@ async def test_pausing_through_the_rhythm_question(app: App, chat: Callable[...,
     await erika.press("➡️ Weiter")
     await erika.press("Mo. vormittags")
     await erika.press("➡️ Weiter")
-    await erika.press("Deutsch")
-    await erika.press("➡️ Weiter")
-    await erika.press("Beides")
+    await erika.press("✏️ Anfragen")
     await erika.press("⏸ Gerade nicht (Pause)")
-    await erika.press("Überspringen")
     answer = await erika.press("✅ Speichern")
     assert "Ihr Profil ist pausiert" in answer
     record = await stored(app)
@@ -371,3 +368,38 @@ async def test_a_first_name_is_one_line_of_letters(chat: Callable[..., Chat]) ->
         answer = await anna.send(name)
         assert "Manche Hilfen sind nur für Erwachsene" in answer, name
         await anna.press("« Zurück")
+
+
+async def test_presets_tick_a_set_of_times_at_once(app: App, chat: Callable[..., Chat]) -> None:
+    erika = await onboard(chat("erika"), "volunteer", menu=False)
+    await erika.send("Erika")
+    await erika.press("18 oder älter")
+    await erika.press("🛒 Einkaufen")
+    await erika.press("➡️ Weiter")
+    await erika.press("Büdesheim")
+    await erika.press("➡️ Weiter")
+    assert erika.last.labels[:4] == [
+        "Werktags vormittags",
+        "Werktags nachmittags",
+        "Am Wochenende",
+        "Abends",
+    ]
+    await erika.press("Werktags vormittags")
+    ticked = [label for label in erika.last.labels if label.startswith("✓")]
+    assert ticked == [
+        "✓ Werktags vormittags",
+        *(f"✓ {d}. vormittags" for d in ["Mo", "Di", "Mi", "Do", "Fr"]),
+    ]
+    await erika.press("Am Wochenende")
+    await erika.press("✓ Am Wochenende")  # a second tap unticks the set
+    await erika.press("✓ Fr. vormittags")  # the grid stays for fine tuning
+    assert "Werktags vormittags" in erika.last.labels  # no longer all of them
+    await erika.press("Abends")
+    answer = await erika.press("➡️ Weiter")
+    assert "Zeiten: Mo. vormittags, Mo. abends, Di. vormittags" in answer
+    await erika.press("✅ Speichern")
+    record = await stored(app)
+    assert record is not None
+    assert record["slots"] == sorted(
+        [(day, "morning") for day in range(4)] + [(day, "evening") for day in range(7)]
+    )

@@ -71,7 +71,7 @@ def test_the_wheel_from_a_clean_checkout_answers_in_german(tmp_path: Path) -> No
     libraries = sysconfig.get_paths()["purelib"]
     answer = subprocess.run(
         [str(python), "-m", "bot", "chat", "--database", f"sqlite:///{tmp_path / 'chat.db'}"],
-        input="/start\n1\n1\n1\n",
+        input="/start\n1\n1\n1\n/menu\n",  # the profile starts; /menu leaves it
         capture_output=True,
         text=True,
         cwd=tmp_path,
