@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from engine.i18n import Text
+from locales import LANGUAGES
 from storage.replies import Outgoing, Pending
 
 
@@ -78,6 +79,17 @@ class Venue:
     address: str
 
 
+# Plain language is for readers who need it simple, often seniors: at most two buttons in a row.
+PLAIN_PER_ROW = 2
+
+
+def at_most(width: int, rows: tuple[tuple[Button, ...], ...]) -> tuple[tuple[Button, ...], ...]:
+    """The same buttons in the same order, no row wider than `width`."""
+    if all(len(row) <= width for row in rows):
+        return rows
+    return tuple(row[start : start + width] for row in rows for start in range(0, len(row), width))
+
+
 @dataclass(frozen=True)
 class Reply:
     """One message to send, rendered by the channel in `language`.
@@ -102,6 +114,10 @@ class Reply:
     # One of many like it sent at once (a call for helpers, the answers to it): a channel may
     # send it through its bulk lane (Telegram's paid broadcasts), apart from everyday replies.
     broadcast: bool = False
+
+    def __post_init__(self) -> None:
+        if self.language in LANGUAGES and LANGUAGES[self.language].plain:
+            object.__setattr__(self, "buttons", at_most(PLAIN_PER_ROW, self.buttons))
 
     @property
     def payloads(self) -> list[str]:

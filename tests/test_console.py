@@ -27,6 +27,7 @@ def chat(tmp_path: Path, script: str, *args: str) -> str:
 
 def test_scripted_onboarding_completes_in_german_by_default(tmp_path: Path) -> None:
     transcript = chat(tmp_path, "/start\n1\n1\n1\n/menu\n")
+    assert transcript.startswith("💡 Schreiben Sie /start, um zu beginnen.")  # before any prompt
     assert "Willkommen bei Ehrenamtsbörse Bingen" in transcript
     assert "[1] Deutsch   [2] Einfaches Deutsch" in transcript
     assert "✓ ✅ Ich stimme zu" in transcript

@@ -9,9 +9,11 @@ import pytest
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po, write_po
 
+from bot.app import App
 from locales import catalog_path, catalogs
 from locales.catalogs import Problem
 from locales.plain import MAX_WORDS, check_plain, problems, words
+from tests.chat import Chat
 
 
 def _catalog(code: str) -> Catalog:
@@ -133,3 +135,22 @@ def test_the_catalog_check_reports_a_plain_german_problem(
     assert [str(p) for p in catalogs.check()] == [
         str(Problem("de_simple", "Thank you!", "passive: 'Ihre Nachricht wird gelesen'"))
     ]
+
+
+async def test_plain_german_shows_at_most_two_buttons_in_a_row(app: App) -> None:
+    helga = Chat(app, "helga", None)
+    await helga.send("/start")
+    await helga.press("Einfaches Deutsch")
+    await helga.press("✅ Ich bin einverstanden")
+    await helga.press_payload("role:volunteer")
+    await helga.send("Helga")
+    await helga.press_payload(helga.last.buttons[0][0][1])  # the age
+    await helga.press_payload("pick:shopping")
+    await helga.press("➡️ Weiter")  # the districts, then the week's grid of times
+    await helga.press_payload("pick:buedesheim")
+    await helga.press("➡️ Weiter")
+    shown = [message for message in helga.history if message.buttons]
+    assert len(shown) >= 6
+    assert max(len(row) for message in shown for row in message.buttons) == 2
+    grid = helga.last
+    assert sum(len(row) for row in grid.buttons) > 21  # every time of the week, two in a row

@@ -18,6 +18,7 @@ from dataclasses import replace
 from typing import TextIO
 
 from bot.app import App
+from engine.i18n import _
 from engine.types import Incoming, Location, Reply, Turn
 from push.deliver import Audience
 from push.jobs import tick
@@ -105,6 +106,10 @@ class ConsoleChannel:
     async def run(self, read_line: Callable[[], str], *, echo: bool) -> None:
         """Read lines until end of input or `:quit`, answering each."""
         loop = asyncio.get_running_loop()
+        # One line of help first: the console waits for its first line, and a newcomer would
+        # otherwise face a bare prompt.
+        hint = _("💡 Type /start to begin. Type a button's number to press it; :quit leaves.")
+        self.out.write(f"{self.tr.render(hint, self.tr.resolve(self.language_code))}\n")
         await self.deliver_pushes()
         while True:
             if not echo:
