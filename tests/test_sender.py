@@ -275,10 +275,10 @@ async def test_a_push_waits_for_the_update_being_handled_but_not_longer_than_its
     await asyncio.sleep(0)
     started = time.monotonic()
     await sender.send_message(3, "push", reply=PUSH)
-    assert 0.25 < time.monotonic() - started < 1.0
+    assert 0.25 < time.monotonic() - started < 2.0
     busy.cancel()
     with pytest.raises(asyncio.CancelledError):
         await busy
     started = time.monotonic()
     await sender.send_message(4, "push", reply=PUSH)  # nothing in progress: no wait
-    assert time.monotonic() - started < 0.1
+    assert time.monotonic() - started < 0.25
