@@ -94,6 +94,19 @@ def understood(ctx: Ctx, text: str) -> Goto | None:
     return Goto(REQUEST_TIME if "day" in data else REQUEST_AGAIN, data=data)
 
 
+async def from_words(ctx: Ctx, text: str) -> Goto:
+    """Words instead of a button from someone asking for help: a request prefilled with what
+    they name, or a person of the agency calls back."""
+    prefilled = understood(ctx, text)
+    if prefilled is not None:
+        return Goto(
+            prefilled.to,
+            notes=(_("I understood this much. Please answer the rest."),),
+            data=prefilled.data,
+        )
+    return await call_back(ctx, note=text[:NOTE_LIMIT])
+
+
 async def call_back(
     ctx: Ctx,
     *,

@@ -176,14 +176,7 @@ async def _main_typed(ctx: Ctx, text: str) -> Outcome:
     role = ctx.user.role if ctx.user is not None else None
     if role not in (Role.SEEKER, Role.RELATIVE):
         return Retry(_("Please choose one of the buttons below."))
-    prefilled = contact.understood(ctx, text)
-    if prefilled is not None:
-        return Goto(
-            prefilled.to,
-            notes=(_("I understood this much. Please answer the rest."),),
-            data=prefilled.data,
-        )
-    return await contact.call_back(ctx, note=text[: contact.NOTE_LIMIT])
+    return await contact.from_words(ctx, text)
 
 
 async def _main_spoken(ctx: Ctx, voice: str) -> Outcome:

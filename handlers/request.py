@@ -96,14 +96,7 @@ async def _category_typed(ctx: Ctx, text: str) -> Outcome:
     prefilled with what they name, or a person of the agency calls back."""
     if ctx.data.get(EDITING) or ctx.data.get("name") or intake(ctx):
         return Retry(_("Please choose one of the buttons below."))
-    prefilled = contact.understood(ctx, text)
-    if prefilled is not None:
-        return Goto(
-            prefilled.to,
-            notes=(_("I understood this much. Please answer the rest."),),
-            data=prefilled.data,
-        )
-    return await contact.call_back(ctx, note=text[: contact.NOTE_LIMIT])
+    return await contact.from_words(ctx, text)
 
 
 def start(for_someone_else: bool) -> Goto:
